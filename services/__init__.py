@@ -1,0 +1,1 @@
+"""The three PerfLedger services, each its own FastAPI application, process and database."""

@@ -1,0 +1,1 @@
+"""alert_service: Warning rules, the warning lifecycle, live feed and signed outbound notifications."""

@@ -1,0 +1,83 @@
+"""`perfledger`: run the whole system locally, import into the ledger, verify the ledger."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import typer
+from rich.console import Console
+
+from services.goal_service.cli import import_file, ledger_cli
+
+app = typer.Typer(help="PerfLedger: sales performance on a tamper-evident activity ledger.", no_args_is_help=True)
+app.add_typer(ledger_cli, name="ledger")
+app.command("import")(import_file)
+console = Console()
+
+SERVICES = {"goal_service": 8001, "scoring_service": 8002, "alert_service": 8003}
+# Development-only credentials, used by `perfledger run` when none are configured; printed at start.
+LOCAL_SECRET = "whsec_" + base64.b64encode(b"perfledger-local-development-secret").decode()
+LOCAL_TOKENS = "local-admin=admin,local-service=service,local-auditor=auditor"
+
+
+def _wait_healthy(name: str, url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not answer /health within {seconds:.0f} s")
+
+
+@app.command()
+def run(host: str = "127.0.0.1") -> None:
+    """Start all three services on embedded SQLite under PERFLEDGER_DATA_DIR (./var); Ctrl-C stops all."""
+    env = dict(os.environ)
+    if "PERFLEDGER_WEBHOOK_SECRET" not in env:
+        env["PERFLEDGER_WEBHOOK_SECRET"] = LOCAL_SECRET
+        console.print(f"[yellow]development webhook secret: {LOCAL_SECRET}")
+    if "PERFLEDGER_API_TOKENS" not in env:
+        env["PERFLEDGER_API_TOKENS"] = LOCAL_TOKENS
+        console.print(f"[yellow]development API tokens: {LOCAL_TOKENS}")
+    processes: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        for name, port in SERVICES.items():
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}", "--host", host, "--port", str(port)], env=env
+            )
+        for name, port in SERVICES.items():
+            _wait_healthy(name, f"http://{host}:{port}", processes[name])
+            console.print(f"[green]{name}[/green] http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+        console.print("Ctrl-C stops all three.")
+        while not stopping:
+            if any(p.poll() is not None for p in processes.values()):
+                raise RuntimeError("a service stopped; stopping the others")
+            time.sleep(0.5)
+    except RuntimeError as error:
+        console.print(f"[red]{error}")
+        raise typer.Exit(1) from None
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            process.wait(10)

@@ -1,0 +1,1 @@
+"""goal_service's HTTP routes, one module per resource."""

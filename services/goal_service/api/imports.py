@@ -1,0 +1,88 @@
+"""Bulk import: NDJSON of CloudEvents, streamed. Each line is recorded or refused on its own, so a bad
+line never stops the good ones; re-sending a file records nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.goal_service.api.deps import Importer, WriterDep
+from services.goal_service.api.schemas import ImportReport, RejectedLine
+from services.goal_service.domain.ledger import Submission
+from shared.errors import DomainError, PayloadTooLarge
+from shared.events.envelope import decode_json, validate_event
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+
+LINES_PER_COMMIT = 1000
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def describe(error: DomainError) -> str:
+    if not error.errors:
+        return error.detail
+    return "; ".join(f"{e.pointer or '/'}: {e.detail}" for e in error.errors)
+
+
+async def numbered_lines(request: Request, first_line: int) -> AsyncIterator[tuple[int, bytes]]:
+    number, pending = first_line, b""
+    async for chunk in request.stream():
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        if len(pending) > MAX_LINE_BYTES:
+            raise PayloadTooLarge(f"line {number + len(complete)} is longer than {MAX_LINE_BYTES} bytes")
+        for line in complete:
+            yield number, line
+            number += 1
+    if pending:
+        yield number, pending
+
+
+@router.post(
+    "",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string", "description": "one CloudEvent per line"}}
+            },
+        }
+    },
+)
+async def import_events(
+    request: Request,
+    writer: WriterDep,
+    _: Importer,
+    first_line: Annotated[int, Query(ge=1, description="The number of the body's first line in its file.")] = 1,
+) -> ImportReport:
+    """Record a stream of CloudEvents, one per line. Answers how many lines were recorded, were already
+    recorded (duplicates), and were refused, with each refused line's number and reason."""
+    report = ImportReport(lines=0, recorded=0, duplicates=0, rejected=[])
+    pending: list[tuple[int, Submission]] = []
+
+    async def commit() -> None:
+        outcomes = await writer.submit([submission for _, submission in pending])
+        for (number, _), outcome in zip(pending, outcomes, strict=True):
+            if outcome.error:
+                report.rejected.append(RejectedLine(line=number, reason=describe(outcome.error)))
+            elif outcome.recorded[0].duplicate:
+                report.duplicates += 1
+            else:
+                report.recorded += 1
+        pending.clear()
+
+    async for number, line in numbered_lines(request, first_line):
+        if not line.strip():
+            continue
+        report.lines += 1
+        try:
+            pending.append((number, Submission([validate_event(decode_json(line), [])], [[]])))
+        except DomainError as error:
+            report.rejected.append(RejectedLine(line=number, reason=describe(error)))
+        if len(pending) >= LINES_PER_COMMIT:
+            await commit()
+    if pending:
+        await commit()
+    return report

@@ -1,0 +1,53 @@
+"""The ledger as a log for followers and auditors: its head, and its entries in position order."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.goal_service.api.deps import LedgerDep, LedgerReader, WriterDep
+from services.goal_service.api.schemas import LedgerEntryOut, LedgerHeadOut, LedgerPage
+
+router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
+
+MAX_WAIT_SECONDS = 30.0
+
+
+@router.get("/head")
+async def ledger_head(ledger: LedgerDep, _: LedgerReader) -> LedgerHeadOut:
+    """The last position and the chain hash that covers every entry up to it."""
+    head = await asyncio.to_thread(ledger.head)
+    return LedgerHeadOut(position=head.position, hash=head.hash)
+
+
+@router.get("/events")
+async def ledger_events(
+    ledger: LedgerDep,
+    writer: WriterDep,
+    _: LedgerReader,
+    after: Annotated[int, Query(ge=0, description="Return entries after this position.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for a first entry when none is there yet.")
+    ] = 0,
+) -> LedgerPage:
+    """Entries after `after`, in position order, with the hash chain. Positions are gapless and an entry
+    becomes readable only after every lower position has committed, so a follower that asks from the last
+    position it processed never skips an entry (see domain/ledger.py)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        entries = await asyncio.to_thread(ledger.entries, after, limit)
+        remaining = deadline - loop.time()
+        if entries or remaining <= 0:
+            break
+        # Woken by this process's commits; the short cap also sees commits by other writer processes.
+        await writer.wait_for_commit(min(remaining, 0.5))
+    previous_hash, head = await asyncio.to_thread(lambda: (ledger.hash_at(after), ledger.head()))
+    return LedgerPage(
+        previous_hash=previous_hash,
+        events=[LedgerEntryOut(position=e.originator_version, hash=e.hash, entry=e.entry) for e in entries],
+        head=LedgerHeadOut(position=head.position, hash=head.hash),
+    )

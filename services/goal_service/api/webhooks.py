@@ -1,0 +1,61 @@
+"""Signed CloudEvents from CRMs: one event or a batch, recorded whole or not at all."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from services.goal_service.api.deps import WriterDep, read_body
+from services.goal_service.api.schemas import BatchReceipt, RecordedEventOut
+from services.goal_service.domain.ledger import Submission
+from shared.errors import UnsupportedMediaType
+from shared.events.envelope import BATCH_MEDIA_TYPE, SINGLE_MEDIA_TYPE, parse_events
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+CLOUDEVENTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            SINGLE_MEDIA_TYPE: {"schema": {"type": "object"}},
+            BATCH_MEDIA_TYPE: {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    },
+    "parameters": [
+        {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+        for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+    ],
+}
+
+
+@router.post(
+    "/generic",
+    openapi_extra=CLOUDEVENTS_BODY,
+    responses={
+        200: {"description": "every event was already recorded (re-delivery)"},
+        201: {"description": "new events recorded"},
+    },
+)
+async def receive_cloudevents(request: Request, writer: WriterDep) -> JSONResponse:
+    """Record one CloudEvent (`application/cloudevents+json`) or a batch
+    (`application/cloudevents-batch+json`), signed per Standard Webhooks. Re-delivered events answer
+    with their original positions and `duplicate: true`."""
+    body = await read_body(request)
+    request.app.state.verifier.verify(body, request.headers)
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in (SINGLE_MEDIA_TYPE, BATCH_MEDIA_TYPE):
+        raise UnsupportedMediaType(f"send {SINGLE_MEDIA_TYPE} or {BATCH_MEDIA_TYPE}, not {media_type!r}")
+    batch = media_type == BATCH_MEDIA_TYPE
+    events = parse_events(body, batch=batch)
+    pointers: list[list[str | int]] = [[index] for index in range(len(events))] if batch else [[]]
+    (outcome,) = await writer.submit([Submission(events, pointers)])
+    if outcome.error:
+        raise outcome.error
+    results = [RecordedEventOut.of(recorded) for recorded in outcome.recorded]
+    status = 200 if all(r.duplicate for r in results) else 201
+    if not batch:
+        return JSONResponse(results[0].model_dump(), status_code=status)
+    receipt = BatchReceipt(
+        recorded=sum(not r.duplicate for r in results), duplicates=sum(r.duplicate for r in results), events=results
+    )
+    return JSONResponse(receipt.model_dump(), status_code=status)

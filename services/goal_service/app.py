@@ -1,0 +1,45 @@
+"""goal_service's composition root: settings, the ledger application, the group-commit writer, routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.goal_service.api import imports, ledger, webhooks
+from services.goal_service.application import LedgerApplication
+from services.goal_service.ingest import GroupCommitWriter
+from services.goal_service.settings import SERVICE_NAME, GoalSettings
+from shared.eventstore import eventsourcing_env
+from shared.settings import load_settings
+from shared.web import create_service_app
+from shared.webhooks import WebhookVerifier
+
+
+def create_app(settings: GoalSettings | None = None) -> FastAPI:
+    settings = settings or load_settings(GoalSettings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
+        app.state.writer = GroupCommitWriter(app.state.ledger)
+        await app.state.writer.start()
+        try:
+            yield
+        finally:
+            await app.state.writer.stop()
+            app.state.ledger.close()
+
+    app = create_service_app(
+        service=SERVICE_NAME,
+        settings=settings,
+        lifespan=lifespan,
+        readiness=lambda app: app.state.ledger.head(),
+        description="Signed CRM webhooks and bulk import into the activity ledger; the ledger's log.",
+    )
+    app.state.verifier = WebhookVerifier(settings.webhook_secret)
+    app.include_router(webhooks.router)
+    app.include_router(imports.router)
+    app.include_router(ledger.router)
+    return app

@@ -1,0 +1,96 @@
+"""The ledger application: records submissions of CRM events in the activity ledger and reads it back.
+Commands run in one transaction each; `record` is called by one writer at a time (see ingest.py)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
+from eventsourcing.persistence import IntegrityError
+
+from services.goal_service.domain.ledger import (
+    EMPTY_HEAD,
+    LEDGER_ID,
+    EventIdentity,
+    LedgerBatch,
+    LedgerEntryRecorded,
+    Submission,
+    SubmissionOutcome,
+)
+from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
+from shared.errors import Unavailable
+
+CONFLICT_RETRIES = 5
+
+
+class LedgerApplication(Application):
+    env = {  # noqa: RUF012 - eventsourcing reads this class attribute
+        # Identities never change once claimed, so cached ones are served without a round trip.
+        "AGGREGATE_CACHE_MAXSIZE": "100000",
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+    }
+
+    def __init__(self, env: dict[str, str] | None = None):
+        super().__init__(env)
+        self.ledger: EventSourcedLog[LedgerEntryRecorded] = EventSourcedLog(self.events, LEDGER_ID, LedgerEntryRecorded)
+        self._write_lock = threading.Lock()
+        self._head = self.head()
+
+    def head(self) -> ChainHead:
+        """The last committed position and the hash that covers every entry up to it."""
+        last = self.ledger.get_last()
+        return ChainHead(last.originator_version, last.hash) if last else EMPTY_HEAD
+
+    def entries(self, after: int, limit: int) -> list[LedgerEntryRecorded]:
+        return list(self.ledger.get(gt=after, limit=limit))
+
+    def hash_at(self, position: int) -> str:
+        if position == 0:
+            return EMPTY_HEAD.hash
+        found = list(self.ledger.get(gt=position - 1, lte=position))
+        return found[0].hash if found else ""
+
+    def record(self, submissions: list[Submission]) -> list[SubmissionOutcome]:
+        """Record each submission whole or refuse it, all in one transaction."""
+        with self._write_lock:
+            for _ in range(CONFLICT_RETRIES):
+                batch = LedgerBatch(self._head, datetime.now(UTC), self._known_identity)
+                outcomes = [batch.add(submission) for submission in submissions]
+                if not batch.entries:
+                    return outcomes
+                try:
+                    self.save(*batch.entries, *batch.claims.values())
+                except IntegrityError:
+                    # Another writer took these positions or identities first: decide again from the
+                    # committed state, where its events now show up as duplicates.
+                    self._head = self.head()
+                    continue
+                self._head = batch.head
+                return outcomes
+        raise Unavailable("the ledger is contended by other writers; retry")
+
+    def _known_identity(self, identity_id: UUID) -> EventIdentity | None:
+        try:
+            return self.repository.get(identity_id)
+        except AggregateNotFoundError:
+            return None
+
+    def verify(self, page_size: int = 1000) -> ChainHead | ChainBreak:
+        """Recompute the chain from the stored rows, reading each row on its own so that a row too
+        damaged to decode is reported at its position."""
+        return verify_chain(self._stored_entries(page_size))
+
+    def _stored_entries(self, page_size: int) -> Iterator[ChainedEntry]:
+        after = 0
+        while rows := self.recorder.select_events(LEDGER_ID, gt=after, limit=page_size):
+            for row in rows:
+                try:
+                    recorded = self.mapper.to_domain_event(row)
+                    yield ChainedEntry(row.originator_version, recorded.entry, recorded.hash)
+                except Exception:  # a damaged row: anything it says is untrustworthy
+                    yield ChainedEntry(row.originator_version, {"unreadable": True}, "")
+            after = rows[-1].originator_version

@@ -1,0 +1,104 @@
+"""`perfledger ledger verify` and `perfledger import`: the ledger from the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from services.goal_service.application import LedgerApplication
+from services.goal_service.settings import SERVICE_NAME
+from shared.chain import ChainBreak
+from shared.eventstore import eventsourcing_env
+from shared.settings import ServiceSettings, load_settings
+
+ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
+console = Console()
+
+
+@ledger_cli.command("verify")
+def verify() -> None:
+    """Recompute the hash chain from goal_service's database (PERFLEDGER_DATABASE_URL, or the SQLite
+    file under PERFLEDGER_DATA_DIR). Prints OK and the head, or the first broken position and exits 1."""
+    settings = load_settings(ServiceSettings)
+    app = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
+    try:
+        result = app.verify()
+    finally:
+        app.close()
+    if isinstance(result, ChainBreak):
+        console.print(f"BROKEN at position {result.position}: {result.reason}")
+        raise typer.Exit(1)
+    console.print(f"OK head position {result.position} hash {result.hash}")
+
+
+def _post_with_retries(client: httpx.Client, lines: list[bytes], first_line: int) -> dict:
+    for attempt in range(8):
+        try:
+            response = client.post(
+                "/v1/imports",
+                params={"first_line": first_line},
+                content=b"\n".join(lines),
+                headers={"content-type": "application/x-ndjson"},
+            )
+        except httpx.TransportError as error:
+            reason = str(error) or type(error).__name__
+        else:
+            if response.status_code < 500:
+                if response.status_code >= 400:
+                    console.print(f"[red]refused ({response.status_code}): {response.text}")
+                    raise typer.Exit(2)
+                return response.json()
+            reason = f"HTTP {response.status_code}"
+        console.print(f"[yellow]retrying lines from {first_line} ({reason})")
+        time.sleep(min(2**attempt * 0.25, 10))
+    console.print("[red]goal_service did not accept the import; run the same command again to resume")
+    raise typer.Exit(3)
+
+
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON, one CloudEvent a line.")],
+    url: Annotated[str, typer.Option(help="goal_service's base URL.")] = "http://127.0.0.1:8001",
+    token: Annotated[str, typer.Option(envvar="PERFLEDGER_TOKEN", help="A service or admin token.")] = "",
+    chunk_lines: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
+    restart: Annotated[bool, typer.Option(help="Ignore the saved progress and send the whole file.")] = False,
+) -> None:
+    """Send a file of CloudEvents to goal_service. Progress is saved beside the file after each acknowledged
+    chunk, so an interrupted import resumes where it stopped; re-sent lines are recorded once anyway."""
+    state_path = file.with_name(file.name + ".import-state")
+    state = json.loads(state_path.read_text()) if state_path.exists() and not restart else {}
+    if state.get("size") != file.stat().st_size:
+        state = {"size": file.stat().st_size, "offset": 0, "line": 1, "recorded": 0, "duplicates": 0, "rejected": []}
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    with (
+        httpx.Client(base_url=url, headers=headers, timeout=120) as client,
+        file.open("rb") as stream,
+        Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console
+        ) as progress,
+    ):
+        task = progress.add_task(f"importing {file.name}", total=state["size"], completed=state["offset"])
+        stream.seek(state["offset"])
+        while lines := [stream.readline() for _ in range(chunk_lines)]:
+            lines = [line for line in lines if line]
+            if not lines:
+                break
+            report = _post_with_retries(client, [line.rstrip(b"\n") for line in lines], state["line"])
+            state["recorded"] += report["recorded"]
+            state["duplicates"] += report["duplicates"]
+            state["rejected"] += report["rejected"]
+            state["line"] += len(lines)
+            state["offset"] = stream.tell()
+            state_path.write_text(json.dumps(state))
+            progress.update(task, completed=state["offset"])
+    for rejected in state["rejected"]:
+        console.print(f"line {rejected['line']}: {rejected['reason']}")
+    console.print(f"recorded {state['recorded']}, duplicates {state['duplicates']}, rejected {len(state['rejected'])}")
+    os.remove(state_path)

@@ -1,0 +1,1 @@
+"""goal_service's domain: pure rules and eventsourcing aggregates, no I/O."""

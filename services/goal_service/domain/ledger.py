@@ -1,0 +1,164 @@
+"""The activity ledger: an append-only, gapless, hash-chained sequence of CRM events.
+
+The ledger is one eventsourcing log (one originator id); an entry's position is its version in that log.
+The store's unique key on (originator id, version) lets only one writer take each position, and a writer
+can only compute an entry's hash from the committed entry before it, so positions commit in order.
+`EventIdentity` aggregates, saved in the same transaction, make each CRM event's (source, id) unique.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, DomainEvent, event
+
+from shared.canonical import GENESIS_HASH, format_timestamp
+from shared.chain import ChainHead, entry_hash
+from shared.errors import Conflict, DomainError, FieldError, InvalidInput, json_pointer
+from shared.events.activities import SCHEMA_VERSION
+from shared.events.envelope import IncomingEvent
+
+LEDGER_NAMESPACE = UUID("6f1d3c0e-2b7a-4b8e-9a51-3c2f7d9e1a40")
+LEDGER_ID = uuid5(LEDGER_NAMESPACE, "activity-ledger")
+EMPTY_HEAD = ChainHead(0, GENESIS_HASH)
+
+
+class LedgerEntryRecorded(DomainEvent):
+    """One ledger entry; `originator_version` is its position."""
+
+    entry: dict[str, Any]
+    hash: str
+
+
+class EventIdentity(Aggregate):
+    """Claims one CRM event identity (CloudEvent source and id) for the position that recorded it."""
+
+    @staticmethod
+    def create_id(source: str, event_id: str) -> UUID:
+        return uuid5(LEDGER_NAMESPACE, json.dumps([source, event_id]))
+
+    @event("Claimed")
+    def __init__(self, source: str, event_id: str, type: str, position: int, content_hash: str):
+        self.source = source
+        self.event_id = event_id
+        self.type = type
+        self.position = position
+        self.content_hash = content_hash
+
+
+def ledger_entry(position: int, event: IncomingEvent, recorded_at: datetime) -> dict[str, Any]:
+    """The canonical entry that is hashed into the chain."""
+    return {
+        "position": position,
+        "source": event.source,
+        "id": event.id,
+        "type": event.type,
+        "subject": event.subject,
+        "occurred_at": format_timestamp(event.occurred_at),
+        "recorded_at": format_timestamp(recorded_at),
+        "schema_version": SCHEMA_VERSION,
+        "data": event.data,
+    }
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Events that are recorded together or not at all (one webhook request, or one import line).
+    `pointers[i]` locates events[i] in its request, for error answers."""
+
+    events: list[IncomingEvent]
+    pointers: list[list[str | int]]
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    source: str
+    id: str
+    type: str
+    position: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    recorded: list[RecordedEvent] = field(default_factory=list)
+    error: DomainError | None = None
+
+
+@dataclass
+class LedgerBatch:
+    """Decides, for a group of submissions committed in one transaction, which events are new, which are
+    re-deliveries and which submissions must be refused; assigns positions and chains the new entries.
+    `known(identity_id)` answers from the store; claims made earlier in this batch are consulted first."""
+
+    head: ChainHead
+    recorded_at: datetime
+    known: Callable[[UUID], EventIdentity | None]
+    entries: list[LedgerEntryRecorded] = field(default_factory=list)
+    claims: dict[UUID, EventIdentity] = field(default_factory=dict)
+
+    def add(self, submission: Submission) -> SubmissionOutcome:
+        head, entries, claims = self.head, [], {}
+        recorded: list[RecordedEvent] = []
+        for incoming, pointer in zip(submission.events, submission.pointers, strict=True):
+            identity_id = EventIdentity.create_id(incoming.source, incoming.id)
+            earlier = claims.get(identity_id) or self.claims.get(identity_id) or self.known(identity_id)
+            if earlier is not None:
+                if earlier.content_hash != incoming.content_hash:
+                    return SubmissionOutcome(
+                        error=Conflict(
+                            f"event {incoming.id!r} from {incoming.source!r} was recorded at position "
+                            f"{earlier.position} with different content",
+                            errors=[FieldError(json_pointer([*pointer, "id"]), "already recorded with other content")],
+                        )
+                    )
+                recorded.append(RecordedEvent(incoming.source, incoming.id, incoming.type, earlier.position, True))
+                continue
+            if incoming.is_correction:
+                error = self._check_target(incoming, pointer, claims)
+                if error:
+                    return SubmissionOutcome(error=error)
+            position = head.position + 1
+            entry = ledger_entry(position, incoming, self.recorded_at)
+            head = ChainHead(position, entry_hash(head.hash, entry))
+            entries.append(
+                LedgerEntryRecorded(
+                    originator_id=LEDGER_ID,
+                    originator_version=position,
+                    timestamp=self.recorded_at,
+                    entry=entry,
+                    hash=head.hash,
+                )
+            )
+            claims[identity_id] = EventIdentity(
+                incoming.source, incoming.id, incoming.type, position, incoming.content_hash
+            )
+            recorded.append(RecordedEvent(incoming.source, incoming.id, incoming.type, position, False))
+        self.head = head
+        self.entries.extend(entries)
+        self.claims.update(claims)
+        return SubmissionOutcome(recorded=recorded)
+
+    def _check_target(
+        self, correction: IncomingEvent, pointer: list[str | int], claims: dict[UUID, EventIdentity]
+    ) -> DomainError | None:
+        target = correction.data["target"]
+        target_id = EventIdentity.create_id(target["source"], target["id"])
+        found = claims.get(target_id) or self.claims.get(target_id) or self.known(target_id)
+        where = json_pointer([*pointer, "data", "target"])
+        if found is None:
+            return InvalidInput(
+                f"{correction.type} refers to an unknown activity",
+                errors=[FieldError(where, f"no activity {target['id']!r} from {target['source']!r} is recorded")],
+            )
+        if found.type.startswith("activity."):
+            return InvalidInput(
+                f"{correction.type} refers to a correction",
+                errors=[FieldError(where, "correct the original activity, not a correction")],
+            )
+        return None

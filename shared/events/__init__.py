@@ -1,0 +1,1 @@
+"""CloudEvents envelope and PerfLedger's versioned activity data schemas."""

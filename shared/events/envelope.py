@@ -1,0 +1,130 @@
+"""CloudEvents 1.0 (structured JSON mode) envelopes carrying PerfLedger events, parsed and validated
+into `IncomingEvent`s, with every error located by a JSON pointer into the request body."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from shared.canonical import canonical_hash, format_timestamp, to_canonical
+from shared.errors import FieldError, InvalidInput, json_pointer
+from shared.events.activities import CORRECTION_SCHEMAS, EVENT_SCHEMAS, SCHEMA_VERSION
+
+SINGLE_MEDIA_TYPE = "application/cloudevents+json"
+BATCH_MEDIA_TYPE = "application/cloudevents-batch+json"
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+SourceRef = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class CloudEvent(BaseModel):
+    # Extension attributes are allowed by the spec; we keep them in the raw delivery only.
+    model_config = ConfigDict(extra="allow")
+
+    specversion: Literal["1.0"]
+    id: Identifier
+    source: SourceRef
+    type: str
+    time: AwareDatetime
+    subject: Identifier | None = None
+    datacontenttype: Literal["application/json"] | None = None
+    dataschema: str | None = None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """A validated event, ready to be recorded. Its identity is (source, id)."""
+
+    source: str
+    id: str
+    type: str
+    occurred_at: datetime
+    subject: str | None
+    data: dict[str, Any]  # canonical JSON primitives
+
+    @property
+    def is_correction(self) -> bool:
+        return self.type in CORRECTION_SCHEMAS
+
+    @property
+    def content(self) -> dict[str, Any]:
+        """What must match for a re-delivery of the same identity to count as the same event."""
+        return {
+            "type": self.type,
+            "occurred_at": format_timestamp(self.occurred_at),
+            "subject": self.subject,
+            "data": self.data,
+            "schema_version": SCHEMA_VERSION,
+        }
+
+    @property
+    def content_hash(self) -> str:
+        return canonical_hash(self.content)
+
+
+def _errors_at(error: ValidationError, base: list[str | int]) -> list[FieldError]:
+    return [
+        FieldError(json_pointer([*base, *err["loc"]]), err["msg"].removeprefix("Value error, "))
+        for err in error.errors()
+    ]
+
+
+def validate_event(raw: object, base: list[str | int]) -> IncomingEvent:
+    """One CloudEvent from decoded JSON; `base` is where it sits in the request body."""
+    try:
+        envelope = CloudEvent.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidInput("the CloudEvent envelope is invalid", errors=_errors_at(error, base)) from None
+    schema = EVENT_SCHEMAS.get(envelope.type)
+    if schema is None:
+        known = ", ".join(sorted(EVENT_SCHEMAS))
+        raise InvalidInput(
+            f"unknown event type {envelope.type!r}",
+            errors=[FieldError(json_pointer([*base, "type"]), f"must be one of: {known}")],
+        )
+    try:
+        data = schema.model_validate(envelope.data)
+    except ValidationError as error:
+        raise InvalidInput(
+            f"data does not match the {envelope.type} schema", errors=_errors_at(error, [*base, "data"])
+        ) from None
+    return IncomingEvent(
+        source=envelope.source,
+        id=envelope.id,
+        type=envelope.type,
+        occurred_at=envelope.time,
+        subject=envelope.subject,
+        data=to_canonical(data.model_dump(exclude_none=True)),
+    )
+
+
+def decode_json(body: bytes) -> Any:
+    """JSON with numbers kept exact: decimals become Decimal, never float."""
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput(f"the body is not valid JSON: {error}", errors=[FieldError("", str(error))]) from None
+
+
+def parse_events(body: bytes, *, batch: bool) -> list[IncomingEvent]:
+    """All events of a request, or InvalidInput naming every bad field; never a partial list."""
+    decoded = decode_json(body)
+    if not batch:
+        return [validate_event(decoded, [])]
+    if not isinstance(decoded, list):
+        raise InvalidInput("a CloudEvents batch is a JSON array", errors=[FieldError("", "expected an array")])
+    events, problems = [], []
+    for index, raw in enumerate(decoded):
+        try:
+            events.append(validate_event(raw, [index]))
+        except InvalidInput as error:
+            problems.extend(error.errors)
+    if problems:
+        raise InvalidInput(f"{len(problems)} field(s) invalid; nothing in this batch was recorded", errors=problems)
+    return events

@@ -1,0 +1,54 @@
+"""Money is Decimal, never float, and is rounded by one rule in one place.
+
+The rule: amounts are kept exactly as recorded; a computed amount is rounded to the currency's minor unit
+(2 places unless listed) with ROUND_HALF_UP (四舍五入, what Chinese finance teams expect) only when it
+becomes a figure someone is paid or shown. Rates and scores use `quantize_ratio` (4 places, same rule).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "BHD": 3, "KWD": 3, "OMR": 3}
+RATIO_PLACES = Decimal("0.0001")
+
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def parse_amount(value: object) -> Decimal:
+    """A decimal amount from a string or a JSON number parsed as Decimal; never from a float."""
+    if isinstance(value, (bool, float)):
+        raise ValueError('amount must be a decimal string such as "1200.50", not a float')
+    if isinstance(value, (int, Decimal)):
+        amount = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal amount") from None
+    else:
+        raise ValueError("amount must be a decimal string")
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not a finite amount")
+    return amount
+
+
+def _non_negative(amount: Decimal) -> Decimal:
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    return amount
+
+
+Amount = Annotated[Decimal, BeforeValidator(parse_amount), AfterValidator(_non_negative)]
+
+
+def quantize_money(amount: Decimal, currency: str) -> Decimal:
+    places = MINOR_UNITS.get(currency, 2)
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def quantize_ratio(ratio: Decimal) -> Decimal:
+    return ratio.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)

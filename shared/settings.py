@@ -1,0 +1,80 @@
+"""Settings every service shares, read from PERFLEDGER_* environment variables (pydantic-settings).
+A missing or malformed setting stops start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from shared.auth import Principal, parse_api_tokens
+
+ENV_PREFIX = "PERFLEDGER_"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="Where the embedded SQLite files live.")
+    database_url: str | None = Field(
+        None,
+        description="Overrides SQLite, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/perfledger_goal.",
+    )
+    database_schema: str | None = Field(
+        None, description="PostgreSQL schema for this service's tables, when services share a database."
+    )
+    api_tokens: Annotated[dict[str, Principal], NoDecode] = Field(
+        default_factory=dict,
+        description="Bearer tokens: comma-separated token=role or token=role:scope.",
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _parse_tokens(cls, value: object) -> object:
+        return parse_api_tokens(value) if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a database URL") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def describe_errors(error: ValidationError) -> str:
+    parts = []
+    for err in error.errors():
+        name = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {'missing' if err['type'] == 'missing' else message}")
+    return "; ".join(parts)
+
+
+def load_settings(settings_class: type[S]) -> S:
+    """Settings from the environment, or exit with one line that names what is wrong."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        sys.exit(f"configuration error: {describe_errors(error)}")

@@ -1,0 +1,49 @@
+"""What every service's FastAPI app has in common: problem details, request ids and logs, metrics,
+`/health` (the process answers) and `/ready` (its database answers)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
+
+from shared.logging import RequestLogMiddleware, configure_logging
+from shared.metrics import install_metrics
+from shared.problems import install_problem_handlers, problem_response
+from shared.settings import ServiceSettings
+
+
+def create_service_app(
+    *,
+    service: str,
+    settings: ServiceSettings,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    readiness: Callable[[FastAPI], None],
+    description: str,
+) -> FastAPI:
+    """`readiness(app)` raises when the service cannot do its work (its database does not answer)."""
+    configure_logging(service, settings.log_level)
+    app = FastAPI(title=f"PerfLedger {service}", description=description, version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics_registry = CollectorRegistry()
+    install_problem_handlers(app)
+    install_metrics(app, app.state.metrics_registry)
+    app.add_middleware(RequestLogMiddleware)
+
+    @app.get("/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/ready", tags=["operations"])
+    async def ready() -> JSONResponse:
+        try:
+            await asyncio.to_thread(readiness, app)
+        except Exception as error:  # any failure means "not ready"; say which
+            return problem_response(503, "Not ready", f"{type(error).__name__}: {error}", instance="/ready")
+        return JSONResponse({"status": "ready", "service": service})
+
+    return app
