@@ -81,3 +81,7 @@ def run(host: str = "127.0.0.1") -> None:
                 process.terminate()
         for process in processes.values():
             process.wait(10)
+
+
+if __name__ == "__main__":
+    app()

@@ -30,8 +30,9 @@ def pg_database() -> Iterator[str]:
     try:
         admin = psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL is not reachable at {PG_SERVER} ({error}); set PERFLEDGER_TEST_SKIP_PG=1 "
-                    "to run SQLite only")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_SERVER} ({error}); set PERFLEDGER_TEST_SKIP_PG=1 to run SQLite only"
+        )
     with admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -58,7 +59,13 @@ def storage_env(backend: str, tmp_path: Path, request: pytest.FixtureRequest) ->
 
 @pytest.fixture
 def goal_settings(storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> GoalSettings:
-    for key, value in {**storage_env, "PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_API_TOKENS": TOKENS}.items():
+    quiet = {"PERFLEDGER_LOG_LEVEL": "WARNING"}
+    for key, value in {
+        **storage_env,
+        **quiet,
+        "PERFLEDGER_WEBHOOK_SECRET": SECRET,
+        "PERFLEDGER_API_TOKENS": TOKENS,
+    }.items():
         monkeypatch.setenv(key, value)
     return GoalSettings()
 

@@ -34,13 +34,30 @@ def sign(body: bytes, *, key: bytes = SECRET_BYTES, msg_id: str | None = None, t
     msg_id = msg_id or "msg_" + hashlib.sha256(body).hexdigest()[:20]
     ts = int(time.time()) if ts is None else ts
     mac = hmac.new(key, f"{msg_id}.{ts}.".encode() + body, hashlib.sha256).digest()
-    return {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": "v1," + base64.b64encode(mac).decode()}
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": "v1," + base64.b64encode(mac).decode(),
+    }
 
 
-def cloudevent(type_: str, data: dict[str, Any], *, id_: str | None = None, source: str = SOURCE,
-               time_: str = "2026-10-05T03:00:00Z") -> dict[str, Any]:
-    return {"specversion": "1.0", "id": id_ or str(uuid.uuid4()), "source": source, "type": type_,
-            "time": time_, "datacontenttype": "application/json", "data": data}
+def cloudevent(
+    type_: str,
+    data: dict[str, Any],
+    *,
+    id_: str | None = None,
+    source: str = SOURCE,
+    time_: str = "2026-10-05T03:00:00Z",
+) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": id_ or str(uuid.uuid4()),
+        "source": source,
+        "type": type_,
+        "time": time_,
+        "datacontenttype": "application/json",
+        "data": data,
+    }
 
 
 def deal_won(rep: str = "r-1", amount: str = "1000.00", **extra: Any) -> dict[str, Any]:
@@ -48,8 +65,14 @@ def deal_won(rep: str = "r-1", amount: str = "1000.00", **extra: Any) -> dict[st
     return cloudevent("deal.won", data, **extra)
 
 
-def signed_post(client: httpx.Client, event: dict | list, *, key: bytes = SECRET_BYTES, ts: int | None = None,
-                path: str = "/v1/webhooks/generic") -> httpx.Response:
+def signed_post(
+    client: httpx.Client,
+    event: dict | list,
+    *,
+    key: bytes = SECRET_BYTES,
+    ts: int | None = None,
+    path: str = "/v1/webhooks/generic",
+) -> httpx.Response:
     body = json.dumps(event).encode()
     media = "application/cloudevents-batch+json" if isinstance(event, list) else "application/cloudevents+json"
     return client.post(path, content=body, headers={"content-type": media, **sign(body, key=key, ts=ts)})
@@ -58,8 +81,9 @@ def signed_post(client: httpx.Client, event: dict | list, *, key: bytes = SECRET
 @contextmanager
 def serve_in_thread(app: FastAPI) -> Iterator[str]:
     """Serve the app with uvicorn on a free loopback port; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           access_log=False, log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False, log_config=None)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

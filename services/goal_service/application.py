@@ -3,7 +3,9 @@ Commands run in one transaction each; `record` is called by one writer at a time
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
@@ -23,7 +25,9 @@ from services.goal_service.domain.ledger import (
 from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
 from shared.errors import Unavailable
 
-CONFLICT_RETRIES = 5
+# Several writers on one database only happen when several processes ingest; one of them wins every round,
+# so a loser retries (after a short jittered pause, to stop losing in lockstep) until this deadline.
+CONFLICT_DEADLINE_SECONDS = 30.0
 
 
 class LedgerApplication(Application):
@@ -57,7 +61,8 @@ class LedgerApplication(Application):
     def record(self, submissions: list[Submission]) -> list[SubmissionOutcome]:
         """Record each submission whole or refuse it, all in one transaction."""
         with self._write_lock:
-            for _ in range(CONFLICT_RETRIES):
+            deadline = time.monotonic() + CONFLICT_DEADLINE_SECONDS
+            while time.monotonic() < deadline:
                 batch = LedgerBatch(self._head, datetime.now(UTC), self._known_identity)
                 outcomes = [batch.add(submission) for submission in submissions]
                 if not batch.entries:
@@ -68,6 +73,7 @@ class LedgerApplication(Application):
                     # Another writer took these positions or identities first: decide again from the
                     # committed state, where its events now show up as duplicates.
                     self._head = self.head()
+                    time.sleep(random.uniform(0, 0.01))
                     continue
                 self._head = batch.head
                 return outcomes

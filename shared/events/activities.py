@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from shared.money import Amount, CurrencyCode
 
@@ -34,13 +34,14 @@ class ActivityData(Schema):
 
 class OptionalMoney(Schema):
     amount: Amount | None = None
-    currency: CurrencyCode | None = None
+    currency: CurrencyCode | None = Field(None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _currency_with_amount(self) -> Self:
-        if self.amount is not None and self.currency is None:
+    @field_validator("currency")
+    @classmethod
+    def _currency_with_amount(cls, currency: str | None, info: ValidationInfo) -> str | None:
+        if currency is None and info.data.get("amount") is not None:
             raise ValueError("currency is required when amount is given")
-        return self
+        return currency
 
 
 class VisitCompleted(ActivityData):
@@ -144,15 +145,16 @@ class CreditShare(Schema):
 class ActivitySplit(Correction):
     shares: Annotated[list[CreditShare], Field(min_length=2)]
 
-    @model_validator(mode="after")
-    def _shares_make_a_whole(self) -> Self:
-        reps = [share.rep_id for share in self.shares]
+    @field_validator("shares")
+    @classmethod
+    def _shares_make_a_whole(cls, shares: list[CreditShare]) -> list[CreditShare]:
+        reps = [share.rep_id for share in shares]
         if len(set(reps)) != len(reps):
             raise ValueError("each rep may appear once in shares")
-        total = sum((share.percent for share in self.shares), Decimal(0))
+        total = sum((share.percent for share in shares), Decimal(0))
         if total != 100:
             raise ValueError(f"shares must sum to exactly 100 percent, not {total}")
-        return self
+        return shares
 
 
 ACTIVITY_SCHEMAS: dict[str, type[ActivityData]] = {

@@ -109,7 +109,7 @@ def decode_json(body: bytes) -> Any:
     try:
         return json.loads(body, parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInput(f"the body is not valid JSON: {error}", errors=[FieldError("", str(error))]) from None
+        raise InvalidInput(f"not valid JSON: {error}") from None
 
 
 def parse_events(body: bytes, *, batch: bool) -> list[IncomingEvent]:
