@@ -20,7 +20,7 @@ app.add_typer(ledger_cli, name="ledger")
 app.command("import")(import_file)
 console = Console()
 
-SERVICES = {"goal_service": 8001, "scoring_service": 8002, "alert_service": 8003}
+SERVICES = ["goal_service", "scoring_service", "alert_service"]
 # Development-only credentials, used by `perfledger run` when none are configured; printed at start.
 LOCAL_SECRET = "whsec_" + base64.b64encode(b"perfledger-local-development-secret").decode()
 LOCAL_TOKENS = "local-admin=admin,local-service=service,local-auditor=auditor"
@@ -41,8 +41,9 @@ def _wait_healthy(name: str, url: str, process: subprocess.Popen, seconds: float
 
 
 @app.command()
-def run(host: str = "127.0.0.1") -> None:
-    """Start all three services on embedded SQLite under PERFLEDGER_DATA_DIR (./var); Ctrl-C stops all."""
+def run(host: str = "127.0.0.1", first_port: int = 8001) -> None:
+    """Start all three services (on embedded SQLite under PERFLEDGER_DATA_DIR, ./var, unless configured
+    otherwise), on first_port and the two after it; Ctrl-C stops all."""
     env = dict(os.environ)
     if "PERFLEDGER_WEBHOOK_SECRET" not in env:
         env["PERFLEDGER_WEBHOOK_SECRET"] = LOCAL_SECRET
@@ -60,11 +61,12 @@ def run(host: str = "127.0.0.1") -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        for name, port in SERVICES.items():
+        ports = {name: first_port + offset for offset, name in enumerate(SERVICES)}
+        for name, port in ports.items():
             processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"services.{name}", "--host", host, "--port", str(port)], env=env
             )
-        for name, port in SERVICES.items():
+        for name, port in ports.items():
             _wait_healthy(name, f"http://{host}:{port}", processes[name])
             console.print(f"[green]{name}[/green] http://{host}:{port}  (docs: http://{host}:{port}/docs)")
         console.print("Ctrl-C stops all three.")

@@ -3,6 +3,7 @@
 Rules: object keys sorted, no insignificant white space, UTF-8, Decimal as its string, datetimes in UTC
 as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six fraction digits), dates as `YYYY-MM-DD`, UUIDs in lower-case
 hyphenated form. Floats are refused: they have no single decimal spelling, so they never reach a hash.
+Integers must fit in 64 bits (larger ones are not read alike by every JSON parser): write them as Decimal.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from uuid import UUID
 import orjson
 
 GENESIS_HASH = "0" * 64
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -27,7 +29,11 @@ def format_timestamp(moment: datetime) -> str:
 
 def to_canonical(value: Any) -> Any:
     """Reduce a value to JSON primitives (str, int, bool, None, list, dict) by the rules above."""
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValueError(f"{value} does not fit in 64 bits; write it as a Decimal")
         return value
     if isinstance(value, float):
         raise TypeError("floats are not canonical; use Decimal")

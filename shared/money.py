@@ -36,13 +36,18 @@ def parse_amount(value: object) -> Decimal:
     return amount
 
 
-def _non_negative(amount: Decimal) -> Decimal:
+MAX_AMOUNT = Decimal(10) ** 15  # far above any one sale; beyond it a figure is a typo or an attack
+
+
+def _plausible(amount: Decimal) -> Decimal:
     if amount < 0:
         raise ValueError("amount must not be negative")
+    if amount >= MAX_AMOUNT:
+        raise ValueError(f"amount must be below {MAX_AMOUNT:,}")
     return amount
 
 
-Amount = Annotated[Decimal, BeforeValidator(parse_amount), AfterValidator(_non_negative)]
+Amount = Annotated[Decimal, BeforeValidator(parse_amount), AfterValidator(_plausible)]
 
 
 def quantize_money(amount: Decimal, currency: str) -> Decimal:

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import uuid
@@ -24,6 +25,12 @@ OLD_SECRET_BYTES = b"old-secret-fedcba9876543210"
 OLD_SECRET = "whsec_" + base64.b64encode(OLD_SECRET_BYTES).decode()
 TOKENS = "t-admin=admin,t-service=service,t-auditor=auditor,t-rep=rep:r-1,t-manager=manager:team-east"
 SOURCE = "crm://tests"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def auth(token: str) -> dict[str, str]:

@@ -46,11 +46,11 @@ class OptionalMoney(Schema):
 
 class VisitCompleted(ActivityData):
     customer_id: Ref
-    duration_minutes: Annotated[int, Field(ge=0)] | None = None
+    duration_minutes: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 
 class CallLogged(ActivityData):
-    duration_seconds: Annotated[int, Field(ge=0)] | None = None
+    duration_seconds: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
 
 
 class LeadCreated(ActivityData):

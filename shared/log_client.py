@@ -1,0 +1,85 @@
+"""Following another service's ledger over HTTP, as scoring_service and alert_service do: pages in position
+order by long poll, retried with backoff while the upstream is away, and each page checked to continue
+the hash chain from where the follower stands, so a rewritten upstream history is noticed, not absorbed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import structlog
+
+from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
+
+log = structlog.get_logger("log_client")
+
+
+class ChainMismatch(Exception):
+    """The upstream's entries do not continue the chain the follower already holds."""
+
+
+@dataclass(frozen=True)
+class FollowedEntry:
+    position: int
+    hash: str
+    entry: dict[str, Any]
+
+
+class LedgerFollower:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        page_size: int = 500,
+        wait_seconds: float = 20.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.page_size = page_size
+        self.wait_seconds = wait_seconds
+        self._client = httpx.Client(
+            base_url=base_url,
+            headers={"authorization": f"Bearer {token}"},
+            timeout=wait_seconds + 10,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[FollowedEntry]:
+        """Entries after a position. Given the hash held at that position too, the page must chain from it."""
+        position = after.position if isinstance(after, ChainHead) else after
+        response = self._client.get(
+            "/v1/ledger/events", params={"after": position, "limit": self.page_size, "wait": wait}
+        )
+        response.raise_for_status()
+        page = response.json()
+        if isinstance(after, ChainHead) and page["previous_hash"] != after.hash:
+            raise ChainMismatch(f"upstream's hash at position {position} is not the one this follower holds")
+        entries = [FollowedEntry(e["position"], e["hash"], e["entry"]) for e in page["events"]]
+        reached = verify_chain(
+            (ChainedEntry(e.position, e.entry, e.hash) for e in entries), ChainHead(position, page["previous_hash"])
+        )
+        if isinstance(reached, ChainBreak):
+            raise ChainMismatch(f"upstream entry {reached.position}: {reached.reason}")
+        return entries
+
+    def follow(self, after: ChainHead | int, stop: threading.Event) -> Iterator[FollowedEntry]:
+        """Every entry after `after`, in order, until `stop` is set; waits out upstream outages."""
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                entries = self.read_page(after, wait=self.wait_seconds)
+            except (httpx.TransportError, httpx.HTTPStatusError) as error:
+                log.warning("upstream ledger unavailable", error=str(error), retry_in=backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            backoff = 0.1
+            for entry in entries:
+                yield entry
+                after = ChainHead(entry.position, entry.hash)

@@ -1,0 +1,49 @@
+"""Money parsing and rounding, and the API token table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from shared.auth import Principal, Role, parse_api_tokens
+from shared.money import parse_amount, quantize_money, quantize_ratio
+
+
+@pytest.mark.parametrize(
+    ("raw", "amount"),
+    [("1200.50", Decimal("1200.50")), (" 7 ", Decimal(7)), (Decimal("0.1"), Decimal("0.1")), (3, Decimal(3))],
+)
+def test_amounts_are_exact_decimals(raw, amount):
+    assert parse_amount(raw) == amount
+
+
+@pytest.mark.parametrize("raw", [0.1, True, "ten", "NaN", "Infinity", None, [1]])
+def test_floats_and_non_numbers_are_not_amounts(raw):
+    with pytest.raises(ValueError):
+        parse_amount(raw)
+
+
+def test_rounding_is_half_up_to_the_currency_minor_unit():
+    assert quantize_money(Decimal("2.345"), "CNY") == Decimal("2.35")
+    assert quantize_money(Decimal("2.344"), "CNY") == Decimal("2.34")
+    assert quantize_money(Decimal("-2.345"), "CNY") == Decimal("-2.35")  # half away from zero
+    assert quantize_money(Decimal("1234.5"), "JPY") == Decimal("1235")
+    assert quantize_ratio(Decimal(2) / Decimal(3)) == Decimal("0.6667")
+
+
+def test_tokens_map_to_roles_and_scopes():
+    table = parse_api_tokens("t1=admin, t3=rep:r-17,t4=manager:team-east")
+    assert sorted(table.values(), key=str) == sorted(
+        [Principal(Role.ADMIN), Principal(Role.REP, "r-17"), Principal(Role.MANAGER, "team-east")], key=str
+    )
+    assert "t1" not in table  # kept by digest only
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("t1", "token=role"), ("t1=boss", "unknown role"), ("t1=rep", "needs a scope"), ("=admin", "token=role")],
+)
+def test_malformed_token_entries_say_what_is_wrong(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_api_tokens(text)
