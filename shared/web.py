@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+from eventsourcing.application import Application
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry
 
-from shared.logging import RequestLogMiddleware, configure_logging
-from shared.metrics import install_metrics
+from shared.logging import configure_logging
+from shared.observability import install_observability
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import ServiceSettings
 
@@ -29,10 +29,8 @@ def create_service_app(
     configure_logging(service, settings.log_level)
     app = FastAPI(title=f"PerfLedger {service}", description=description, version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
-    app.state.metrics_registry = CollectorRegistry()
     install_problem_handlers(app)
-    install_metrics(app, app.state.metrics_registry)
-    app.add_middleware(RequestLogMiddleware)
+    install_observability(app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
@@ -47,3 +45,20 @@ def create_service_app(
         return JSONResponse({"status": "ready", "service": service})
 
     return app
+
+
+def application_lifespan(
+    open_application: Callable[[], Application],
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that opens the service's eventsourcing application as `app.state.application` at start-up
+    and closes it at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.application = open_application()
+        try:
+            yield
+        finally:
+            app.state.application.close()
+
+    return lifespan
