@@ -18,7 +18,7 @@ from services.goal_service.cli import import_file, ledger_cli
 app = typer.Typer(help="PerfLedger: sales performance on a tamper-evident activity ledger.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
 app.command("import")(import_file)
-console = Console()
+console = Console(soft_wrap=True)
 
 SERVICES = ["goal_service", "scoring_service", "alert_service"]
 # Development-only credentials, used by `perfledger run` when none are configured; printed at start.

@@ -20,7 +20,7 @@ from shared.eventstore import eventsourcing_env
 from shared.settings import ServiceSettings, load_settings
 
 ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @ledger_cli.command("verify")
@@ -34,9 +34,9 @@ def verify() -> None:
     finally:
         app.close()
     if isinstance(result, ChainBreak):
-        console.print(f"BROKEN at position {result.position}: {result.reason}")
+        typer.echo(f"BROKEN at position {result.position}: {result.reason}")
         raise typer.Exit(1)
-    console.print(f"OK head position {result.position} hash {result.hash}")
+    typer.echo(f"OK head position {result.position} hash {result.hash}")
 
 
 def _post_with_retries(client: httpx.Client, lines: list[bytes], first_line: int) -> dict:
