@@ -5,7 +5,7 @@ arrive; the principal's shape is already the final one."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,10 +66,10 @@ def authenticate(request: Request) -> Principal:
     return principal
 
 
-def allow(*roles: Role) -> Callable[[Request], Principal]:
+def allow(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A FastAPI dependency that admits only the given roles."""
 
-    def dependency(request: Request) -> Principal:
+    async def dependency(request: Request) -> Principal:
         principal = authenticate(request)
         if principal.role not in roles:
             raise Forbidden(f"role {principal.role} may not use this route")

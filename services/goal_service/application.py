@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
+from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog, LRUCache
 from eventsourcing.persistence import IntegrityError
 
 from services.goal_service.domain.ledger import (
@@ -28,20 +28,16 @@ from shared.errors import Unavailable
 # Several writers on one database only happen when several processes ingest; one of them wins every round,
 # so a loser retries (after a short jittered pause, to stop losing in lockstep) until this deadline.
 CONFLICT_DEADLINE_SECONDS = 30.0
+IDENTITY_CACHE_SIZE = 200_000
 
 
 class LedgerApplication(Application):
-    env = {  # noqa: RUF012 - eventsourcing reads this class attribute
-        # Identities never change once claimed, so cached ones are served without a round trip.
-        "AGGREGATE_CACHE_MAXSIZE": "100000",
-        "AGGREGATE_CACHE_FASTFORWARD": "n",
-        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
-    }
-
     def __init__(self, env: dict[str, str] | None = None):
         super().__init__(env)
         self.ledger: EventSourcedLog[LedgerEntryRecorded] = EventSourcedLog(self.events, LEDGER_ID, LedgerEntryRecorded)
         self._write_lock = threading.Lock()
+        # Identities this process claimed or looked up; they never change once claimed.
+        self._identities: LRUCache[UUID, EventIdentity] = LRUCache(maxsize=IDENTITY_CACHE_SIZE)
         self._head = self.head()
 
     def head(self) -> ChainHead:
@@ -59,31 +55,51 @@ class LedgerApplication(Application):
         return found[0].hash if found else ""
 
     def record(self, submissions: list[Submission]) -> list[SubmissionOutcome]:
-        """Record each submission whole or refuse it, all in one transaction."""
+        """Record each submission whole or refuse it, all in one transaction.
+
+        A new event is not looked up first: the cache knows this process's recent claims, and an older
+        claim makes the store's unique key refuse the commit, after which the group is decided again with
+        every identity looked up. Re-deliveries of recent events, and first deliveries, cost no query."""
         with self._write_lock:
             deadline = time.monotonic() + CONFLICT_DEADLINE_SECONDS
+            trust_cache = True
             while time.monotonic() < deadline:
-                batch = LedgerBatch(self._head, datetime.now(UTC), self._known_identity)
+                seen = self._cached_identity if trust_cache else self._stored_identity
+                batch = LedgerBatch(self._head, datetime.now(UTC), seen=seen, find=self._stored_identity)
                 outcomes = [batch.add(submission) for submission in submissions]
                 if not batch.entries:
                     return outcomes
                 try:
                     self.save(*batch.entries, *batch.claims.values())
                 except IntegrityError:
-                    # Another writer took these positions or identities first: decide again from the
-                    # committed state, where its events now show up as duplicates.
+                    # An identity claimed before this process saw it, or another writer took these
+                    # positions first: decide again from the committed state.
+                    if not trust_cache:
+                        time.sleep(random.uniform(0, 0.01))  # writers contending: stop losing in lockstep
+                    trust_cache = False
                     self._head = self.head()
-                    time.sleep(random.uniform(0, 0.01))
                     continue
+                for identity_id, claim in batch.claims.items():
+                    self._identities.put(identity_id, claim)
                 self._head = batch.head
                 return outcomes
         raise Unavailable("the ledger is contended by other writers; retry")
 
-    def _known_identity(self, identity_id: UUID) -> EventIdentity | None:
+    def _cached_identity(self, identity_id: UUID) -> EventIdentity | None:
         try:
-            return self.repository.get(identity_id)
+            return self._identities.get(identity_id)
+        except KeyError:
+            return None
+
+    def _stored_identity(self, identity_id: UUID) -> EventIdentity | None:
+        if cached := self._cached_identity(identity_id):
+            return cached
+        try:
+            identity = self.repository.get(identity_id)
         except AggregateNotFoundError:
             return None
+        self._identities.put(identity_id, identity)
+        return identity
 
     def verify(self, page_size: int = 1000) -> ChainHead | ChainBreak:
         """Recompute the chain from the stored rows, reading each row on its own so that a row too

@@ -41,7 +41,7 @@ commits = st.lists(st.lists(st.lists(event, min_size=1, max_size=3), min_size=1,
 
 def test_worked_example():
     store: dict = {}
-    batch = LedgerBatch(EMPTY_HEAD, AT, store.get)
+    batch = LedgerBatch(EMPTY_HEAD, AT, seen=store.get, find=store.get)
     first = batch.add(Submission([visit(1), visit(2)], [[0], [1]]))
     again = batch.add(Submission([visit(2)], [[]]))
     conflict = batch.add(Submission([visit(3), visit(1, customer="other")], [[0], [1]]))
@@ -59,7 +59,7 @@ def test_random_commits_keep_the_ledger_invariants(groups):
     head, entries = EMPTY_HEAD, []
     first_content: dict[str, tuple[int, str]] = {}
     for group in groups:
-        batch = LedgerBatch(head, AT, store.get)
+        batch = LedgerBatch(head, AT, seen=store.get, find=store.get)
         for events in group:
             outcome = batch.add(Submission(events, [[i] for i in range(len(events))]))
             if outcome.error:

@@ -12,11 +12,11 @@ from shared.auth import Principal, Role, allow
 from shared.errors import PayloadTooLarge
 
 
-def get_ledger(request: Request) -> LedgerApplication:
+async def get_ledger(request: Request) -> LedgerApplication:
     return request.app.state.ledger
 
 
-def get_writer(request: Request) -> GroupCommitWriter:
+async def get_writer(request: Request) -> GroupCommitWriter:
     return request.app.state.writer
 
 

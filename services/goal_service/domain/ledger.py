@@ -94,11 +94,14 @@ class SubmissionOutcome:
 class LedgerBatch:
     """Decides, for a group of submissions committed in one transaction, which events are new, which are
     re-deliveries and which submissions must be refused; assigns positions and chains the new entries.
-    `known(identity_id)` answers from the store; claims made earlier in this batch are consulted first."""
+    Claims made earlier in this batch are consulted first. `seen(identity_id)` tells re-deliveries apart and
+    may miss an old one, because the store's unique key refuses the commit then; `find(identity_id)` checks
+    the activity a correction names and must answer from the store."""
 
     head: ChainHead
     recorded_at: datetime
-    known: Callable[[UUID], EventIdentity | None]
+    seen: Callable[[UUID], EventIdentity | None]
+    find: Callable[[UUID], EventIdentity | None]
     entries: list[LedgerEntryRecorded] = field(default_factory=list)
     claims: dict[UUID, EventIdentity] = field(default_factory=dict)
 
@@ -107,7 +110,7 @@ class LedgerBatch:
         recorded: list[RecordedEvent] = []
         for incoming, pointer in zip(submission.events, submission.pointers, strict=True):
             identity_id = EventIdentity.create_id(incoming.source, incoming.id)
-            earlier = claims.get(identity_id) or self.claims.get(identity_id) or self.known(identity_id)
+            earlier = claims.get(identity_id) or self.claims.get(identity_id) or self.seen(identity_id)
             if earlier is not None:
                 if earlier.content_hash != incoming.content_hash:
                     return SubmissionOutcome(
@@ -149,7 +152,7 @@ class LedgerBatch:
     ) -> DomainError | None:
         target = correction.data["target"]
         target_id = EventIdentity.create_id(target["source"], target["id"])
-        found = claims.get(target_id) or self.claims.get(target_id) or self.known(target_id)
+        found = claims.get(target_id) or self.claims.get(target_id) or self.find(target_id)
         where = json_pointer([*pointer, "data", "target"])
         if found is None:
             return InvalidInput(
