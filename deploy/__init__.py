@@ -1,0 +1,1 @@
+"""Operational tooling for PerfLedger that is not part of the services: benchmarks."""

@@ -1,0 +1,1 @@
+"""Benchmarks. `python -m deploy.bench.ingest` measures webhook ingest against two baselines."""

@@ -1,0 +1,99 @@
+"""Services under test as real subprocesses on loopback: started, waited for until they answer, and always
+stopped (SIGTERM, then SIGKILL) when the block that started them ends, however it ends."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+# Settings the benchmark's own environment might carry; a subject gets only the ones we give it.
+INHERITED_PREFIXES = ("PERFLEDGER_", "POSTGRES_", "PERSISTENCE_MODULE", "SQLITE_")
+
+
+@dataclass(frozen=True)
+class Service:
+    base_url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the process has used so far (Linux /proc; its threads included)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(INHERITED_PREFIXES)}
+    return {**env, **extra}
+
+
+@contextmanager
+def running_service(
+    name: str, module_args: Sequence[str], env: Mapping[str, str], ready_path: str, log_dir: Path
+) -> Iterator[Service]:
+    """Run `python -m <module_args> --host 127.0.0.1 --port <free port>`; yield it once `ready_path`
+    answers 200. Its output goes to a file (a pipe nobody reads would stall it once full)."""
+    port = free_port()
+    log_path = log_dir / f"{name}.log"
+    command = [sys.executable, "-m", *module_args, "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        # Own session: a Ctrl-C meant for the benchmark does not race our orderly stop of the child.
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=clean_env(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_until_ready(name, process, base_url + ready_path, log_path)
+        yield Service(base_url, process.pid)
+    finally:
+        _stop(process)
+
+
+def _wait_until_ready(name: str, process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    with httpx.Client(timeout=2.0, trust_env=False) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode} while starting:\n{log_tail(log_path)}")
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass  # not listening yet
+            time.sleep(0.1)
+    raise RuntimeError(f"{name} was not ready within {START_TIMEOUT:.0f}s:\n{log_tail(log_path)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()  # uvicorn shuts down gracefully on SIGTERM, running the app's lifespan exit
+    try:
+        process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(STOP_TIMEOUT)
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
