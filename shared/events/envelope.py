@@ -12,9 +12,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from shared.canonical import canonical_hash, format_timestamp, to_canonical
-from shared.errors import FieldError, InvalidInput, json_pointer
+from shared.errors import FieldError, InvalidInput, PayloadTooLarge, json_pointer
 from shared.events.activities import CORRECTION_SCHEMAS, EVENT_SCHEMAS, SCHEMA_VERSION
 
+MAX_BATCH_EVENTS = 1000  # one batch is one transaction; larger loads belong to the bulk import
 SINGLE_MEDIA_TYPE = "application/cloudevents+json"
 BATCH_MEDIA_TYPE = "application/cloudevents-batch+json"
 
@@ -119,6 +120,8 @@ def parse_events(body: bytes, *, batch: bool) -> list[IncomingEvent]:
         return [validate_event(decoded, [])]
     if not isinstance(decoded, list):
         raise InvalidInput("a CloudEvents batch is a JSON array", errors=[FieldError("", "expected an array")])
+    if len(decoded) > MAX_BATCH_EVENTS:
+        raise PayloadTooLarge(f"a batch holds at most {MAX_BATCH_EVENTS} events; use POST /v1/imports for more")
     events, problems = [], []
     for index, raw in enumerate(decoded):
         try:

@@ -201,3 +201,19 @@ def test_a_hundred_concurrent_deliveries_of_one_event_record_it_once(goal_url):
     assert sum(r.json()["duplicate"] is False for r in responses) == 1
     with httpx.Client(base_url=goal_url) as client:
         assert head_position(client) == 1
+
+
+def test_a_batch_larger_than_one_transaction_should_hold_is_413(goal):
+    batch = [cloudevent("call.logged", {"rep_id": "r-1"}) for _ in range(1001)]
+    problem = assert_problem(signed_post(goal, batch), 413)
+    assert "/v1/imports" in problem["detail"]
+    assert head_position(goal) == 0
+
+
+def test_the_openapi_document_describes_the_webhook_and_ledger_routes(goal):
+    paths = goal.get("/openapi.json").json()["paths"]
+    assert {"/v1/webhooks/generic", "/v1/imports", "/v1/ledger/events", "/v1/ledger/head", "/health", "/ready"} <= set(
+        paths
+    )
+    body = paths["/v1/webhooks/generic"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/cloudevents+json", "application/cloudevents-batch+json"}
