@@ -1,9 +1,20 @@
 """The activity ledger: an append-only, gapless, hash-chained sequence of CRM events.
 
 The ledger is one eventsourcing log (one originator id); an entry's position is its version in that log.
-The store's unique key on (originator id, version) lets only one writer take each position, and a writer
-can only compute an entry's hash from the committed entry before it, so positions commit in order.
 `EventIdentity` aggregates, saved in the same transaction, make each CRM event's (source, id) unique.
+
+Why a follower reading "entries after N" never skips one that commits later with a lower position, on
+PostgreSQL with concurrent writers:
+- A database sequence would not do: it hands out numbers at insert, not at commit, so 7 can commit before
+  6 (a follower at 7 then never sees 6), and a rolled-back insert leaves a gap.
+- Here position n is the log version n, under the store's unique key (originator id, version). A writer
+  computes entry n's hash from entry n-1's, so it either wrote n-1 in the same transaction or read it
+  committed. A second writer inserting n while the first has not finished waits on the unique index, then
+  fails when the first commits (and retries from the new head), or succeeds if the first rolled back.
+- So n commits only once n-1 is committed or commits with it. Under READ COMMITTED each of the follower's
+  statements sees a snapshot of committed transactions: any snapshot holding n holds n-1, and by
+  induction every position below it. A follower that saw up to n and asks for "after n" misses nothing.
+- SQLite has one writer at a time, so the same holds there trivially.
 """
 
 from __future__ import annotations
