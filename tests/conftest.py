@@ -44,6 +44,8 @@ def pg_database() -> Iterator[str]:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and SKIP_PG:
+        pytest.skip("PERFLEDGER_TEST_SKIP_PG=1")
     return request.param
 
 
