@@ -13,10 +13,11 @@ import httpx
 import typer
 from rich.console import Console
 
-from services.goal_service.cli import import_file, ledger_cli
+from services.goal_service.cli import import_file, ledger_cli, projections_cli
 
 app = typer.Typer(help="PerfLedger: sales performance on a tamper-evident activity ledger.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
+app.add_typer(projections_cli, name="projections")
 app.command("import")(import_file)
 console = Console(soft_wrap=True)
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import structlog
@@ -19,13 +17,6 @@ log = structlog.get_logger("log_client")
 
 class ChainMismatch(Exception):
     """The upstream's entries do not continue the chain the follower already holds."""
-
-
-@dataclass(frozen=True)
-class FollowedEntry:
-    position: int
-    hash: str
-    entry: dict[str, Any]
 
 
 class LedgerFollower:
@@ -50,7 +41,7 @@ class LedgerFollower:
     def close(self) -> None:
         self._client.close()
 
-    def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[FollowedEntry]:
+    def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[ChainedEntry]:
         """Entries after a position. Given the hash held at that position too, the page must chain from it."""
         position = after.position if isinstance(after, ChainHead) else after
         response = self._client.get(
@@ -60,15 +51,13 @@ class LedgerFollower:
         page = response.json()
         if isinstance(after, ChainHead) and page["previous_hash"] != after.hash:
             raise ChainMismatch(f"upstream's hash at position {position} is not the one this follower holds")
-        entries = [FollowedEntry(e["position"], e["hash"], e["entry"]) for e in page["events"]]
-        reached = verify_chain(
-            (ChainedEntry(e.position, e.entry, e.hash) for e in entries), ChainHead(position, page["previous_hash"])
-        )
+        entries = [ChainedEntry(e["position"], e["entry"], e["hash"]) for e in page["events"]]
+        reached = verify_chain(entries, ChainHead(position, page["previous_hash"]))
         if isinstance(reached, ChainBreak):
             raise ChainMismatch(f"upstream entry {reached.position}: {reached.reason}")
         return entries
 
-    def follow(self, after: ChainHead | int, stop: threading.Event) -> Iterator[FollowedEntry]:
+    def follow(self, after: ChainHead | int, stop: threading.Event) -> Iterator[ChainedEntry]:
         """Every entry after `after`, in order, until `stop` is set; waits out upstream outages."""
         backoff = 0.1
         while not stop.is_set():

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ OLD_SECRET_BYTES = b"old-secret-fedcba9876543210"
 OLD_SECRET = "whsec_" + base64.b64encode(OLD_SECRET_BYTES).decode()
 TOKENS = "t-admin=admin,t-service=service,t-auditor=auditor,t-rep=rep:r-1,t-manager=manager:team-east"
 SOURCE = "crm://tests"
+ROOT = Path(__file__).resolve().parents[1]  # the repository, where `python -m services...` runs
 
 
 def free_port() -> int:

@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.goal_service.api import imports, ledger, webhooks
+from services.goal_service.api import imports, ledger, projections, webhooks
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
+from services.goal_service.projections import open_projections
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
 from shared.eventstore import eventsourcing_env
 from shared.settings import load_settings
@@ -22,14 +23,17 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
-        app.state.writer = GroupCommitWriter(app.state.ledger)
+        app.state.ledger = ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
+        app.state.projections = projections = open_projections(settings, ledger)
+        app.state.writer = GroupCommitWriter(ledger, on_commit=projections.poke)
+        projections.start()
         await app.state.writer.start()
         try:
             yield
         finally:
             await app.state.writer.stop()
-            app.state.ledger.close()
+            projections.stop()
+            ledger.close()
 
     app = create_service_app(
         service=SERVICE_NAME,
@@ -42,4 +46,5 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(imports.router)
     app.include_router(ledger.router)
+    app.include_router(projections.router)
     return app

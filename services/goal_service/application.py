@@ -45,8 +45,8 @@ class LedgerApplication(Application):
         last = self.ledger.get_last()
         return ChainHead(last.originator_version, last.hash) if last else EMPTY_HEAD
 
-    def entries(self, after: int, limit: int) -> list[LedgerEntryRecorded]:
-        return list(self.ledger.get(gt=after, limit=limit))
+    def entries(self, after: int, limit: int) -> list[ChainedEntry]:
+        return [ChainedEntry(e.originator_version, e.entry, e.hash) for e in self.ledger.get(gt=after, limit=limit)]
 
     def hash_at(self, position: int) -> str:
         if position == 0:

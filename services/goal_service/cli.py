@@ -14,21 +14,27 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from services.goal_service.application import LedgerApplication
+from services.goal_service.projections import open_projections
 from services.goal_service.settings import SERVICE_NAME
 from shared.chain import ChainBreak
 from shared.eventstore import eventsourcing_env
 from shared.settings import ServiceSettings, load_settings
 
 ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
+projections_cli = typer.Typer(help="goal_service's read model.", no_args_is_help=True)
 console = Console(soft_wrap=True)
+
+
+def open_ledger() -> LedgerApplication:
+    """goal_service's ledger on PERFLEDGER_DATABASE_URL, or the SQLite file under PERFLEDGER_DATA_DIR."""
+    return LedgerApplication(eventsourcing_env(load_settings(ServiceSettings), SERVICE_NAME))
 
 
 @ledger_cli.command("verify")
 def verify() -> None:
     """Recompute the hash chain from goal_service's database (PERFLEDGER_DATABASE_URL, or the SQLite
     file under PERFLEDGER_DATA_DIR). Prints OK and the head, or the first broken position and exits 1."""
-    settings = load_settings(ServiceSettings)
-    app = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
+    app = open_ledger()
     try:
         result = app.verify()
     finally:
@@ -37,6 +43,20 @@ def verify() -> None:
         typer.echo(f"BROKEN at position {result.position}: {result.reason}")
         raise typer.Exit(1)
     typer.echo(f"OK head position {result.position} hash {result.hash}")
+
+
+@projections_cli.command("rebuild")
+def rebuild() -> None:
+    """Delete every projection's rows and project the whole ledger again from position zero. Safe while
+    goal_service runs: its runners notice their tracking moved and continue from the rebuilt position."""
+    ledger = open_ledger()
+    projections = open_projections(load_settings(ServiceSettings), ledger)
+    try:
+        for name, runner in projections.runners.items():
+            typer.echo(f"{name}: projected {runner.rebuild()} entries, now at {runner.tracked().position}")
+    finally:
+        projections.stop()
+        ledger.close()
 
 
 def _post_with_retries(client: httpx.Client, lines: list[bytes], first_line: int) -> dict:

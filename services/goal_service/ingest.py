@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import structlog
 from eventsourcing.persistence import PersistenceError
@@ -22,8 +23,9 @@ Pending = tuple[Submission, asyncio.Future[SubmissionOutcome]]
 
 
 class GroupCommitWriter:
-    def __init__(self, app: LedgerApplication):
+    def __init__(self, app: LedgerApplication, on_commit: Callable[[], None] = lambda: None):
         self.app = app
+        self.on_commit = on_commit  # e.g. wake this process's projections
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._committed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -78,3 +80,4 @@ class GroupCommitWriter:
                     future.set_result(outcome)
             committed, self._committed = self._committed, asyncio.Event()
             committed.set()
+            self.on_commit()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from shared.canonical import to_canonical
 from shared.events.activities import ACTIVITY_SCHEMAS
 
 ActivityKey = tuple[str, str]  # (CloudEvent source, id)
@@ -110,6 +111,22 @@ def contributions_of(record: ActivityRecord, position: int, sign: int = 1) -> li
                 )
             )
     return found
+
+
+def record_to_json(record: ActivityRecord) -> dict[str, Any]:
+    return to_canonical(dataclasses.asdict(record))
+
+
+def record_from_json(stored: Mapping[str, Any]) -> ActivityRecord:
+    amount = stored["amount"]
+    return ActivityRecord(
+        **{
+            **stored,
+            "key": tuple(stored["key"]),
+            "shares": tuple(Share(s["rep_id"], Decimal(s["percent"])) for s in stored["shares"]),
+            "amount": Decimal(amount) if amount is not None else None,
+        }
+    )
 
 
 def record_of(entry: Mapping[str, Any]) -> ActivityRecord:

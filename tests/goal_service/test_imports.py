@@ -9,9 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import auth, cloudevent, deal_won
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT, auth, cloudevent, deal_won
 
 
 def ndjson(events: list) -> bytes:

@@ -14,9 +14,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services.goal_service.domain.ledger import LEDGER_ID
-from tests.support import cloudevent, signed_post
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT, cloudevent, signed_post
 
 
 def run_verify(storage_env: dict[str, str]) -> subprocess.CompletedProcess:

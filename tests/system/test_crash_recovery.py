@@ -27,9 +27,8 @@ import httpx
 import pytest
 
 from shared.chain import ChainedEntry, ChainHead, verify_chain
-from tests.support import SECRET, SOURCE, TOKENS, auth, cloudevent, free_port, sign
+from tests.support import ROOT, SECRET, SOURCE, TOKENS, auth, cloudevent, free_port, sign
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENT_COUNT = 5000
 WORKERS = 16
 KILL_AFTER_ACKS = (1000, 2500, 4000)  # spread over the stream, each well before its end
@@ -60,7 +59,7 @@ class GoalProcess:
             log.flush()
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "services.goal_service", "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=REPO_ROOT,
+                cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import SECRET, TOKENS, free_port
+from tests.support import ROOT, SECRET, TOKENS, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ["goal_service", "scoring_service", "alert_service"]
 
 

@@ -48,6 +48,6 @@ async def ledger_events(
     previous_hash, head = await asyncio.to_thread(lambda: (ledger.hash_at(after), ledger.head()))
     return LedgerPage(
         previous_hash=previous_hash,
-        events=[LedgerEntryOut(position=e.originator_version, hash=e.hash, entry=e.entry) for e in entries],
+        events=[LedgerEntryOut(position=e.position, hash=e.hash, entry=dict(e.entry)) for e in entries],
         head=LedgerHeadOut(position=head.position, hash=head.hash),
     )

@@ -1,0 +1,23 @@
+"""goal_service's read model: projections that follow its own ledger, and their tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.goal_service.application import LedgerApplication
+from services.goal_service.projections.credit import CreditProjection
+from services.goal_service.projections.tables import tracking
+from services.goal_service.settings import SERVICE_NAME
+from shared.projection import ProjectionRunner, Projections
+from shared.readmodel import create_read_model_engine, migrate
+from shared.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Projections:
+    """The read model, migrated to the newest revision, with a runner per projection (not yet started)."""
+    engine = create_read_model_engine(settings, SERVICE_NAME)
+    migrate(engine, MIGRATIONS)
+    runners = [ProjectionRunner(projection, engine, tracking, ledger.entries) for projection in (CreditProjection(),)]
+    return Projections(engine, runners, head=lambda: ledger.head().position)

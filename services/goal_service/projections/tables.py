@@ -1,0 +1,41 @@
+"""The read model's tables. Changed only through migrations (../migrations); decimals are stored as text,
+so values stay exact on SQLite as on PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, MetaData, String, Table, Text
+
+from shared.projection import Position, tracking_table
+
+metadata = MetaData()
+tracking = tracking_table(metadata)
+
+activity_records = Table(
+    "activity_records",
+    metadata,
+    Column("source", String(1024), primary_key=True),
+    Column("id", String(256), primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("occurred_at", String(32), nullable=False),
+    Column("record", Text, nullable=False),  # the ActivityRecord as canonical JSON
+)
+
+contributions = Table(
+    "contributions",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("position", Position, nullable=False),
+    Column("activity_source", String(1024), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+    Column("measure", String(40), nullable=False),
+    Column("rep_id", String(128), nullable=False),
+    Column("occurred_at", String(32), nullable=False),
+    Column("value", String(64), nullable=False),
+    Column("currency", String(3)),
+    Column("customer_id", String(128)),
+    Column("product", String(128)),
+    Column("region", String(128)),
+    Index("ix_contributions_measure_time", "measure", "occurred_at"),
+    Index("ix_contributions_rep_measure_time", "rep_id", "measure", "occurred_at"),
+    Index("ix_contributions_position", "position"),
+)
