@@ -1,0 +1,68 @@
+"""The data schemas of organisation events (version 1). They enter the ledger only through goal_service's
+admin API, never from a CRM; each names who made the change (`actor`) and may say why (`reason`).
+`effective_from` is the business date, in the company's zone, from which the change holds."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from shared.events.activities import Ref, Schema, Text
+
+
+class UnitKind(StrEnum):
+    COMPANY = "company"
+    REGION = "region"
+    PRODUCT_LINE = "product_line"
+    TEAM = "team"
+
+
+class RuleChange(Schema):
+    actor: Ref
+    reason: Text | None = None
+
+
+class OrgChange(RuleChange):
+    effective_from: date
+
+
+class UnitCreated(OrgChange):
+    unit_id: Ref
+    name: Text
+    kind: UnitKind
+    parent_id: Ref | None = None
+
+
+class UnitRenamed(OrgChange):
+    unit_id: Ref
+    name: Text
+
+
+class UnitMoved(OrgChange):
+    unit_id: Ref
+    parent_id: Ref
+
+
+class RepHired(OrgChange):
+    rep_id: Ref
+    name: Text
+    unit_id: Ref
+
+
+class RepMoved(OrgChange):
+    rep_id: Ref
+    unit_id: Ref
+
+
+class RepLeft(OrgChange):
+    rep_id: Ref
+
+
+ORG_SCHEMAS: dict[str, type[OrgChange]] = {
+    "org.unit.created": UnitCreated,
+    "org.unit.renamed": UnitRenamed,
+    "org.unit.moved": UnitMoved,
+    "org.rep.hired": RepHired,
+    "org.rep.moved": RepMoved,
+    "org.rep.left": RepLeft,
+}
