@@ -30,6 +30,11 @@ SCOPED_ROLES = {Role.REP: "rep id", Role.MANAGER: "team id"}
 class Principal:
     role: Role
     scope: str | None = None  # a rep's own id, or the root of the team subtree a manager leads
+    subject: str | None = None  # who holds the token, for the record of who changed what
+
+    @property
+    def actor(self) -> str:
+        return self.subject or (f"{self.role}:{self.scope}" if self.scope else str(self.role))
 
 
 def _token_key(token: str) -> str:
@@ -38,10 +43,12 @@ def _token_key(token: str) -> str:
 
 
 def parse_api_tokens(text: str) -> dict[str, Principal]:
-    """`t1=admin,t3=rep:r-17,t4=manager:team-east` -> {digest(token): Principal}."""
+    """`t1=admin@alice,t3=rep:r-17,t4=manager:team-east@bob` -> {digest(token): Principal}; `@name` says
+    who holds the token, and is optional."""
     table: dict[str, Principal] = {}
     for entry in filter(None, (part.strip() for part in text.split(","))):
         token, sep, grant = entry.partition("=")
+        grant, _, subject = grant.partition("@")
         role_name, _, scope = grant.partition(":")
         if not sep or not token.strip():
             raise ValueError(f"entry {entry!r} is not token=role or token=role:scope")
@@ -51,7 +58,7 @@ def parse_api_tokens(text: str) -> dict[str, Principal]:
             raise ValueError(f"unknown role {role_name!r}; roles are {', '.join(Role)}") from None
         if role in SCOPED_ROLES and not scope.strip():
             raise ValueError(f"role {role} needs a scope ({SCOPED_ROLES[role]}): {token.strip()}={role}:…")
-        table[_token_key(token.strip())] = Principal(role, scope.strip() or None)
+        table[_token_key(token.strip())] = Principal(role, scope.strip() or None, subject.strip() or None)
     return table
 
 

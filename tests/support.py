@@ -24,7 +24,10 @@ SECRET_BYTES = b"test-secret-0123456789abcdef"
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 OLD_SECRET_BYTES = b"old-secret-fedcba9876543210"
 OLD_SECRET = "whsec_" + base64.b64encode(OLD_SECRET_BYTES).decode()
-TOKENS = "t-admin=admin,t-service=service,t-auditor=auditor,t-rep=rep:r-1,t-manager=manager:team-east"
+TOKENS = (
+    "t-admin=admin,t-service=service,t-auditor=auditor,t-rep=rep:r-1,t-manager=manager:team-east,"
+    "t-hr=hr@wang.fang,t-east=manager:east"
+)
 SOURCE = "crm://tests"
 ROOT = Path(__file__).resolve().parents[1]  # the repository, where `python -m services...` runs
 

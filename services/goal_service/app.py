@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.goal_service.api import imports, ledger, projections, webhooks
+from services.goal_service.api import imports, ledger, organisation, projections, webhooks
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.projections import open_projections
+from services.goal_service.rule_changes import RuleChanges
+from services.goal_service.rulebook import RuleBook
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
 from shared.eventstore import eventsourcing_env
 from shared.settings import load_settings
@@ -26,6 +28,8 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         app.state.ledger = ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
         app.state.projections = projections = open_projections(settings, ledger)
         app.state.writer = GroupCommitWriter(ledger, on_commit=projections.poke)
+        app.state.rulebook = RuleBook(projections.engine)
+        app.state.rule_changes = RuleChanges(ledger, app.state.writer, projections, app.state.rulebook, settings.zone)
         projections.start()
         await app.state.writer.start()
         try:
@@ -47,4 +51,5 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(ledger.router)
     app.include_router(projections.router)
+    app.include_router(organisation.router)
     return app

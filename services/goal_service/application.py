@@ -85,6 +85,10 @@ class LedgerApplication(Application):
                 return outcomes
         raise Unavailable("the ledger is contended by other writers; retry")
 
+    def identity(self, source: str, event_id: str) -> EventIdentity | None:
+        """Where an event of this identity was recorded, if it was."""
+        return self._stored_identity(EventIdentity.create_id(source, event_id))
+
     def _cached_identity(self, identity_id: UUID) -> EventIdentity | None:
         try:
             return self._identities.get(identity_id)

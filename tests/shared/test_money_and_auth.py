@@ -40,6 +40,13 @@ def test_tokens_map_to_roles_and_scopes():
     assert "t1" not in table  # kept by digest only
 
 
+def test_a_token_may_name_its_holder_who_then_acts_under_that_name():
+    (hr,) = parse_api_tokens("t9=hr@wang.fang").values()
+    assert (hr.role, hr.subject, hr.actor) == (Role.HR, "wang.fang", "wang.fang")
+    (manager,) = parse_api_tokens("t4=manager:team-east").values()
+    assert manager.actor == "manager:team-east"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [("t1", "token=role"), ("t1=boss", "unknown role"), ("t1=rep", "needs a scope"), ("=admin", "token=role")],

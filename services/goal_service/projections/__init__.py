@@ -6,6 +6,7 @@ from pathlib import Path
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.projections.credit import CreditProjection
+from services.goal_service.projections.rules import RuleProjection
 from services.goal_service.projections.tables import tracking
 from services.goal_service.settings import SERVICE_NAME
 from shared.projection import ProjectionRunner, Projections
@@ -19,5 +20,8 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     """The read model, migrated to the newest revision, with a runner per projection (not yet started)."""
     engine = create_read_model_engine(settings, SERVICE_NAME)
     migrate(engine, MIGRATIONS)
-    runners = [ProjectionRunner(projection, engine, tracking, ledger.entries) for projection in (CreditProjection(),)]
+    runners = [
+        ProjectionRunner(projection, engine, tracking, ledger.entries)
+        for projection in (CreditProjection(), RuleProjection())
+    ]
     return Projections(engine, runners, head=lambda: ledger.head().position)

@@ -39,3 +39,13 @@ contributions = Table(
     Index("ix_contributions_rep_measure_time", "rep_id", "measure", "occurred_at"),
     Index("ix_contributions_position", "position"),
 )
+
+RULE_PREFIXES = ("org.", "calendar.", "goal.")
+
+rule_entries = Table(
+    "rule_entries",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("type", String(40), nullable=False),
+    Column("entry", Text, nullable=False),  # the ledger entry as canonical JSON
+)

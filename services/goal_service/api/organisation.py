@@ -1,0 +1,157 @@
+"""The organisation: changes by HR and admins (each one a ledger entry), CSV import of the whole tree, and
+reads as of a business day and as known at a ledger position, scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.goal_service.api.schemas import RecordedEventOut
+from services.goal_service.domain.organisation import Organisation
+from shared.auth import Principal, Role, allow
+from shared.errors import NotFound
+from shared.events.organisation import ORG_SCHEMAS
+
+router = APIRouter(prefix="/v1/org", tags=["organisation"])
+
+Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
+Reader = Annotated[Principal, Depends(allow(*Role))]
+AsOf = Annotated[date | None, Query(description="Business day the answer holds for (default: today).")]
+KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
+ChangeBody = Annotated[dict[str, Any], Body()]
+
+
+def _documented(kind: str, *from_path: str) -> dict[str, Any]:
+    schema = ORG_SCHEMAS[kind].model_json_schema()
+    for name in ("actor", *from_path):
+        schema["properties"].pop(name, None)
+        if name in schema.get("required", []):
+            schema["required"].remove(name)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+async def _record(request: Request, kind: str, body: dict[str, Any], principal: Principal) -> JSONResponse:
+    recorded = await request.app.state.rule_changes.record(
+        kind, body, principal=principal, idempotency_key=request.headers.get("idempotency-key")
+    )
+    return JSONResponse(RecordedEventOut.of(recorded).model_dump(), status_code=200 if recorded.duplicate else 201)
+
+
+@router.post("/units", openapi_extra=_documented("org.unit.created"))
+async def create_unit(request: Request, principal: Editor, body: ChangeBody) -> JSONResponse:
+    """Create the company, a region, a product line or a team."""
+    return await _record(request, "org.unit.created", body, principal)
+
+
+@router.post("/units/{unit_id}/renames", openapi_extra=_documented("org.unit.renamed", "unit_id"))
+async def rename_unit(request: Request, unit_id: str, principal: Editor, body: ChangeBody) -> JSONResponse:
+    return await _record(request, "org.unit.renamed", {**body, "unit_id": unit_id}, principal)
+
+
+@router.post("/units/{unit_id}/moves", openapi_extra=_documented("org.unit.moved", "unit_id"))
+async def move_unit(request: Request, unit_id: str, principal: Editor, body: ChangeBody) -> JSONResponse:
+    return await _record(request, "org.unit.moved", {**body, "unit_id": unit_id}, principal)
+
+
+@router.post("/reps", openapi_extra=_documented("org.rep.hired"))
+async def hire_rep(request: Request, principal: Editor, body: ChangeBody) -> JSONResponse:
+    return await _record(request, "org.rep.hired", body, principal)
+
+
+@router.post("/reps/{rep_id}/moves", openapi_extra=_documented("org.rep.moved", "rep_id"))
+async def move_rep(request: Request, rep_id: str, principal: Editor, body: ChangeBody) -> JSONResponse:
+    """Move a rep to another team from `effective_from` on, also in the past: activity from that day is
+    credited to the new team."""
+    return await _record(request, "org.rep.moved", {**body, "rep_id": rep_id}, principal)
+
+
+@router.post("/reps/{rep_id}/departures", openapi_extra=_documented("org.rep.left", "rep_id"))
+async def rep_leaves(request: Request, rep_id: str, principal: Editor, body: ChangeBody) -> JSONResponse:
+    return await _record(request, "org.rep.left", {**body, "rep_id": rep_id}, principal)
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+async def _organisation(request: Request, known_at: int | None) -> tuple[Organisation, int]:
+    """The organisation as known at a position, which is never past what the rule projection holds: the
+    answer names the position it really reflects."""
+    projected = (await asyncio.to_thread(request.app.state.projections.runners["rules"].tracked)).position
+    position = projected if known_at is None else min(known_at, projected)
+    return await asyncio.to_thread(request.app.state.rulebook.organisation, position), position
+
+
+def _today(request: Request) -> date:
+    return datetime.now(request.app.state.settings.zone).date()
+
+
+def visible_units(organisation: Organisation, principal: Principal, day: date) -> set[str]:
+    """The units a principal may see on a day: all, a manager's subtree, or a rep's own team."""
+    existing = {u for u in organisation.units if organisation.exists(u, day)}
+    if principal.role is Role.MANAGER:
+        return {u for u in existing if organisation.within(u, principal.scope or "", day)}
+    if principal.role is Role.REP:
+        own = organisation.unit_of(principal.scope or "", day)
+        return {own} if own else set()
+    return existing
+
+
+def visible_rep(organisation: Organisation, principal: Principal, rep_id: str, day: date) -> bool:
+    if principal.role is Role.REP:
+        return rep_id == principal.scope
+    if principal.role is Role.MANAGER:
+        return organisation.within(organisation.unit_of(rep_id, day), principal.scope or "", day)
+    return True
+
+
+@router.get("/units")
+async def list_units(request: Request, principal: Reader, as_of: AsOf = None, known_at: KnownAt = None) -> dict:
+    """Every unit on a day with its name and parent on that day."""
+    organisation, position = await _organisation(request, known_at)
+    day = as_of or _today(request)
+    units = [
+        {"unit_id": u.unit_id, "kind": u.kind, "name": u.names.at(day), "parent_id": u.parents.at(day)}
+        for u in organisation.units.values()
+        if u.unit_id in visible_units(organisation, principal, day)
+    ]
+    return {"as_of": day, "known_at": position, "units": sorted(units, key=lambda u: u["unit_id"])}
+
+
+@router.get("/reps")
+async def list_reps(
+    request: Request,
+    principal: Reader,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    unit_id: Annotated[str | None, Query(description="Only reps in this unit's subtree.")] = None,
+) -> dict:
+    """The reps employed on a day, with the team each belonged to that day."""
+    organisation, position = await _organisation(request, known_at)
+    day = as_of or _today(request)
+    reps = []
+    for rep in organisation.reps.values():
+        team = rep.units.at(day)
+        if team is None or not visible_rep(organisation, principal, rep.rep_id, day):
+            continue
+        if unit_id is None or organisation.within(team, unit_id, day):
+            reps.append({"rep_id": rep.rep_id, "name": rep.name, "unit_id": team})
+    return {"as_of": day, "known_at": position, "reps": sorted(reps, key=lambda r: r["rep_id"])}
+
+
+@router.get("/reps/{rep_id}")
+async def rep_history(request: Request, rep_id: str, principal: Reader, known_at: KnownAt = None) -> dict:
+    """A rep's teams over time: each membership with the day it started and the day it ended."""
+    organisation, position = await _organisation(request, known_at)
+    rep = organisation.reps.get(rep_id)
+    if rep is None or not any(visible_rep(organisation, principal, rep_id, s.valid_from) for s in rep.units.segments()):
+        raise NotFound(f"no rep {rep_id} is visible to you")
+    memberships = [
+        {"unit_id": s.value, "valid_from": s.valid_from, "valid_to": s.valid_to}
+        for s in rep.units.segments()
+        if s.value is not None
+    ]
+    return {"rep_id": rep_id, "name": rep.name, "known_at": position, "memberships": memberships}

@@ -1,0 +1,114 @@
+"""Recording rule changes (the organisation now; calendars and goals as they arrive). Each is checked
+against the rules as of the ledger head, one at a time, and recorded as a ledger entry through the same
+writer as CRM activity, so it is ordered, chained and followed like everything else."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from services.goal_service.application import LedgerApplication
+from services.goal_service.domain.ledger import RecordedEvent, Submission
+from services.goal_service.domain.organisation import Organisation
+from services.goal_service.ingest import GroupCommitWriter
+from services.goal_service.rulebook import RuleBook
+from shared.auth import Principal
+from shared.canonical import to_canonical
+from shared.errors import Conflict, FieldError, InvalidInput, Unavailable, json_pointer
+from shared.events.envelope import IncomingEvent
+from shared.events.organisation import ORG_SCHEMAS, RuleChange
+from shared.projection import Projections
+
+RULE_SOURCE = "perfledger:goal_service"
+RULE_SCHEMAS: dict[str, type[RuleChange]] = {**ORG_SCHEMAS}
+CATCH_UP_SECONDS = 10.0
+
+
+def validate_change(kind: str, body: Mapping[str, Any], actor: str) -> dict[str, Any]:
+    """The change's canonical data, or InvalidInput pointing into the request body."""
+    try:
+        change = RULE_SCHEMAS[kind].model_validate({**body, "actor": actor})
+    except ValidationError as error:
+        raise InvalidInput(
+            f"this is not a valid {kind}",
+            errors=[
+                FieldError(json_pointer(list(e["loc"])), e["msg"].removeprefix("Value error, ")) for e in error.errors()
+            ],
+        ) from None
+    return to_canonical(change.model_dump(mode="json", exclude_none=True))
+
+
+def rule_event(kind: str, data: dict[str, Any], zone: ZoneInfo, event_id: str | None = None) -> IncomingEvent:
+    effective = date.fromisoformat(data["effective_from"])
+    return IncomingEvent(
+        source=RULE_SOURCE,
+        id=event_id or uuid.uuid4().hex,
+        type=kind,
+        occurred_at=datetime.combine(effective, datetime.min.time(), tzinfo=zone),
+        subject=None,
+        data=data,
+    )
+
+
+class RuleChanges:
+    def __init__(
+        self,
+        ledger: LedgerApplication,
+        writer: GroupCommitWriter,
+        projections: Projections,
+        rulebook: RuleBook,
+        zone: ZoneInfo,
+    ):
+        self.ledger = ledger
+        self.writer = writer
+        self.projections = projections
+        self.rulebook = rulebook
+        self.zone = zone
+        self.lock = asyncio.Lock()  # rule changes are checked and recorded one at a time
+
+    async def record(
+        self, kind: str, body: Mapping[str, Any], *, principal: Principal, idempotency_key: str | None = None
+    ) -> RecordedEvent:
+        incoming = rule_event(kind, validate_change(kind, body, principal.actor), self.zone, idempotency_key)
+        async with self.lock:
+            if idempotency_key and (
+                earlier := await asyncio.to_thread(self.ledger.identity, RULE_SOURCE, idempotency_key)
+            ):
+                if earlier.content_hash != incoming.content_hash:
+                    raise Conflict(f"Idempotency-Key {idempotency_key} was used for another change")
+                return RecordedEvent(RULE_SOURCE, idempotency_key, earlier.type, earlier.position, True)
+            organisation = await self.current_organisation()
+            organisation.check(kind, incoming.data)
+            (recorded,) = await self.submit([incoming])
+        await self.caught_up(recorded.position)  # so that the caller's next read sees its change
+        return recorded
+
+    async def current_organisation(self) -> Organisation:
+        await self.caught_up()
+        return await asyncio.to_thread(self.rulebook.organisation)
+
+    async def submit(self, events: list[IncomingEvent]) -> list[RecordedEvent]:
+        outcomes = await self.writer.submit([Submission([e], [[]]) for e in events])
+        for outcome in outcomes:
+            if outcome.error:
+                raise outcome.error
+        return [outcome.recorded[0] for outcome in outcomes]
+
+    async def caught_up(self, position: int | None = None) -> None:
+        """Wait until the rule projection holds every entry up to a position (the ledger head by default)."""
+        if position is None:
+            position = (await asyncio.to_thread(self.ledger.head)).position
+        runner = self.projections.runners["rules"]
+        deadline = time.monotonic() + CATCH_UP_SECONDS
+        while (await asyncio.to_thread(runner.tracked)).position < position:
+            if time.monotonic() > deadline:
+                raise Unavailable("the rule projection is behind the ledger; retry shortly")
+            runner.poke()
+            await asyncio.sleep(0.01)
