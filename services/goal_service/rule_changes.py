@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.ledger import RecordedEvent, Submission
 from services.goal_service.domain.organisation import Organisation
+from services.goal_service.domain.organisation_import import ImportPlan, plan_import
 from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.rulebook import RuleBook
 from shared.auth import Principal
@@ -89,6 +90,20 @@ class RuleChanges:
             (recorded,) = await self.submit([incoming])
         await self.caught_up(recorded.position)  # so that the caller's next read sees its change
         return recorded
+
+    async def import_organisation(
+        self, rows: list[tuple[int, dict[str, str]]], *, principal: Principal
+    ) -> tuple[ImportPlan, list[RecordedEvent]]:
+        """Plan the rows against the organisation at the head and record the changes, row order kept."""
+        async with self.lock:
+            plan = plan_import(await self.current_organisation(), rows)
+            events = [
+                rule_event(kind, validate_change(kind, data, principal.actor), self.zone) for kind, data in plan.changes
+            ]
+            recorded = await self.submit(events) if events else []
+        if recorded:
+            await self.caught_up(recorded[-1].position)
+        return plan, recorded
 
     async def current_organisation(self) -> Organisation:
         await self.caught_up()

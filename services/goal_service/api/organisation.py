@@ -4,16 +4,20 @@ reads as of a business day and as known at a ledger position, scoped to what the
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from services.goal_service.api.deps import read_body
 from services.goal_service.api.schemas import RecordedEventOut
 from services.goal_service.domain.organisation import Organisation
+from services.goal_service.domain.organisation_import import COLUMNS
 from shared.auth import Principal, Role, allow
-from shared.errors import NotFound
+from shared.errors import FieldError, InvalidInput, NotFound
 from shared.events.organisation import ORG_SCHEMAS
 
 router = APIRouter(prefix="/v1/org", tags=["organisation"])
@@ -72,6 +76,40 @@ async def move_rep(request: Request, rep_id: str, principal: Editor, body: Chang
 @router.post("/reps/{rep_id}/departures", openapi_extra=_documented("org.rep.left", "rep_id"))
 async def rep_leaves(request: Request, rep_id: str, principal: Editor, body: ChangeBody) -> JSONResponse:
     return await _record(request, "org.rep.left", {**body, "rep_id": rep_id}, principal)
+
+
+@router.post(
+    "/import",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string", "description": "columns: kind, id, name, parent, effective_from"}
+                }
+            },
+        }
+    },
+)
+async def import_organisation(request: Request, principal: Editor) -> dict[str, Any]:
+    """Bring the organisation to what a CSV says (a header row, then one unit or rep a row; see
+    domain/organisation_import.py). Rows that already hold change nothing, so importing a file twice
+    records nothing the second time; each refused row is named by its line and reason."""
+    text = (await read_body(request)).decode("utf-8-sig", errors="replace")  # Excel writes a BOM
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(
+            f"the header row lacks {', '.join(missing)}", errors=[FieldError("/1", f"columns are {', '.join(COLUMNS)}")]
+        )
+    rows = [(reader.line_num, row) for row in reader]
+    plan, recorded = await request.app.state.rule_changes.import_organisation(rows, principal=principal)
+    return {
+        "lines": len(rows),
+        "changes": len(recorded),
+        "unchanged": plan.unchanged,
+        "rejected": [{"line": line, "reason": reason} for line, reason in plan.rejected],
+    }
 
 
 # --- reading ----------------------------------------------------------------------------------------------
