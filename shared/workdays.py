@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from shared.errors import Conflict
 
@@ -79,3 +80,18 @@ def seed_year(number: int) -> tuple[list[date], list[date]]:
 
 def calendar_year(number: int, holidays: Iterable[date], workdays: Iterable[date], version: int) -> CalendarYear:
     return CalendarYear(number, frozenset(holidays), frozenset(workdays), version)
+
+
+def fold_calendar(entries: Iterable[Mapping[str, Any]]) -> WorkingCalendar:
+    """The calendar the `calendar.year.published` entries make, in ledger order: the last of a year wins."""
+    years: dict[int, CalendarYear] = {}
+    for entry in entries:
+        if entry["type"] == "calendar.year.published":
+            data = entry["data"]
+            years[data["year"]] = calendar_year(
+                data["year"],
+                map(date.fromisoformat, data.get("holidays", [])),
+                map(date.fromisoformat, data.get("workdays", [])),
+                entry["position"],
+            )
+    return WorkingCalendar(years)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.goal_service.api import imports, ledger, organisation, projections, webhooks
+from services.goal_service.api import calendars, imports, ledger, organisation, projections, webhooks
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.projections import open_projections
@@ -52,4 +52,5 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(projections.router)
     app.include_router(organisation.router)
+    app.include_router(calendars.router)
     return app

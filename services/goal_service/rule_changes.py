@@ -1,4 +1,4 @@
-"""Recording rule changes (the organisation now; calendars and goals as they arrive). Each is checked
+"""Recording rule changes: the organisation and the working-day calendar (goals next). Each is checked
 against the rules as of the ledger head, one at a time, and recorded as a ledger entry through the same
 writer as CRM activity, so it is ordered, chained and followed like everything else."""
 
@@ -8,7 +8,8 @@ import asyncio
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
+from datetime import time as clock
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,17 +24,20 @@ from services.goal_service.rulebook import RuleBook
 from shared.auth import Principal
 from shared.canonical import to_canonical
 from shared.errors import Conflict, FieldError, InvalidInput, Unavailable, json_pointer
+from shared.events.calendar import CalendarYearPublished
 from shared.events.envelope import IncomingEvent
 from shared.events.organisation import ORG_SCHEMAS, RuleChange
 from shared.projection import Projections
 
 RULE_SOURCE = "perfledger:goal_service"
-RULE_SCHEMAS: dict[str, type[RuleChange]] = {**ORG_SCHEMAS}
+RULE_SCHEMAS: dict[str, type[RuleChange]] = {**ORG_SCHEMAS, "calendar.year.published": CalendarYearPublished}
 CATCH_UP_SECONDS = 10.0
 
 
-def validate_change(kind: str, body: Mapping[str, Any], actor: str) -> dict[str, Any]:
-    """The change's canonical data, or InvalidInput pointing into the request body."""
+def rule_event(
+    kind: str, body: Mapping[str, Any], actor: str, zone: ZoneInfo, event_id: str | None = None
+) -> IncomingEvent:
+    """The change as a ledger event, or InvalidInput pointing into the request body."""
     try:
         change = RULE_SCHEMAS[kind].model_validate({**body, "actor": actor})
     except ValidationError as error:
@@ -43,18 +47,13 @@ def validate_change(kind: str, body: Mapping[str, Any], actor: str) -> dict[str,
                 FieldError(json_pointer(list(e["loc"])), e["msg"].removeprefix("Value error, ")) for e in error.errors()
             ],
         ) from None
-    return to_canonical(change.model_dump(mode="json", exclude_none=True))
-
-
-def rule_event(kind: str, data: dict[str, Any], zone: ZoneInfo, event_id: str | None = None) -> IncomingEvent:
-    effective = date.fromisoformat(data["effective_from"])
     return IncomingEvent(
         source=RULE_SOURCE,
         id=event_id or uuid.uuid4().hex,
         type=kind,
-        occurred_at=datetime.combine(effective, datetime.min.time(), tzinfo=zone),
+        occurred_at=datetime.combine(change.business_day(), clock(0), tzinfo=zone),
         subject=None,
-        data=data,
+        data=to_canonical(change.model_dump(mode="json", exclude_none=True)),
     )
 
 
@@ -77,7 +76,7 @@ class RuleChanges:
     async def record(
         self, kind: str, body: Mapping[str, Any], *, principal: Principal, idempotency_key: str | None = None
     ) -> RecordedEvent:
-        incoming = rule_event(kind, validate_change(kind, body, principal.actor), self.zone, idempotency_key)
+        incoming = rule_event(kind, body, principal.actor, self.zone, idempotency_key)
         async with self.lock:
             if idempotency_key and (
                 earlier := await asyncio.to_thread(self.ledger.identity, RULE_SOURCE, idempotency_key)
@@ -85,8 +84,8 @@ class RuleChanges:
                 if earlier.content_hash != incoming.content_hash:
                     raise Conflict(f"Idempotency-Key {idempotency_key} was used for another change")
                 return RecordedEvent(RULE_SOURCE, idempotency_key, earlier.type, earlier.position, True)
-            organisation = await self.current_organisation()
-            organisation.check(kind, incoming.data)
+            if kind.startswith("org."):
+                (await self.current_organisation()).check(kind, incoming.data)
             (recorded,) = await self.submit([incoming])
         await self.caught_up(recorded.position)  # so that the caller's next read sees its change
         return recorded
@@ -97,9 +96,7 @@ class RuleChanges:
         """Plan the rows against the organisation at the head and record the changes, row order kept."""
         async with self.lock:
             plan = plan_import(await self.current_organisation(), rows)
-            events = [
-                rule_event(kind, validate_change(kind, data, principal.actor), self.zone) for kind, data in plan.changes
-            ]
+            events = [rule_event(kind, data, principal.actor, self.zone) for kind, data in plan.changes]
             recorded = await self.submit(events) if events else []
         if recorded:
             await self.caught_up(recorded[-1].position)

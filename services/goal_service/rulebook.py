@@ -1,4 +1,4 @@
-"""The rules as known at a ledger position: the organisation (and, as they arrive, calendars and goals),
+"""The rules as known at a ledger position: the organisation and the working-day calendar (goals next),
 folded from the rule projection's rows. Folds are cached by the last rule position they include, so
 repeated questions about the same state cost one small query."""
 
@@ -7,18 +7,23 @@ from __future__ import annotations
 import json
 import threading
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from services.goal_service.domain.organisation import Organisation
 from services.goal_service.projections.tables import rule_entries
+from shared.workdays import WorkingCalendar, fold_calendar
 
 
 class RuleBook:
+    """Answers are shared between callers: they must not change them."""
+
     def __init__(self, engine: Engine):
         self.engine = engine
         self._lock = threading.Lock()
-        self._organisation_at = lru_cache(maxsize=16)(self._fold_organisation)
+        self._organisation_at = lru_cache(maxsize=16)(lambda upto: Organisation.fold(self._entries(upto, "org.")))
+        self._calendar_at = lru_cache(maxsize=16)(lambda upto: fold_calendar(self._entries(upto, "calendar.")))
 
     def last_rule_position(self, known_at: int | None = None) -> int:
         """The position of the last rule entry recorded by `known_at` (by now when None), 0 for none."""
@@ -29,15 +34,18 @@ class RuleBook:
             return connection.execute(query).scalar() or 0
 
     def organisation(self, known_at: int | None = None) -> Organisation:
-        """The organisation as known at a position. Callers must not change it: it is shared."""
         with self._lock:
             return self._organisation_at(self.last_rule_position(known_at))
 
-    def _fold_organisation(self, upto: int) -> Organisation:
+    def calendar(self, known_at: int | None = None) -> WorkingCalendar:
+        with self._lock:
+            return self._calendar_at(self.last_rule_position(known_at))
+
+    def _entries(self, upto: int, prefix: str) -> list[dict[str, Any]]:
         query = (
             select(rule_entries.c.entry)
-            .where(rule_entries.c.position <= upto, rule_entries.c.type.startswith("org."))
+            .where(rule_entries.c.position <= upto, rule_entries.c.type.startswith(prefix))
             .order_by(rule_entries.c.position)
         )
         with self.engine.connect() as connection:
-            return Organisation.fold(json.loads(row.entry) for row in connection.execute(query))
+            return [json.loads(row.entry) for row in connection.execute(query)]

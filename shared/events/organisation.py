@@ -21,9 +21,16 @@ class RuleChange(Schema):
     actor: Ref
     reason: Text | None = None
 
+    def business_day(self) -> date:
+        """The day the change is about, in the company's zone: the entry's `occurred_at` is its midnight."""
+        raise NotImplementedError
+
 
 class OrgChange(RuleChange):
     effective_from: date
+
+    def business_day(self) -> date:
+        return self.effective_from
 
 
 class UnitCreated(OrgChange):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
@@ -32,7 +33,17 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+async def rules_known_at(request: Request, known_at: int | None) -> int:
+    """The position a rule read answers as known at: the one asked for, but never past what the rule
+    projection holds, so an answer names the position it really reflects."""
+    projected = (await asyncio.to_thread(request.app.state.projections.runners["rules"].tracked)).position
+    return projected if known_at is None else min(known_at, projected)
+
+
 LedgerDep = Annotated[LedgerApplication, Depends(get_ledger)]
 WriterDep = Annotated[GroupCommitWriter, Depends(get_writer)]
+Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
+AnyRole = Annotated[Principal, Depends(allow(*Role))]
+KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
 LedgerReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
 Importer = Annotated[Principal, Depends(allow(Role.SERVICE, Role.ADMIN))]

@@ -9,23 +9,20 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.goal_service.api.deps import read_body
+from services.goal_service.api.deps import AnyRole, Editor, KnownAt, read_body, rules_known_at
 from services.goal_service.api.schemas import RecordedEventOut
 from services.goal_service.domain.organisation import Organisation
 from services.goal_service.domain.organisation_import import COLUMNS
-from shared.auth import Principal, Role, allow
+from shared.auth import Principal, Role
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.events.organisation import ORG_SCHEMAS
 
 router = APIRouter(prefix="/v1/org", tags=["organisation"])
 
-Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
-Reader = Annotated[Principal, Depends(allow(*Role))]
 AsOf = Annotated[date | None, Query(description="Business day the answer holds for (default: today).")]
-KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
 ChangeBody = Annotated[dict[str, Any], Body()]
 
 
@@ -116,10 +113,7 @@ async def import_organisation(request: Request, principal: Editor) -> dict[str, 
 
 
 async def _organisation(request: Request, known_at: int | None) -> tuple[Organisation, int]:
-    """The organisation as known at a position, which is never past what the rule projection holds: the
-    answer names the position it really reflects."""
-    projected = (await asyncio.to_thread(request.app.state.projections.runners["rules"].tracked)).position
-    position = projected if known_at is None else min(known_at, projected)
+    position = await rules_known_at(request, known_at)
     return await asyncio.to_thread(request.app.state.rulebook.organisation, position), position
 
 
@@ -147,7 +141,7 @@ def visible_rep(organisation: Organisation, principal: Principal, rep_id: str, d
 
 
 @router.get("/units")
-async def list_units(request: Request, principal: Reader, as_of: AsOf = None, known_at: KnownAt = None) -> dict:
+async def list_units(request: Request, principal: AnyRole, as_of: AsOf = None, known_at: KnownAt = None) -> dict:
     """Every unit on a day with its name and parent on that day."""
     organisation, position = await _organisation(request, known_at)
     day = as_of or _today(request)
@@ -162,7 +156,7 @@ async def list_units(request: Request, principal: Reader, as_of: AsOf = None, kn
 @router.get("/reps")
 async def list_reps(
     request: Request,
-    principal: Reader,
+    principal: AnyRole,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     unit_id: Annotated[str | None, Query(description="Only reps in this unit's subtree.")] = None,
@@ -181,7 +175,7 @@ async def list_reps(
 
 
 @router.get("/reps/{rep_id}")
-async def rep_history(request: Request, rep_id: str, principal: Reader, known_at: KnownAt = None) -> dict:
+async def rep_history(request: Request, rep_id: str, principal: AnyRole, known_at: KnownAt = None) -> dict:
     """A rep's teams over time: each membership with the day it started and the day it ended."""
     organisation, position = await _organisation(request, known_at)
     rep = organisation.reps.get(rep_id)
