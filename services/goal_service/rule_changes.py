@@ -8,7 +8,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from datetime import time as clock
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,11 +47,12 @@ def rule_event(
                 FieldError(json_pointer(list(e["loc"])), e["msg"].removeprefix("Value error, ")) for e in error.errors()
             ],
         ) from None
+    day = change.business_day()
     return IncomingEvent(
         source=RULE_SOURCE,
         id=event_id or uuid.uuid4().hex,
         type=kind,
-        occurred_at=datetime.combine(change.business_day(), clock(0), tzinfo=zone),
+        occurred_at=datetime.combine(day, clock(0), tzinfo=zone) if day else datetime.now(UTC),
         subject=None,
         data=to_canonical(change.model_dump(mode="json", exclude_none=True)),
     )

@@ -21,9 +21,10 @@ class RuleChange(Schema):
     actor: Ref
     reason: Text | None = None
 
-    def business_day(self) -> date:
-        """The day the change is about, in the company's zone: the entry's `occurred_at` is its midnight."""
-        raise NotImplementedError
+    def business_day(self) -> date | None:
+        """The day the change is about, in the company's zone (the entry's `occurred_at` is its midnight);
+        None when it is about the moment it is made."""
+        return None
 
 
 class OrgChange(RuleChange):
