@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.goal_service.api import calendars, imports, ledger, organisation, projections, webhooks
+from services.goal_service.api import calendars, goals, imports, ledger, organisation, projections, webhooks
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.projections import open_projections
@@ -53,4 +53,5 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
     app.include_router(projections.router)
     app.include_router(organisation.router)
     app.include_router(calendars.router)
+    app.include_router(goals.router)
     return app

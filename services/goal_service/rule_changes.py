@@ -1,4 +1,4 @@
-"""Recording rule changes: the organisation and the working-day calendar (goals next). Each is checked
+"""Recording rule changes: the organisation, the working-day calendar and goals. Each is checked
 against the rules as of the ledger head, one at a time, and recorded as a ledger entry through the same
 writer as CRM activity, so it is ordered, chained and followed like everything else."""
 
@@ -26,11 +26,16 @@ from shared.canonical import to_canonical
 from shared.errors import Conflict, FieldError, InvalidInput, Unavailable, json_pointer
 from shared.events.calendar import CalendarYearPublished
 from shared.events.envelope import IncomingEvent
+from shared.events.goals import GOAL_SCHEMAS
 from shared.events.organisation import ORG_SCHEMAS, RuleChange
 from shared.projection import Projections
 
 RULE_SOURCE = "perfledger:goal_service"
-RULE_SCHEMAS: dict[str, type[RuleChange]] = {**ORG_SCHEMAS, "calendar.year.published": CalendarYearPublished}
+RULE_SCHEMAS: dict[str, type[RuleChange]] = {
+    **ORG_SCHEMAS,
+    "calendar.year.published": CalendarYearPublished,
+    **GOAL_SCHEMAS,
+}
 CATCH_UP_SECONDS = 10.0
 
 
@@ -85,11 +90,38 @@ class RuleChanges:
                 if earlier.content_hash != incoming.content_hash:
                     raise Conflict(f"Idempotency-Key {idempotency_key} was used for another change")
                 return RecordedEvent(RULE_SOURCE, idempotency_key, earlier.type, earlier.position, True)
-            if kind.startswith("org."):
-                (await self.current_organisation()).check(kind, incoming.data)
+            await self.check(kind, incoming.data)
             (recorded,) = await self.submit([incoming])
         await self.caught_up(recorded.position)  # so that the caller's next read sees its change
         return recorded
+
+    async def record_together(
+        self, changes: list[tuple[str, Mapping[str, Any]]], *, principal: Principal
+    ) -> list[RecordedEvent]:
+        """Several changes recorded whole or not at all (a decomposition's child goals)."""
+        events = [rule_event(kind, body, principal.actor, self.zone) for kind, body in changes]
+        async with self.lock:
+            for event in events:
+                await self.check(event.type, event.data)
+            (outcome,) = await self.writer.submit([Submission(events, [[i] for i in range(len(events))])])
+            if outcome.error:
+                raise outcome.error
+        await self.caught_up(outcome.recorded[-1].position)
+        return outcome.recorded
+
+    async def check(self, kind: str, data: Mapping[str, Any]) -> None:
+        """Refuse a change that does not fit the rules at the ledger head."""
+        if kind.startswith("calendar."):
+            return
+        organisation = await self.current_organisation()
+        if kind.startswith("org."):
+            organisation.check(kind, data)
+            return
+        goals = await asyncio.to_thread(self.rulebook.goals)
+        if kind == "goal.set":
+            goals.check_new(data, organisation)
+        else:
+            goals.check_revision(data)
 
     async def import_organisation(
         self, rows: list[tuple[int, dict[str, str]]], *, principal: Principal

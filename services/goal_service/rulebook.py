@@ -1,4 +1,4 @@
-"""The rules as known at a ledger position: the organisation and the working-day calendar (goals next),
+"""The rules as known at a ledger position: the organisation, the working-day calendar and the goals,
 folded from the rule projection's rows. Folds are cached by the last rule position they include, so
 repeated questions about the same state cost one small query."""
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from services.goal_service.domain.goals import Goals
 from services.goal_service.domain.organisation import Organisation
 from services.goal_service.projections.tables import rule_entries
 from shared.workdays import WorkingCalendar, fold_calendar
@@ -24,6 +25,7 @@ class RuleBook:
         self._lock = threading.Lock()
         self._organisation_at = lru_cache(maxsize=16)(lambda upto: Organisation.fold(self._entries(upto, "org.")))
         self._calendar_at = lru_cache(maxsize=16)(lambda upto: fold_calendar(self._entries(upto, "calendar.")))
+        self._goals_at = lru_cache(maxsize=16)(lambda upto: Goals.fold(self._entries(upto, "goal.")))
 
     def last_rule_position(self, known_at: int | None = None) -> int:
         """The position of the last rule entry recorded by `known_at` (by now when None), 0 for none."""
@@ -40,6 +42,10 @@ class RuleBook:
     def calendar(self, known_at: int | None = None) -> WorkingCalendar:
         with self._lock:
             return self._calendar_at(self.last_rule_position(known_at))
+
+    def goals(self, known_at: int | None = None) -> Goals:
+        with self._lock:
+            return self._goals_at(self.last_rule_position(known_at))
 
     def _entries(self, upto: int, prefix: str) -> list[dict[str, Any]]:
         query = (

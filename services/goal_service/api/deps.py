@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
 from shared.auth import Principal, Role, allow
+from shared.canonical import canonical_json, sha256_hex
 from shared.errors import PayloadTooLarge
 
 
@@ -47,3 +48,13 @@ AnyRole = Annotated[Principal, Depends(allow(*Role))]
 KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
 LedgerReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
 Importer = Annotated[Principal, Depends(allow(Role.SERVICE, Role.ADMIN))]
+
+
+def canonical_response(request: Request, body: Any, status_code: int = 200) -> Response:
+    """JSON in canonical form (decimals as exact strings, never floats) with an ETag over its bytes; a
+    request whose If-None-Match names that ETag gets 304 and no body."""
+    content = canonical_json(body)
+    etag = f'"{sha256_hex(content)[:32]}"'
+    if status_code == 200 and etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"etag": etag})
+    return Response(content, status_code=status_code, media_type="application/json", headers={"etag": etag})

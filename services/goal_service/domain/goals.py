@@ -237,7 +237,7 @@ def allocate(total: Decimal, weights: Sequence[Decimal], step: Decimal) -> list[
     if weight_sum <= 0 or any(w < 0 for w in weights):
         raise ValueError("weights are non-negative and not all zero")
     exact = [total * w / weight_sum for w in weights]
-    floors = [(share / step).to_integral_value(ROUND_FLOOR) * step for share in exact]
+    floors = [((share / step).to_integral_value(ROUND_FLOOR) * step).quantize(step) for share in exact]
     left = int(((total - sum(floors, Decimal(0))) / step).to_integral_value())
     by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in by_remainder[:left]:

@@ -1,0 +1,291 @@
+"""Goals: set, revised, committed to and agreed, decomposed from company to teams to reps; every version
+readable, "the goal as it stood on a day" a query, and a consistency report for each parent."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import Field
+
+from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, rules_known_at
+from services.goal_service.domain.goals import Goal, Goals, GoalVersion, allocate, quantum
+from services.goal_service.domain.organisation import Organisation
+from services.goal_service.scope import may_commit, may_see, may_set
+from shared.auth import Principal
+from shared.canonical import format_timestamp
+from shared.errors import FieldError, Forbidden, InvalidInput, NotFound
+from shared.events.activities import Ref, Schema, Text
+from shared.events.goals import GOAL_SCHEMAS, Owner
+from shared.periods import parse_period
+
+router = APIRouter(prefix="/v1/goals", tags=["goals"])
+
+ChangeBody = Annotated[dict[str, Any], Body()]
+
+
+def goal_view(goal: Goal, version: GoalVersion) -> dict[str, Any]:
+    return {
+        "goal_id": goal.goal_id,
+        "metric": goal.metric,
+        "owner": {"kind": goal.owner_kind, "id": goal.owner_id},
+        "period": goal.period.key,
+        "currency": goal.currency,
+        "parent_goal_id": goal.parent_goal_id,
+        "allocation": goal.allocation,
+        "version": version.version,
+        "recorded_at": version.recorded_at,
+        "actor": version.actor,
+        "reason": version.reason,
+        "basis": version.basis,
+        "target": version.target,
+        "description": version.description,
+        "sub_targets": list(version.sub_targets),
+        "status": version.status,
+        "commitments": [
+            {"value": c.value, "actor": c.actor, "position": c.position, "recorded_at": c.recorded_at}
+            for c in goal.commitments
+            if c.position <= version.version or version is goal.current
+        ],
+    }
+
+
+def _days(goal_period: str) -> tuple[date, date]:
+    period = parse_period(goal_period)
+    return period.first_day, period.last_day
+
+
+async def _rules(request: Request, known_at: int | None = None) -> tuple[Organisation, Goals, int]:
+    position = await rules_known_at(request, known_at)
+    rulebook = request.app.state.rulebook
+    organisation, goals = await asyncio.gather(
+        asyncio.to_thread(rulebook.organisation, position), asyncio.to_thread(rulebook.goals, position)
+    )
+    return organisation, goals, position
+
+
+async def _visible_goal(
+    request: Request, goal_id: str, principal: Principal, known_at: int | None = None
+) -> tuple[Goal, Organisation, Goals, int]:
+    organisation, goals, position = await _rules(request, known_at)
+    goal = goals.goals.get(goal_id)
+    if goal is None or not may_see(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+        raise NotFound(f"no goal {goal_id} is visible to you")
+    return goal, organisation, goals, position
+
+
+async def _record(request: Request, kind: str, body: dict[str, Any], principal: Principal) -> Response:
+    recorded = await request.app.state.rule_changes.record(
+        kind, body, principal=principal, idempotency_key=request.headers.get("idempotency-key")
+    )
+    _, goals, _ = await _rules(request)
+    goal = goals.goals[body["goal_id"]]
+    return canonical_response(request, goal_view(goal, goal.current), status_code=200 if recorded.duplicate else 201)
+
+
+@router.post(
+    "",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": GOAL_SCHEMAS["goal.set"].model_json_schema()}},
+        }
+    },
+)
+async def set_goal(request: Request, principal: AnyRole, body: ChangeBody) -> Response:
+    """Set a goal for the company, a unit or a rep. HR and admins set any; a manager those they lead."""
+    body = {"goal_id": uuid.uuid4().hex, **body}
+    owner = body.get("owner") if isinstance(body.get("owner"), dict) else {}
+    organisation, _, _ = await _rules(request)
+    try:
+        days = _days(str(body.get("period", "")))
+    except ValueError as error:
+        raise InvalidInput(str(error), errors=[FieldError("/period", str(error))]) from None
+    if not may_set(principal, organisation, str(owner.get("kind")), str(owner.get("id")), days):
+        raise Forbidden("you may set goals only for the units and reps you lead")
+    return await _record(request, "goal.set", body, principal)
+
+
+@router.post("/{goal_id}/revisions")
+async def revise_goal(request: Request, goal_id: str, principal: AnyRole, body: ChangeBody) -> Response:
+    """A new version: target, description, sub-targets or status, with a `reason`."""
+    goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
+    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+        raise Forbidden("you may revise goals only for the units and reps you lead")
+    return await _record(request, "goal.revised", {**body, "goal_id": goal_id}, principal)
+
+
+@router.post("/{goal_id}/commitments")
+async def commit_to_goal(request: Request, goal_id: str, principal: AnyRole, body: ChangeBody) -> Response:
+    """The owner's own figure (bottom-up). It changes no version until it is agreed."""
+    goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
+    if not may_commit(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+        raise Forbidden("a commitment comes from the goal's owner")
+    return await _record(request, "goal.committed", {**body, "goal_id": goal_id}, principal)
+
+
+class Agreement(Schema):
+    reason: Text
+    target: Decimal | None = Field(None, description="Default: the owner's latest commitment.")
+
+
+@router.post("/{goal_id}/agreement")
+async def agree_goal(request: Request, goal_id: str, principal: AnyRole, body: Agreement) -> Response:
+    """The consensus version: the agreed target (by default the latest commitment)."""
+    goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
+    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+        raise Forbidden("you may agree goals only for the units and reps you lead")
+    target = body.target if body.target is not None else (goal.commitments[-1].value if goal.commitments else None)
+    if target is None:
+        raise InvalidInput(
+            "there is no commitment to agree on; give a target",
+            errors=[FieldError("/target", "required while the owner has made no commitment")],
+        )
+    return await _record(
+        request,
+        "goal.revised",
+        {"goal_id": goal_id, "target": str(target), "basis": "consensus", "reason": body.reason},
+        principal,
+    )
+
+
+class Child(Schema):
+    owner: Owner
+    goal_id: Ref | None = None
+    weight: Decimal | None = Field(None, ge=0)
+
+
+class Decomposition(Schema):
+    method: Literal["even", "weights"]
+    children: Annotated[list[Child], Field(min_length=1, max_length=500)]
+    reason: Text | None = None
+
+
+@router.post("/{goal_id}/decomposition")
+async def decompose_goal(request: Request, goal_id: str, principal: AnyRole, body: Decomposition) -> Response:
+    """Allocate the goal's current target to child goals for units or reps under its owner, evenly or by
+    weights; the children add up to the parent exactly, and each records how it was allocated. A rate is
+    not split: each child carries the parent's rate."""
+    goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
+    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+        raise Forbidden("you may decompose goals only for the units you lead")
+    weights = [Decimal(1) if body.method == "even" else child.weight for child in body.children]
+    if any(w is None for w in weights):
+        raise InvalidInput(
+            "the weights method needs a weight for every child",
+            errors=[FieldError(f"/children/{i}/weight", "required") for i, w in enumerate(weights) if w is None],
+        )
+    target = goal.current.target
+    targets = (
+        allocate(target, weights, quantum(goal.metric, goal.currency)) if goal.additive else [target] * len(weights)
+    )
+    children = []
+    for index, (child, child_target) in enumerate(zip(body.children, targets, strict=True)):
+        children.append(
+            (
+                "goal.set",
+                {
+                    "goal_id": child.goal_id or f"{goal_id}.{index + 1}",
+                    "metric": goal.metric,
+                    "owner": child.owner.model_dump(),
+                    "period": goal.period.key,
+                    "target": str(child_target),
+                    "currency": goal.currency,
+                    "parent_goal_id": goal_id,
+                    "basis": "top_down",
+                    "description": f"{goal.current.description} ({child.owner.kind} {child.owner.id})",
+                    "allocation": {
+                        "method": body.method,
+                        "weight": str(weights[index]),
+                        "of_target": str(target),
+                        "of_version": str(goal.current.version),
+                    },
+                    **({"reason": body.reason} if body.reason else {}),
+                },
+            )
+        )
+    ids = [c[1]["goal_id"] for c in children]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(
+            "child goal ids repeat", errors=[FieldError("/children", "each child needs its own goal_id")]
+        )
+    await request.app.state.rule_changes.record_together(children, principal=principal)
+    return await consistency(request, goal_id, principal)
+
+
+@router.get("/{goal_id}/consistency")
+async def consistency(request: Request, goal_id: str, principal: AnyRole, known_at: KnownAt = None) -> Response:
+    """Where the children's current targets do not add up to the parent's, and by how much."""
+    _, _, goals, position = await _visible_goal(request, goal_id, principal, known_at)
+    return canonical_response(request, {**goals.consistency(goal_id), "known_at": position})
+
+
+@router.get("")
+async def list_goals(
+    request: Request,
+    principal: AnyRole,
+    known_at: KnownAt = None,
+    owner_kind: Annotated[Literal["company", "unit", "rep"] | None, Query()] = None,
+    owner_id: str | None = None,
+    period: str | None = None,
+    metric: str | None = None,
+    status: Literal["active", "paused", "cancelled"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Goals visible to you, current versions, in goal id order; `next_offset` pages on."""
+    organisation, goals, position = await _rules(request, known_at)
+    if period is not None:
+        try:
+            period = parse_period(period).key
+        except ValueError as error:
+            raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
+    found = [
+        g
+        for g in sorted(goals.goals.values(), key=lambda g: g.goal_id)
+        if (owner_kind is None or g.owner_kind == owner_kind)
+        and (owner_id is None or g.owner_id == owner_id)
+        and (period is None or g.period.key == period)
+        and (metric is None or g.metric == metric)
+        and (status is None or g.current.status == status)
+        and may_see(principal, organisation, g.owner_kind, g.owner_id, _days(g.period.key))
+    ]
+    page = found[offset : offset + limit]
+    return canonical_response(
+        request,
+        {
+            "known_at": position,
+            "goals": [goal_view(g, g.current) for g in page],
+            "next_offset": offset + limit if offset + limit < len(found) else None,
+        },
+    )
+
+
+@router.get("/{goal_id}")
+async def read_goal(
+    request: Request,
+    goal_id: str,
+    principal: AnyRole,
+    known_at: KnownAt = None,
+    on: Annotated[date | None, Query(description="The goal as it stood at the end of this day.")] = None,
+) -> Response:
+    goal, _, _, position = await _visible_goal(request, goal_id, principal, known_at)
+    version = goal.current
+    if on is not None:
+        end_of_day = format_timestamp(
+            datetime.combine(on + timedelta(days=1), time(0), tzinfo=request.app.state.settings.zone)
+        )
+        version = next((v for v in reversed(goal.versions) if v.recorded_at < end_of_day), None)
+        if version is None:
+            raise NotFound(f"goal {goal_id} was not yet set on {on}")
+    return canonical_response(request, {**goal_view(goal, version), "known_at": position})
+
+
+@router.get("/{goal_id}/versions")
+async def goal_versions(request: Request, goal_id: str, principal: AnyRole, known_at: KnownAt = None) -> Response:
+    goal, _, _, position = await _visible_goal(request, goal_id, principal, known_at)
+    return canonical_response(request, {"known_at": position, "versions": [goal_view(goal, v) for v in goal.versions]})

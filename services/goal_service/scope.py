@@ -1,0 +1,51 @@
+"""Who may see and change whose goals and figures: HR, admins, auditors and services see everything; a
+manager the subtree they lead; a rep their own, and their team's totals. Reads outside scope answer 404,
+as if the thing did not exist."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.goal_service.domain.organisation import Organisation
+from shared.auth import Principal, Role
+
+SEE_ALL = {Role.HR, Role.ADMIN, Role.AUDITOR, Role.SERVICE}
+
+
+def owner_within(organisation: Organisation, kind: str, owner_id: str, root: str, day: date) -> bool:
+    if kind == "unit":
+        return organisation.within(owner_id, root, day)
+    if kind == "rep":
+        return organisation.within(organisation.unit_of(owner_id, day), root, day)
+    return False
+
+
+def may_see(principal: Principal, organisation: Organisation, kind: str, owner_id: str, days: tuple[date, ...]) -> bool:
+    if principal.role in SEE_ALL:
+        return True
+    if principal.role is Role.MANAGER:
+        return any(owner_within(organisation, kind, owner_id, principal.scope or "", d) for d in days)
+    if kind == "rep":
+        return owner_id == principal.scope
+    own_teams = {organisation.unit_of(principal.scope or "", d) for d in days}
+    return kind == "unit" and owner_id in own_teams
+
+
+def may_set(principal: Principal, organisation: Organisation, kind: str, owner_id: str, days: tuple[date, ...]) -> bool:
+    """Setting and revising goals: HR and admins for anyone; a manager for units and reps they lead."""
+    if principal.role in (Role.HR, Role.ADMIN):
+        return True
+    return principal.role is Role.MANAGER and any(
+        owner_within(organisation, kind, owner_id, principal.scope or "", d) for d in days
+    )
+
+
+def may_commit(
+    principal: Principal, organisation: Organisation, kind: str, owner_id: str, days: tuple[date, ...]
+) -> bool:
+    """A commitment comes from the goal's owner: the rep, or the manager of the unit (or HR, admins)."""
+    if kind == "rep" and principal.role is Role.REP:
+        return owner_id == principal.scope
+    if kind == "unit" and principal.role is Role.MANAGER and principal.scope == owner_id:
+        return True
+    return may_set(principal, organisation, kind, owner_id, days)
