@@ -7,7 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.goal_service.api import calendars, goals, imports, ledger, organisation, projections, webhooks
+from services.goal_service.api import (
+    calendars,
+    goals,
+    imports,
+    ledger,
+    organisation,
+    progress,
+    projections,
+    webhooks,
+)
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.projections import open_projections
@@ -54,4 +63,5 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
     app.include_router(organisation.router)
     app.include_router(calendars.router)
     app.include_router(goals.router)
+    app.include_router(progress.router)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.goal_service.domain.goals import Goal
 from services.goal_service.domain.organisation import Organisation
 from shared.auth import Principal, Role
 
@@ -29,6 +30,14 @@ def may_see(principal: Principal, organisation: Organisation, kind: str, owner_i
         return owner_id == principal.scope
     own_teams = {organisation.unit_of(principal.scope or "", d) for d in days}
     return kind == "unit" and owner_id in own_teams
+
+
+def may_see_goal(principal: Principal, organisation: Organisation, goal: Goal) -> bool:
+    return may_see(principal, organisation, goal.owner_kind, goal.owner_id, goal_days(goal))
+
+
+def goal_days(goal: Goal) -> tuple[date, date]:
+    return goal.period.first_day, goal.period.last_day
 
 
 def may_set(principal: Principal, organisation: Organisation, kind: str, owner_id: str, days: tuple[date, ...]) -> bool:

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from shared.events.activities import Ref, Schema, Text
 from shared.events.organisation import RuleChange
-from shared.metrics.catalogue import METRICS, Unit
+from shared.metrics.catalogue import METRICS, counts_money
 from shared.money import CurrencyCode
 from shared.periods import parse_period
 
@@ -90,8 +90,8 @@ class GoalSet(RuleChange, GoalTerms):
 
     @model_validator(mode="after")
     def _currency_for_money(self) -> Self:
-        if (METRICS[self.metric].unit is Unit.MONEY) != (self.currency is not None):
-            raise ValueError("money metrics need a currency; other metrics take none")
+        if counts_money(self.metric) != (self.currency is not None):
+            raise ValueError("metrics counted in money need a currency; other metrics take none")
         return self
 
 

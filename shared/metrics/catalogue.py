@@ -85,3 +85,8 @@ def measures_needed(metric_key: str) -> tuple[str, ...]:
     if isinstance(metric, Measure):
         return (metric.key,)
     return tuple(dict.fromkeys((metric.numerator, *metric.denominator)))
+
+
+def counts_money(metric_key: str) -> bool:
+    """Whether any measure behind a metric is money, so that figures for it name a currency."""
+    return any(MEASURES[m].unit is Unit.MONEY for m in measures_needed(metric_key))

@@ -15,7 +15,7 @@ from pydantic import Field
 from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, rules_known_at
 from services.goal_service.domain.goals import Goal, Goals, GoalVersion, allocate, quantum
 from services.goal_service.domain.organisation import Organisation
-from services.goal_service.scope import may_commit, may_see, may_set
+from services.goal_service.scope import goal_days, may_commit, may_see_goal, may_set
 from shared.auth import Principal
 from shared.canonical import format_timestamp
 from shared.errors import FieldError, Forbidden, InvalidInput, NotFound
@@ -54,11 +54,6 @@ def goal_view(goal: Goal, version: GoalVersion) -> dict[str, Any]:
     }
 
 
-def _days(goal_period: str) -> tuple[date, date]:
-    period = parse_period(goal_period)
-    return period.first_day, period.last_day
-
-
 async def _rules(request: Request, known_at: int | None = None) -> tuple[Organisation, Goals, int]:
     position = await rules_known_at(request, known_at)
     rulebook = request.app.state.rulebook
@@ -73,7 +68,7 @@ async def _visible_goal(
 ) -> tuple[Goal, Organisation, Goals, int]:
     organisation, goals, position = await _rules(request, known_at)
     goal = goals.goals.get(goal_id)
-    if goal is None or not may_see(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+    if goal is None or not may_see_goal(principal, organisation, goal):
         raise NotFound(f"no goal {goal_id} is visible to you")
     return goal, organisation, goals, position
 
@@ -102,10 +97,12 @@ async def set_goal(request: Request, principal: AnyRole, body: ChangeBody) -> Re
     owner = body.get("owner") if isinstance(body.get("owner"), dict) else {}
     organisation, _, _ = await _rules(request)
     try:
-        days = _days(str(body.get("period", "")))
+        chosen = parse_period(str(body.get("period", "")))
     except ValueError as error:
         raise InvalidInput(str(error), errors=[FieldError("/period", str(error))]) from None
-    if not may_set(principal, organisation, str(owner.get("kind")), str(owner.get("id")), days):
+    if not may_set(
+        principal, organisation, str(owner.get("kind")), str(owner.get("id")), (chosen.first_day, chosen.last_day)
+    ):
         raise Forbidden("you may set goals only for the units and reps you lead")
     return await _record(request, "goal.set", body, principal)
 
@@ -114,7 +111,7 @@ async def set_goal(request: Request, principal: AnyRole, body: ChangeBody) -> Re
 async def revise_goal(request: Request, goal_id: str, principal: AnyRole, body: ChangeBody) -> Response:
     """A new version: target, description, sub-targets or status, with a `reason`."""
     goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
-    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, goal_days(goal)):
         raise Forbidden("you may revise goals only for the units and reps you lead")
     return await _record(request, "goal.revised", {**body, "goal_id": goal_id}, principal)
 
@@ -123,7 +120,7 @@ async def revise_goal(request: Request, goal_id: str, principal: AnyRole, body: 
 async def commit_to_goal(request: Request, goal_id: str, principal: AnyRole, body: ChangeBody) -> Response:
     """The owner's own figure (bottom-up). It changes no version until it is agreed."""
     goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
-    if not may_commit(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+    if not may_commit(principal, organisation, goal.owner_kind, goal.owner_id, goal_days(goal)):
         raise Forbidden("a commitment comes from the goal's owner")
     return await _record(request, "goal.committed", {**body, "goal_id": goal_id}, principal)
 
@@ -137,7 +134,7 @@ class Agreement(Schema):
 async def agree_goal(request: Request, goal_id: str, principal: AnyRole, body: Agreement) -> Response:
     """The consensus version: the agreed target (by default the latest commitment)."""
     goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
-    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, goal_days(goal)):
         raise Forbidden("you may agree goals only for the units and reps you lead")
     target = body.target if body.target is not None else (goal.commitments[-1].value if goal.commitments else None)
     if target is None:
@@ -171,7 +168,7 @@ async def decompose_goal(request: Request, goal_id: str, principal: AnyRole, bod
     weights; the children add up to the parent exactly, and each records how it was allocated. A rate is
     not split: each child carries the parent's rate."""
     goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
-    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, _days(goal.period.key)):
+    if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, goal_days(goal)):
         raise Forbidden("you may decompose goals only for the units you lead")
     weights = [Decimal(1) if body.method == "even" else child.weight for child in body.children]
     if any(w is None for w in weights):
@@ -252,7 +249,7 @@ async def list_goals(
         and (period is None or g.period.key == period)
         and (metric is None or g.metric == metric)
         and (status is None or g.current.status == status)
-        and may_see(principal, organisation, g.owner_kind, g.owner_id, _days(g.period.key))
+        and may_see_goal(principal, organisation, g)
     ]
     page = found[offset : offset + limit]
     return canonical_response(

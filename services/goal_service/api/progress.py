@@ -1,0 +1,174 @@
+"""Goal progress and leaderboards, on two time axes: `as_of` (the business day: what had occurred by its
+end) and `known_at` (the ledger position: what had been recorded by then). Every answer names the
+position it reflects, which is never past what the projections hold."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response
+from services.goal_service.domain.goals import Goal
+from services.goal_service.domain.progress import metric_value, owned, progress, totals
+from services.goal_service.projections.queries import load_credits
+from services.goal_service.scope import may_see_goal
+from shared.auth import Principal, Role
+from shared.errors import FieldError, InvalidInput, NotFound
+from shared.metrics.catalogue import METRICS, counts_money, measures_needed
+from shared.periods import day_start, parse_period
+
+router = APIRouter(tags=["progress"])
+
+FRESHNESS_WAIT_SECONDS = 2.0
+
+AsOf = Annotated[date | None, Query(description="Business day: activity that occurred by its end (default today).")]
+Drill = Annotated[Literal["rep", "team", "region", "product"] | None, Query(description="Break the actual down.")]
+
+
+async def figures_known_at(request: Request, known_at: int | None) -> int:
+    """The position an answer reflects: the one asked for (by default the ledger head), once both projections
+    hold it; after a short wait for them, the furthest they both hold."""
+    wanted = known_at if known_at is not None else (await asyncio.to_thread(request.app.state.ledger.head)).position
+    projections = request.app.state.projections
+    deadline = asyncio.get_running_loop().time() + FRESHNESS_WAIT_SECONDS
+    while True:
+        held = min([(await asyncio.to_thread(r.tracked)).position for r in projections.runners.values()])
+        if held >= wanted or asyncio.get_running_loop().time() > deadline:
+            return min(held, wanted)
+        projections.poke()
+        await asyncio.sleep(0.01)
+
+
+async def goal_progress(
+    request: Request, goal: Goal, position: int, as_of: date, drill: str | None, organisation: Any, calendar: Any
+) -> dict[str, Any]:
+    version = goal.current
+    measures = set(measures_needed(goal.metric))
+    measures |= {s[k]["measure"] for s in version.sub_targets for k in ("part", "whole")}
+    zone = request.app.state.settings.zone
+    end_day = min(as_of, goal.period.last_day) + timedelta(days=1)
+    start = min(goal.period.first_day, as_of - timedelta(days=13))  # the trend looks two weeks back
+    credits = await asyncio.to_thread(
+        load_credits,
+        request.app.state.projections.engine,
+        measures,
+        day_start(start, zone),
+        day_start(end_day, zone),
+        position,
+        zone,
+    )
+    in_period = [c for c in credits if goal.period.contains(c.day)]
+    figures = progress(goal, version, in_period, organisation, calendar, as_of, drill)
+    trend = progress(goal, version, credits, organisation, calendar, as_of)["trend"]  # not cut at the period start
+    return {**figures, "trend": trend}
+
+
+async def _rules_at(request: Request, position: int) -> tuple[Any, Any, Any]:
+    rulebook = request.app.state.rulebook
+    return await asyncio.gather(
+        *(asyncio.to_thread(fold, position) for fold in (rulebook.organisation, rulebook.goals, rulebook.calendar))
+    )
+
+
+def _today(request: Request) -> date:
+    return datetime.now(request.app.state.settings.zone).date()
+
+
+@router.get("/v1/goals/{goal_id}/progress")
+async def read_goal_progress(
+    request: Request,
+    goal_id: str,
+    principal: AnyRole,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    drill: Drill = None,
+    children: Annotated[bool, Query(description="Include each child goal's progress.")] = False,
+) -> Response:
+    """Actual, target, completion, pace, forecast, trend and sub-targets of a goal; with `children`, the
+    progress of the goals it was decomposed into (the roll-up); with `drill`, the actual by rep, team,
+    region or product."""
+    position = await figures_known_at(request, known_at)
+    organisation, goals, calendar = await _rules_at(request, position)
+    goal = goals.goals.get(goal_id)
+    if goal is None or not may_see_goal(principal, organisation, goal):
+        raise NotFound(f"no goal {goal_id} is visible to you as known at position {position}")
+    day = as_of or _today(request)
+    body = {"known_at": position, **await goal_progress(request, goal, position, day, drill, organisation, calendar)}
+    if children:
+        body["children"] = [
+            await goal_progress(request, child, position, day, None, organisation, calendar)
+            for child in goals.children(goal_id)
+            if may_see_goal(principal, organisation, child)
+        ]
+    return canonical_response(request, body)
+
+
+@router.get("/v1/leaderboards/{metric}")
+async def leaderboard(
+    request: Request,
+    metric: str,
+    principal: AnyRole,
+    period: Annotated[str, Query(description="e.g. 2026-Q4, 2026-10, 2026-W41")],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    unit_id: Annotated[str | None, Query(description="Rank the reps of this unit's subtree (default: all).")] = None,
+    currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CNY",
+) -> Response:
+    """Reps ranked by a metric over a period: highest first, ties broken by rep id. A rep sees their own
+    team's board, a manager the subtree they lead."""
+    if metric not in METRICS:
+        raise InvalidInput(f"unknown metric {metric}", errors=[FieldError("path:metric", "see the metric catalogue")])
+    try:
+        chosen = parse_period(period)
+    except ValueError as error:
+        raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
+    position = await figures_known_at(request, known_at)
+    organisation, _, _ = await _rules_at(request, position)
+    day = min(as_of or _today(request), chosen.last_day)
+    root = _board_root(principal, organisation, unit_id, day)
+    zone = request.app.state.settings.zone
+    credits = await asyncio.to_thread(
+        load_credits,
+        request.app.state.projections.engine,
+        measures_needed(metric),
+        chosen.start(zone),
+        day_start(day + timedelta(days=1), zone),
+        position,
+        zone,
+    )
+    if root is not None:
+        credits = owned(credits, organisation, "unit", root)
+    by_rep: dict[str, list] = {}
+    for credit in credits:
+        by_rep.setdefault(credit.rep_id, []).append(credit)
+    money = counts_money(metric)
+    scored = [(rep, metric_value(metric, totals(rows, currency if money else None))) for rep, rows in by_rep.items()]
+    ranked = sorted(((rep, value) for rep, value in scored if value is not None), key=lambda r: (-r[1], r[0]))
+    return canonical_response(
+        request,
+        {
+            "metric": metric,
+            "period": chosen.key,
+            "as_of": day,
+            "known_at": position,
+            "unit_id": root,
+            **({"currency": currency} if money else {}),
+            "ranking": [{"rank": i + 1, "rep_id": rep, "value": value} for i, (rep, value) in enumerate(ranked)],
+        },
+    )
+
+
+def _board_root(principal: Principal, organisation: Any, unit_id: str | None, day: date) -> str | None:
+    if principal.role is Role.REP:
+        team = organisation.unit_of(principal.scope or "", day)
+        if team is None:
+            raise NotFound("you belong to no team on that day")
+        return team
+    if principal.role is Role.MANAGER:
+        if unit_id is not None and not organisation.within(unit_id, principal.scope or "", day):
+            raise NotFound(f"no unit {unit_id} is visible to you")
+        return unit_id or principal.scope
+    return unit_id

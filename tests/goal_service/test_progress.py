@@ -1,0 +1,166 @@
+"""Goal progress end to end over HTTP, every figure worked by hand. The company's Q4 2026 revenue goal is
+3,000,000 CNY, split evenly to East and West and East's half to reps r-1 and r-2. Q4 2026 has 62 working
+days in China (October 18, November 21, December 23); by 31 October 18 have passed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.goal_service.test_goals_api import ORG_CSV
+from tests.goal_service.test_organisation_import import import_csv
+from tests.support import SOURCE, auth, cloudevent, signed_post
+
+HR = auth("t-hr")
+
+
+def deal(id_: str, rep: str, amount: str, day: str, product: str) -> dict:
+    return cloudevent(
+        "deal.won",
+        {"rep_id": rep, "customer_id": "c", "deal_id": id_, "amount": amount, "currency": "CNY", "product": product},
+        id_=id_,
+        time_=f"{day}T10:00:00+08:00",
+    )
+
+
+@pytest.fixture
+def quarter(goal):
+    assert goal.post("/v1/calendars/2026/seed", headers=HR).status_code == 201
+    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
+    assert (
+        goal.post(
+            "/v1/goals",
+            json={
+                "goal_id": "q4",
+                "metric": "revenue_won",
+                "owner": {"kind": "company", "id": "acme"},
+                "period": "2026-Q4",
+                "target": "3000000",
+                "currency": "CNY",
+                "description": "Q4 revenue 3M",
+                "sub_targets": [
+                    {
+                        "description": "product A at least 60%",
+                        "part": {"measure": "revenue_won", "product": "A"},
+                        "whole": {"measure": "revenue_won"},
+                        "at_least_percent": "60",
+                    }
+                ],
+            },
+            headers=HR,
+        ).status_code
+        == 201
+    )
+    goal.post(
+        "/v1/goals/q4/decomposition",
+        json={
+            "method": "even",
+            "children": [
+                {"owner": {"kind": "unit", "id": "east"}, "goal_id": "east"},
+                {"owner": {"kind": "unit", "id": "west"}, "goal_id": "west"},
+            ],
+        },
+        headers=HR,
+    )
+    goal.post(
+        "/v1/goals/east/decomposition",
+        json={
+            "method": "even",
+            "children": [
+                {"owner": {"kind": "rep", "id": "r-1"}, "goal_id": "r-1"},
+                {"owner": {"kind": "rep", "id": "r-2"}, "goal_id": "r-2"},
+            ],
+        },
+        headers=HR,
+    )
+    assert (
+        signed_post(
+            goal,
+            [
+                deal("d1", "r-1", "600000.00", "2026-10-12", "A"),
+                deal("d2", "r-2", "400000.00", "2026-10-13", "B"),
+                deal("d3", "r-1", "100000.00", "2026-10-20", "A"),
+            ],
+        ).status_code
+        == 201
+    )
+    return goal
+
+
+def figures(goal, goal_id: str, token: str = "t-hr", **params) -> dict:
+    response = goal.get(f"/v1/goals/{goal_id}/progress", params={"as_of": "2026-10-31", **params}, headers=auth(token))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def head(goal) -> int:
+    return goal.get("/v1/ledger/head", headers=auth("t-auditor")).json()["position"]
+
+
+def test_company_progress_by_hand(quarter):
+    q4 = figures(quarter, "q4")
+    assert (q4["actual"], q4["target"]) == ("1100000.00", "3000000")
+    assert q4["completion"] == "0.3667"  # 1.1M / 3M
+    assert q4["working_days"]["total"] == 62 and q4["working_days"]["elapsed"] == 18
+    assert q4["pace"] == "1.2630"  # 1.1M x 62 / (3M x 18) = 1.26296...
+    assert q4["forecast"] == "3788888.89"  # 1.1M x 62 / 18
+    (product_a,) = q4["sub_targets"]
+    assert (product_a["percent"], product_a["met"]) == ("63.6364", True)  # 700k of 1.1M
+    assert q4["known_at"] == head(quarter)
+    assert set(q4["working_days"]["calendar_versions"]) == {"2026"}
+
+
+def test_the_roll_up_and_drill_down_add_up(quarter):
+    q4 = figures(quarter, "q4", children="true", drill="rep")
+    assert {c["goal_id"]: c["actual"] for c in q4["children"]} == {"east": "1100000.00", "west": "0"}
+    assert q4["drill_down"]["rep"] == {"r-1": "700000.00", "r-2": "400000.00"}
+    assert figures(quarter, "q4", drill="product")["drill_down"]["product"] == {"A": "700000.00", "B": "400000.00"}
+    r1 = figures(quarter, "r-1")
+    assert (r1["target"], r1["completion"]) == ("750000.00", "0.9333")  # 700k / 750k
+
+
+def test_trend_compares_the_last_seven_days_with_the_seven_before(quarter):
+    trend = figures(quarter, "q4", as_of="2026-10-20")["trend"]
+    assert trend == {"last_7_days": "100000.00", "previous_7_days": "1000000.00", "change": "-0.9000"}
+
+
+def test_a_late_team_move_changes_as_of_figures_but_not_what_was_known_before_it(quarter):
+    before = head(quarter)
+    moved = quarter.post(
+        "/v1/org/reps/r-2/moves", json={"unit_id": "team-w", "effective_from": "2026-10-01"}, headers=HR
+    )
+    assert moved.status_code == 201
+    now = {c["goal_id"]: c["actual"] for c in figures(quarter, "q4", children="true")["children"]}
+    then = {c["goal_id"]: c["actual"] for c in figures(quarter, "q4", children="true", known_at=before)["children"]}
+    assert now == {"east": "700000.00", "west": "400000.00"}
+    assert then == {"east": "1100000.00", "west": "0"}
+
+
+def test_a_late_activity_and_a_void_move_as_of_answers_and_leave_known_at_answers_alone(quarter):
+    before = head(quarter)
+    signed_post(quarter, deal("d4", "r-2", "50000.00", "2026-10-15", "B"))  # occurred earlier, recorded now
+    signed_post(quarter, cloudevent("activity.voided", {"target": {"source": SOURCE, "id": "d3"}, "reason": "test"}))
+    assert figures(quarter, "q4")["actual"] == "1050000.00"  # 1.1M + 50k - 100k
+    assert figures(quarter, "q4", known_at=before)["actual"] == "1100000.00"
+    assert figures(quarter, "q4", as_of="2026-10-14")["actual"] == "1000000.00"  # before d3 and d4 occurred
+
+
+def test_leaderboards_rank_reps_and_stay_within_scope(quarter):
+    board = quarter.get(
+        "/v1/leaderboards/revenue_won", params={"period": "2026-Q4", "as_of": "2026-10-31"}, headers=HR
+    ).json()
+    assert [(r["rank"], r["rep_id"], r["value"]) for r in board["ranking"]] == [
+        (1, "r-1", "700000.00"),
+        (2, "r-2", "400000.00"),
+    ]
+    mine = quarter.get(
+        "/v1/leaderboards/revenue_won", params={"period": "2026-Q4", "as_of": "2026-10-31"}, headers=auth("t-rep")
+    ).json()
+    assert [r["rep_id"] for r in mine["ranking"]] == ["r-1"] and mine["unit_id"] == "team-a"
+    assert quarter.get("/v1/leaderboards/happiness", params={"period": "2026-Q4"}, headers=HR).status_code == 422
+
+
+def test_progress_is_scoped_like_goals(quarter):
+    assert figures(quarter, "r-1", token="t-rep")["actual"] == "700000.00"
+    assert quarter.get("/v1/goals/r-2/progress", headers=auth("t-rep")).status_code == 404
+    assert quarter.get("/v1/goals/q4/progress", headers=auth("t-east")).status_code == 404
+    assert figures(quarter, "east", token="t-east")["actual"] == "1100000.00"
