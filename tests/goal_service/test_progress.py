@@ -164,3 +164,39 @@ def test_progress_is_scoped_like_goals(quarter):
     assert quarter.get("/v1/goals/r-2/progress", headers=auth("t-rep")).status_code == 404
     assert quarter.get("/v1/goals/q4/progress", headers=auth("t-east")).status_code == 404
     assert figures(quarter, "east", token="t-east")["actual"] == "1100000.00"
+
+
+def test_a_goal_can_be_split_by_each_childs_share_of_a_past_period(quarter):
+    # In Q4 so far r-1 sold 700k and r-2 400k: a January goal of 110,000 splits 70,000 / 40,000.
+    quarter.post(
+        "/v1/goals",
+        json={
+            "goal_id": "jan",
+            "metric": "revenue_won",
+            "owner": {"kind": "unit", "id": "east"},
+            "period": "2027-01",
+            "target": "110000",
+            "currency": "CNY",
+            "description": "January",
+        },
+        headers=HR,
+    )
+    split = quarter.post(
+        "/v1/goals/jan/decomposition",
+        json={
+            "method": "history",
+            "history_period": "2026-Q4",
+            "children": [{"owner": {"kind": "rep", "id": "r-1"}}, {"owner": {"kind": "rep", "id": "r-2"}}],
+        },
+        headers=HR,
+    )
+    assert split.status_code == 200, split.text
+    assert [c["target"] for c in split.json()["children"]] == ["70000.00", "40000.00"]
+    child = quarter.get("/v1/goals/jan.1", headers=HR).json()
+    assert child["allocation"]["history_period"] == "2026-Q4" and child["allocation"]["weight"] == "700000.00"
+    empty = quarter.post(
+        "/v1/goals/jan/decomposition",
+        json={"method": "history", "history_period": "2026-Q1", "children": [{"owner": {"kind": "rep", "id": "r-1"}}]},
+        headers=HR,
+    )
+    assert empty.status_code == 422 and empty.json()["errors"][0]["pointer"] == "/history_period"

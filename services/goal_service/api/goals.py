@@ -15,12 +15,15 @@ from pydantic import Field
 from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, rules_known_at
 from services.goal_service.domain.goals import Goal, Goals, GoalVersion, allocate, quantum
 from services.goal_service.domain.organisation import Organisation
+from services.goal_service.domain.progress import metric_value, owned, totals
+from services.goal_service.projections.queries import load_credits
 from services.goal_service.scope import goal_days, may_commit, may_see_goal, may_set
 from shared.auth import Principal
 from shared.canonical import format_timestamp
 from shared.errors import FieldError, Forbidden, InvalidInput, NotFound
 from shared.events.activities import Ref, Schema, Text
 from shared.events.goals import GOAL_SCHEMAS, Owner
+from shared.metrics.catalogue import measures_needed
 from shared.periods import parse_period
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
@@ -157,20 +160,55 @@ class Child(Schema):
 
 
 class Decomposition(Schema):
-    method: Literal["even", "weights"]
+    method: Literal["even", "weights", "history"]
     children: Annotated[list[Child], Field(min_length=1, max_length=500)]
+    history_period: str | None = Field(None, description="For `history`: split by each child's actual then.")
     reason: Text | None = None
+
+
+async def history_weights(
+    request: Request, goal: Goal, body: Decomposition, organisation: Organisation
+) -> list[Decimal]:
+    """Each child's actual of the goal's metric over the history period, as known now."""
+    try:
+        then = parse_period(body.history_period or "")
+    except ValueError as error:
+        raise InvalidInput(str(error), errors=[FieldError("/history_period", str(error))]) from None
+    zone = request.app.state.settings.zone
+    credits = await asyncio.to_thread(
+        load_credits,
+        request.app.state.projections.engine,
+        measures_needed(goal.metric),
+        then.start(zone),
+        then.end(zone),
+        (await asyncio.to_thread(request.app.state.ledger.head)).position,
+        zone,
+    )
+    weights = [
+        metric_value(goal.metric, totals(owned(credits, organisation, c.owner.kind, c.owner.id), goal.currency))
+        or Decimal(0)
+        for c in body.children
+    ]
+    if not any(weights):
+        raise InvalidInput(
+            f"the children had no {goal.metric} in {then}; split evenly or by weights",
+            errors=[FieldError("/history_period", "nothing to split by")],
+        )
+    return weights
 
 
 @router.post("/{goal_id}/decomposition")
 async def decompose_goal(request: Request, goal_id: str, principal: AnyRole, body: Decomposition) -> Response:
-    """Allocate the goal's current target to child goals for units or reps under its owner, evenly or by
-    weights; the children add up to the parent exactly, and each records how it was allocated. A rate is
-    not split: each child carries the parent's rate."""
+    """Allocate the goal's current target to child goals for units or reps under its owner: evenly, by
+    weights, or by each child's share of a past period (`history`). The children add up to the parent
+    exactly and each records how it was allocated. A rate is not split: each child carries the parent's."""
     goal, organisation, _, _ = await _visible_goal(request, goal_id, principal)
     if not may_set(principal, organisation, goal.owner_kind, goal.owner_id, goal_days(goal)):
         raise Forbidden("you may decompose goals only for the units you lead")
-    weights = [Decimal(1) if body.method == "even" else child.weight for child in body.children]
+    if body.method == "history":
+        weights: list[Decimal | None] = await history_weights(request, goal, body, organisation)
+    else:
+        weights = [Decimal(1) if body.method == "even" else child.weight for child in body.children]
     if any(w is None for w in weights):
         raise InvalidInput(
             "the weights method needs a weight for every child",
@@ -200,6 +238,7 @@ async def decompose_goal(request: Request, goal_id: str, principal: AnyRole, bod
                         "weight": str(weights[index]),
                         "of_target": str(target),
                         "of_version": str(goal.current.version),
+                        **({"history_period": body.history_period} if body.method == "history" else {}),
                     },
                     **({"reason": body.reason} if body.reason else {}),
                 },
