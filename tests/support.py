@@ -26,7 +26,7 @@ OLD_SECRET_BYTES = b"old-secret-fedcba9876543210"
 OLD_SECRET = "whsec_" + base64.b64encode(OLD_SECRET_BYTES).decode()
 TOKENS = (
     "t-admin=admin,t-service=service,t-auditor=auditor,t-rep=rep:r-1,t-manager=manager:team-east,"
-    "t-hr=hr@wang.fang,t-east=manager:east"
+    "t-hr=hr@wang.fang,t-east=manager:east,t-rep2=rep:r-2"
 )
 SOURCE = "crm://tests"
 ROOT = Path(__file__).resolve().parents[1]  # the repository, where `python -m services...` runs

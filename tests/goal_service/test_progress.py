@@ -118,6 +118,31 @@ def test_the_roll_up_and_drill_down_add_up(quarter):
     assert (r1["target"], r1["completion"]) == ("750000.00", "0.9333")  # 700k / 750k
 
 
+def test_growth_compares_the_period_so_far_with_the_same_days_of_earlier_periods(quarter):
+    # A Q3 deal on 10 July (within the first 31 days of Q3) and one on 15 August (after them).
+    signed_post(
+        quarter,
+        [
+            deal("q3a", "r-1", "500000.00", "2026-07-10", "A"),
+            deal("q3b", "r-1", "999.00", "2026-08-15", "A"),
+            deal("y1", "r-1", "1000000.00", "2025-10-05", "A"),
+        ],
+    )
+    growth = figures(quarter, "q4")["growth"]  # Q4 so far: 1 October to 31 October, 1.1M
+    assert growth["previous_period"] == {
+        "period": "2026-Q3",
+        "through": "2026-07-31",
+        "actual": "500000.00",
+        "change": "1.2000",
+    }  # (1.1M - 500k) / 500k
+    assert growth["a_year_before"] == {
+        "period": "2025-Q4",
+        "through": "2025-10-31",
+        "actual": "1000000.00",
+        "change": "0.1000",
+    }
+
+
 def test_trend_compares_the_last_seven_days_with_the_seven_before(quarter):
     trend = figures(quarter, "q4", as_of="2026-10-20")["trend"]
     assert trend == {"last_7_days": "100000.00", "previous_7_days": "1000000.00", "change": "-0.9000"}
@@ -200,3 +225,19 @@ def test_a_goal_can_be_split_by_each_childs_share_of_a_past_period(quarter):
         headers=HR,
     )
     assert empty.status_code == 422 and empty.json()["errors"][0]["pointer"] == "/history_period"
+
+
+def test_progress_is_listed_per_owner_period_and_metric_and_paged(quarter):
+    reps = quarter.get(
+        "/v1/progress", params={"owner_kind": "rep", "period": "2026-Q4", "as_of": "2026-10-31", "limit": 1}, headers=HR
+    ).json()
+    assert [(p["goal_id"], p["actual"]) for p in reps["progress"]] == [("r-1", "700000.00")]
+    assert reps["next_offset"] == 1
+    rest = quarter.get(
+        "/v1/progress",
+        params={"owner_kind": "rep", "period": "2026-Q4", "as_of": "2026-10-31", "offset": 1},
+        headers=HR,
+    ).json()
+    assert [(p["goal_id"], p["actual"]) for p in rest["progress"]] == [("r-2", "400000.00")]
+    mine = quarter.get("/v1/progress", params={"metric": "revenue_won"}, headers=auth("t-rep")).json()["progress"]
+    assert [p["goal_id"] for p in mine] == ["r-1"]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response
 from services.goal_service.domain.goals import Goal
-from services.goal_service.domain.progress import metric_value, owned, progress, totals
+from services.goal_service.domain.progress import Credit, growth, metric_value, owned, progress, totals
 from services.goal_service.projections.queries import load_credits
 from services.goal_service.scope import may_see_goal
 from shared.auth import Principal, Role
@@ -49,21 +49,42 @@ async def goal_progress(
     measures = set(measures_needed(goal.metric))
     measures |= {s[k]["measure"] for s in version.sub_targets for k in ("part", "whole")}
     zone = request.app.state.settings.zone
-    end_day = min(as_of, goal.period.last_day) + timedelta(days=1)
-    start = min(goal.period.first_day, as_of - timedelta(days=13))  # the trend looks two weeks back
-    credits = await asyncio.to_thread(
-        load_credits,
-        request.app.state.projections.engine,
-        measures,
-        day_start(start, zone),
-        day_start(end_day, zone),
-        position,
-        zone,
-    )
+
+    async def credits_between(first: date, last: date) -> list[Credit]:
+        return await asyncio.to_thread(
+            load_credits,
+            request.app.state.projections.engine,
+            measures,
+            day_start(first, zone),
+            day_start(last + timedelta(days=1), zone),
+            position,
+            zone,
+        )
+
+    last_day = min(as_of, goal.period.last_day)
+    credits = await credits_between(min(goal.period.first_day, as_of - timedelta(days=13)), last_day)
     in_period = [c for c in credits if goal.period.contains(c.day)]
     figures = progress(goal, version, in_period, organisation, calendar, as_of, drill)
-    trend = progress(goal, version, credits, organisation, calendar, as_of)["trend"]  # not cut at the period start
-    return {**figures, "trend": trend}
+    figures["trend"] = progress(goal, version, credits, organisation, calendar, as_of)["trend"]  # may reach back
+    # 环比 and 同比: the period so far against as many days from the start of the earlier period.
+    days_so_far = (last_day - goal.period.first_day).days
+    figures["growth"] = {}
+    for name, earlier in (("previous_period", goal.period.previous()), ("a_year_before", goal.period.a_year_before())):
+        span_end = min(earlier.first_day + timedelta(days=days_so_far), earlier.last_day)
+        then = metric_value(
+            goal.metric,
+            totals(
+                owned(await credits_between(earlier.first_day, span_end), organisation, goal.owner_kind, goal.owner_id),
+                goal.currency,
+            ),
+        )
+        figures["growth"][name] = {
+            "period": earlier.key,
+            "through": span_end,
+            "actual": then,
+            "change": growth(figures["actual"], then),
+        }
+    return figures
 
 
 async def _rules_at(request: Request, position: int) -> tuple[Any, Any, Any]:
@@ -104,6 +125,54 @@ async def read_goal_progress(
             if may_see_goal(principal, organisation, child)
         ]
     return canonical_response(request, body)
+
+
+@router.get("/v1/progress")
+async def list_progress(
+    request: Request,
+    principal: AnyRole,
+    owner_kind: Annotated[Literal["company", "unit", "rep"] | None, Query()] = None,
+    owner_id: str | None = None,
+    period: str | None = None,
+    metric: str | None = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The progress of every active goal visible to you for an owner, a period and a metric (each filter
+    optional), in goal id order; `next_offset` pages on."""
+    if period is not None:
+        try:
+            period = parse_period(period).key
+        except ValueError as error:
+            raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
+    position = await figures_known_at(request, known_at)
+    organisation, goals, calendar = await _rules_at(request, position)
+    found = [
+        g
+        for g in sorted(goals.goals.values(), key=lambda g: g.goal_id)
+        if g.current.status == "active"
+        and (owner_kind is None or g.owner_kind == owner_kind)
+        and (owner_id is None or g.owner_id == owner_id)
+        and (period is None or g.period.key == period)
+        and (metric is None or g.metric == metric)
+        and may_see_goal(principal, organisation, g)
+    ]
+    day = as_of or _today(request)
+    page = [
+        await goal_progress(request, g, position, day, None, organisation, calendar)
+        for g in found[offset : offset + limit]
+    ]
+    return canonical_response(
+        request,
+        {
+            "known_at": position,
+            "as_of": day,
+            "progress": page,
+            "next_offset": offset + limit if offset + limit < len(found) else None,
+        },
+    )
 
 
 @router.get("/v1/leaderboards/{metric}")

@@ -7,6 +7,7 @@ calendar as known at one ledger position, and a business day (`as_of`):
 - pace: completion / (working days elapsed / working days in the period); 1 is exactly on track
 - forecast: actual * working days in the period / working days elapsed (a rate forecasts itself)
 - trend: the last 7 days against the 7 before, (this - before) / before
+- growth (环比, 同比): the period so far against as many days of the period before and of the year before
 - sub-targets: part / whole as a percent, against each floor
 Contributions are attributed to the team their rep belonged to on the day they occurred. Money counts
 only in the goal's currency. Ratios are rounded to 4 places, half up; sums are exact."""
@@ -42,6 +43,11 @@ class Credit:
 
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     return quantize_ratio(numerator / denominator) if denominator else None
+
+
+def growth(now: Decimal | None, then: Decimal | None) -> Decimal | None:
+    """(now - then) / then; undefined (None) when there was nothing then."""
+    return ratio(now - then, then) if now is not None and then else None
 
 
 def owned(credits: Iterable[Credit], organisation: Organisation, kind: str, owner_id: str) -> list[Credit]:
