@@ -9,9 +9,9 @@ from importlib.metadata import version
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from services.goal_service.api.deps import AnyRole, Editor, KnownAt, rules_known_at
+from services.goal_service.api.deps import AnyRole, Editor, KnownAt, canonical_response, rules_known_at
 from services.goal_service.api.schemas import RecordedEventOut
 from shared.auth import Principal
 from shared.errors import InvalidInput, NotFound
@@ -57,17 +57,20 @@ async def seed(request: Request, year: Year, principal: Editor) -> JSONResponse:
 
 
 @router.get("/{year}")
-async def read_year(request: Request, year: Year, _: AnyRole, known_at: KnownAt = None) -> dict[str, Any]:
+async def read_year(request: Request, year: Year, _: AnyRole, known_at: KnownAt = None) -> Response:
     position = await rules_known_at(request, known_at)
     calendar = await asyncio.to_thread(request.app.state.rulebook.calendar, position)
     published = calendar.years.get(year)
     if published is None:
         raise NotFound(f"no calendar is published for {year} as known at position {position}")
-    return {
-        "year": year,
-        "version": published.version,
-        "known_at": position,
-        "holidays": sorted(published.holidays),
-        "workdays": sorted(published.workdays),
-        "working_days": calendar.working_days(date(year, 1, 1), date(year, 12, 31)),
-    }
+    return canonical_response(
+        request,
+        {
+            "year": year,
+            "version": published.version,
+            "known_at": position,
+            "holidays": sorted(published.holidays),
+            "workdays": sorted(published.workdays),
+            "working_days": calendar.working_days(date(year, 1, 1), date(year, 12, 31)),
+        },
+    )

@@ -10,13 +10,14 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from services.goal_service.api.deps import AnyRole, Editor, KnownAt, read_body, rules_known_at
+from services.goal_service.api.deps import AnyRole, Editor, KnownAt, canonical_response, read_body, rules_known_at
 from services.goal_service.api.schemas import RecordedEventOut
 from services.goal_service.domain.organisation import Organisation
 from services.goal_service.domain.organisation_import import COLUMNS
-from shared.auth import Principal, Role
+from services.goal_service.scope import may_see
+from shared.auth import Principal
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.events.organisation import ORG_SCHEMAS
 
@@ -121,36 +122,19 @@ def _today(request: Request) -> date:
     return datetime.now(request.app.state.settings.zone).date()
 
 
-def visible_units(organisation: Organisation, principal: Principal, day: date) -> set[str]:
-    """The units a principal may see on a day: all, a manager's subtree, or a rep's own team."""
-    existing = {u for u in organisation.units if organisation.exists(u, day)}
-    if principal.role is Role.MANAGER:
-        return {u for u in existing if organisation.within(u, principal.scope or "", day)}
-    if principal.role is Role.REP:
-        own = organisation.unit_of(principal.scope or "", day)
-        return {own} if own else set()
-    return existing
-
-
-def visible_rep(organisation: Organisation, principal: Principal, rep_id: str, day: date) -> bool:
-    if principal.role is Role.REP:
-        return rep_id == principal.scope
-    if principal.role is Role.MANAGER:
-        return organisation.within(organisation.unit_of(rep_id, day), principal.scope or "", day)
-    return True
-
-
 @router.get("/units")
-async def list_units(request: Request, principal: AnyRole, as_of: AsOf = None, known_at: KnownAt = None) -> dict:
+async def list_units(request: Request, principal: AnyRole, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Every unit on a day with its name and parent on that day."""
     organisation, position = await _organisation(request, known_at)
     day = as_of or _today(request)
     units = [
         {"unit_id": u.unit_id, "kind": u.kind, "name": u.names.at(day), "parent_id": u.parents.at(day)}
         for u in organisation.units.values()
-        if u.unit_id in visible_units(organisation, principal, day)
+        if organisation.exists(u.unit_id, day) and may_see(principal, organisation, "unit", u.unit_id, (day,))
     ]
-    return {"as_of": day, "known_at": position, "units": sorted(units, key=lambda u: u["unit_id"])}
+    return canonical_response(
+        request, {"as_of": day, "known_at": position, "units": sorted(units, key=lambda u: u["unit_id"])}
+    )
 
 
 @router.get("/reps")
@@ -160,30 +144,36 @@ async def list_reps(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     unit_id: Annotated[str | None, Query(description="Only reps in this unit's subtree.")] = None,
-) -> dict:
+) -> Response:
     """The reps employed on a day, with the team each belonged to that day."""
     organisation, position = await _organisation(request, known_at)
     day = as_of or _today(request)
     reps = []
     for rep in organisation.reps.values():
         team = rep.units.at(day)
-        if team is None or not visible_rep(organisation, principal, rep.rep_id, day):
+        if team is None or not may_see(principal, organisation, "rep", rep.rep_id, (day,)):
             continue
         if unit_id is None or organisation.within(team, unit_id, day):
             reps.append({"rep_id": rep.rep_id, "name": rep.name, "unit_id": team})
-    return {"as_of": day, "known_at": position, "reps": sorted(reps, key=lambda r: r["rep_id"])}
+    return canonical_response(
+        request, {"as_of": day, "known_at": position, "reps": sorted(reps, key=lambda r: r["rep_id"])}
+    )
 
 
 @router.get("/reps/{rep_id}")
-async def rep_history(request: Request, rep_id: str, principal: AnyRole, known_at: KnownAt = None) -> dict:
+async def rep_history(request: Request, rep_id: str, principal: AnyRole, known_at: KnownAt = None) -> Response:
     """A rep's teams over time: each membership with the day it started and the day it ended."""
     organisation, position = await _organisation(request, known_at)
     rep = organisation.reps.get(rep_id)
-    if rep is None or not any(visible_rep(organisation, principal, rep_id, s.valid_from) for s in rep.units.segments()):
+    if rep is None or not may_see(
+        principal, organisation, "rep", rep_id, tuple(s.valid_from for s in rep.units.segments())
+    ):
         raise NotFound(f"no rep {rep_id} is visible to you")
     memberships = [
         {"unit_id": s.value, "valid_from": s.valid_from, "valid_to": s.valid_to}
         for s in rep.units.segments()
         if s.value is not None
     ]
-    return {"rep_id": rep_id, "name": rep.name, "known_at": position, "memberships": memberships}
+    return canonical_response(
+        request, {"rep_id": rep_id, "name": rep.name, "known_at": position, "memberships": memberships}
+    )
