@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.goal_service.test_goals_api import ORG_CSV
-from tests.goal_service.test_organisation_import import import_csv
+from tests.goal_service.test_goals_api import company_goal  # noqa: F401 - the fixture
 from tests.support import SOURCE, auth, cloudevent, signed_post
 
 HR = auth("t-hr")
@@ -23,33 +22,9 @@ def deal(id_: str, rep: str, amount: str, day: str, product: str) -> dict:
 
 
 @pytest.fixture
-def quarter(goal):
+def quarter(company_goal):  # noqa: F811 - the fixture
+    goal = company_goal  # the organisation, and the company's Q4 goal with its product A sub-target
     assert goal.post("/v1/calendars/2026/seed", headers=HR).status_code == 201
-    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
-    assert (
-        goal.post(
-            "/v1/goals",
-            json={
-                "goal_id": "q4",
-                "metric": "revenue_won",
-                "owner": {"kind": "company", "id": "acme"},
-                "period": "2026-Q4",
-                "target": "3000000",
-                "currency": "CNY",
-                "description": "Q4 revenue 3M",
-                "sub_targets": [
-                    {
-                        "description": "product A at least 60%",
-                        "part": {"measure": "revenue_won", "product": "A"},
-                        "whole": {"measure": "revenue_won"},
-                        "at_least_percent": "60",
-                    }
-                ],
-            },
-            headers=HR,
-        ).status_code
-        == 201
-    )
     goal.post(
         "/v1/goals/q4/decomposition",
         json={

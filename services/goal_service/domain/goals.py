@@ -5,6 +5,7 @@ quanta left over go to the largest remainders, so the children always add up to 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -115,18 +116,19 @@ class Goals:
             self.goals[goal.goal_id] = goal
         elif kind == "goal.revised":
             goal = self.goals[data["goal_id"]]
-            before = goal.current
+            changed = {key: data[key] for key in ("basis", "description", "status") if key in data}
+            if "target" in data:
+                changed["target"] = Decimal(data["target"])
+            if "sub_targets" in data:
+                changed["sub_targets"] = tuple(data["sub_targets"])
             goal.versions.append(
-                GoalVersion(
-                    position,
-                    recorded_at,
-                    actor,
-                    data.get("reason"),
-                    data.get("basis", before.basis),
-                    Decimal(data["target"]) if "target" in data else before.target,
-                    data.get("description", before.description),
-                    tuple(data["sub_targets"]) if "sub_targets" in data else before.sub_targets,
-                    data.get("status", before.status),
+                dataclasses.replace(
+                    goal.current,
+                    version=position,
+                    recorded_at=recorded_at,
+                    actor=actor,
+                    reason=data.get("reason"),
+                    **changed,
                 )
             )
         elif kind == "goal.committed":
