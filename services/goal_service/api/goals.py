@@ -24,6 +24,7 @@ from shared.errors import FieldError, Forbidden, InvalidInput, NotFound
 from shared.events.activities import Ref, Schema, Text
 from shared.events.goals import GOAL_SCHEMAS, Owner
 from shared.metrics.catalogue import measures_needed
+from shared.openapi import request_body
 from shared.periods import parse_period
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
@@ -87,12 +88,7 @@ async def _record(request: Request, kind: str, body: dict[str, Any], principal: 
 
 @router.post(
     "",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": GOAL_SCHEMAS["goal.set"].model_json_schema()}},
-        }
-    },
+    openapi_extra=request_body(GOAL_SCHEMAS["goal.set"], without=("actor",)),
 )
 async def set_goal(request: Request, principal: AnyRole, body: ChangeBody) -> Response:
     """Set a goal for the company, a unit or a rep. HR and admins set any; a manager those they lead."""

@@ -20,6 +20,7 @@ from services.goal_service.scope import may_see
 from shared.auth import Principal
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.events.organisation import ORG_SCHEMAS
+from shared.openapi import request_body
 
 router = APIRouter(prefix="/v1/org", tags=["organisation"])
 
@@ -28,12 +29,7 @@ ChangeBody = Annotated[dict[str, Any], Body()]
 
 
 def _documented(kind: str, *from_path: str) -> dict[str, Any]:
-    schema = ORG_SCHEMAS[kind].model_json_schema()
-    for name in ("actor", *from_path):
-        schema["properties"].pop(name, None)
-        if name in schema.get("required", []):
-            schema["required"].remove(name)
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    return request_body(ORG_SCHEMAS[kind], without=("actor", *from_path))
 
 
 async def _record(request: Request, kind: str, body: dict[str, Any], principal: Principal) -> JSONResponse:
