@@ -19,6 +19,7 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.canonical import GENESIS_HASH, format_timestamp
@@ -59,6 +60,10 @@ class LedgerTampered(Exception):
     pass
 
 
+class TrackingMoved(Exception):
+    """Another runner (or a rebuild) moved this projection first; its page was rolled back."""
+
+
 @dataclass(frozen=True)
 class Tracked:
     position: int
@@ -96,14 +101,19 @@ class ProjectionRunner:
             raise LedgerTampered(f"ledger entry {reached.position}: {reached.reason}")
         moved_at = format_timestamp(datetime.now(UTC))
         with Session(self.engine) as session, session.begin():
-            self.projection.apply(session, entries)
+            # Tracking first: a second runner on the same page waits here, then finds it moved, before it
+            # writes a row of its own.
             self._move_tracking(session, start, reached, moved_at)
+            self.projection.apply(session, entries)
         return len(entries)
 
     def _move_tracking(self, session: Session, start: Tracked, reached: ChainHead, moved_at: str) -> None:
         values = {"position": reached.position, "hash": reached.hash, "updated_at": moved_at}
         if start.updated_at is None:
-            session.execute(insert(self.tracking).values(name=self.projection.name, **values))
+            try:  # another runner may have made the row first; the whole page is then rolled back
+                session.execute(insert(self.tracking).values(name=self.projection.name, **values))
+            except IntegrityError:
+                raise TrackingMoved(self.projection.name) from None
             return
         # Only from where this page started: a rebuild (or another runner) that moved it first wins.
         moved = session.execute(
@@ -112,13 +122,19 @@ class ProjectionRunner:
             .values(**values)
         )
         if moved.rowcount != 1:
-            raise RuntimeError("tracking moved under this page; it will be projected again from the new position")
+            raise TrackingMoved(self.projection.name)
 
     def catch_up(self) -> int:
+        """Project until the log is exhausted; a page another runner projected first is skipped."""
         total = 0
-        while count := self.run_once():
+        while True:
+            try:
+                count = self.run_once()
+            except TrackingMoved:
+                continue
+            if not count:
+                return total
             total += count
-        return total
 
     def rebuild(self) -> int:
         """Forget everything and project the whole log again."""
@@ -138,6 +154,8 @@ class ProjectionRunner:
                     if self.run_once():
                         self.error = None
                         continue
+                except TrackingMoved:
+                    continue
                 except LedgerTampered as error:
                     self.error = str(error)
                     log.error(

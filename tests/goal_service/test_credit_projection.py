@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -170,6 +171,29 @@ def test_a_rebuild_gives_the_same_rows(engine):
     before = projected_rows(engine)
     assert runner.rebuild() == 3
     assert projected_rows(engine) == before == folded_rows(entries)
+
+
+def test_two_runners_on_one_read_model_never_project_a_page_twice(engine):
+    # As when `perfledger projections rebuild` runs beside the service: whichever moves tracking first wins
+    # each page, the other's page is rolled back, and both end caught up with every row written once.
+    entries = ledger_of([deal(n, rep=f"r-{n % 3}") for n in range(40)] + [correction(41, "activity.voided", 3)])
+    runners = [new_runner(engine, entries, page_size=3), new_runner(engine, entries, page_size=5)]
+    errors: list[BaseException] = []
+
+    def run(runner: ProjectionRunner) -> None:
+        try:
+            runner.catch_up()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(runner,)) for runner in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert projected_rows(engine) == folded_rows(entries)
+    assert runners[0].tracked().position == len(entries)
 
 
 def test_the_running_service_projects_what_it_records_and_reports_its_lag(goal):
