@@ -5,41 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from tests.goal_service.test_organisation_import import TREE_CSV, import_csv
 from tests.support import auth
 
 HR = auth("t-hr")
-ORG_CSV = TREE_CSV + "region,west,华西,acme,2026-01-01\nteam,team-w,West A,west,2026-01-01\n"
-
-
-@pytest.fixture
-def company_goal(goal):
-    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
-    response = goal.post(
-        "/v1/goals",
-        json={
-            "goal_id": "q4",
-            "metric": "revenue_won",
-            "owner": {"kind": "company", "id": "acme"},
-            "period": "2026-Q4",
-            "target": "3000000",
-            "currency": "CNY",
-            "description": "Q4 revenue 3M",
-            "sub_targets": [
-                {
-                    "description": "product A at least 60%",
-                    "part": {"measure": "revenue_won", "product": "A"},
-                    "whole": {"measure": "revenue_won"},
-                    "at_least_percent": "60",
-                }
-            ],
-        },
-        headers=HR,
-    )
-    assert response.status_code == 201, response.text
-    return goal
 
 
 def test_a_goal_answers_with_exact_decimals_and_its_version(company_goal):

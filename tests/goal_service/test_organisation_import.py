@@ -3,20 +3,8 @@ import changes nothing, and bad rows are named by line while good ones are recor
 
 from __future__ import annotations
 
+from tests.goal_service.scenario import TREE_CSV, import_csv
 from tests.support import auth
-
-TREE_CSV = """\ufeffkind,id,name,parent,effective_from
-company,acme,Acme 股份,,2026-01-01
-region,east,华东,acme,2026-01-01
-team,team-a,East A,east,2026-01-01
-team,team-b,East B,east,2026-01-01
-rep,r-1,李雷,team-a,2026-01-01
-rep,r-2,韩梅梅,team-b,2026-01-01
-"""
-
-
-def import_csv(goal, text: str, token: str = "t-hr"):
-    return goal.post("/v1/org/import", content=text.encode(), headers={"content-type": "text/csv", **auth(token)})
 
 
 def test_a_tree_is_imported_and_importing_it_again_changes_nothing(goal):

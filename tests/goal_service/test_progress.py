@@ -4,61 +4,10 @@ days in China (October 18, November 21, December 23); by 31 October 18 have pass
 
 from __future__ import annotations
 
-import pytest
-
-from tests.goal_service.test_goals_api import company_goal  # noqa: F401 - the fixture
+from tests.goal_service.scenario import deal
 from tests.support import SOURCE, auth, cloudevent, signed_post
 
 HR = auth("t-hr")
-
-
-def deal(id_: str, rep: str, amount: str, day: str, product: str) -> dict:
-    return cloudevent(
-        "deal.won",
-        {"rep_id": rep, "customer_id": "c", "deal_id": id_, "amount": amount, "currency": "CNY", "product": product},
-        id_=id_,
-        time_=f"{day}T10:00:00+08:00",
-    )
-
-
-@pytest.fixture
-def quarter(company_goal):  # noqa: F811 - the fixture
-    goal = company_goal  # the organisation, and the company's Q4 goal with its product A sub-target
-    assert goal.post("/v1/calendars/2026/seed", headers=HR).status_code == 201
-    goal.post(
-        "/v1/goals/q4/decomposition",
-        json={
-            "method": "even",
-            "children": [
-                {"owner": {"kind": "unit", "id": "east"}, "goal_id": "east"},
-                {"owner": {"kind": "unit", "id": "west"}, "goal_id": "west"},
-            ],
-        },
-        headers=HR,
-    )
-    goal.post(
-        "/v1/goals/east/decomposition",
-        json={
-            "method": "even",
-            "children": [
-                {"owner": {"kind": "rep", "id": "r-1"}, "goal_id": "r-1"},
-                {"owner": {"kind": "rep", "id": "r-2"}, "goal_id": "r-2"},
-            ],
-        },
-        headers=HR,
-    )
-    assert (
-        signed_post(
-            goal,
-            [
-                deal("d1", "r-1", "600000.00", "2026-10-12", "A"),
-                deal("d2", "r-2", "400000.00", "2026-10-13", "B"),
-                deal("d3", "r-1", "100000.00", "2026-10-20", "A"),
-            ],
-        ).status_code
-        == 201
-    )
-    return goal
 
 
 def figures(goal, goal_id: str, token: str = "t-hr", **params) -> dict:

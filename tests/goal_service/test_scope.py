@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.goal_service.test_progress import quarter  # noqa: F401 - the fixture
 from tests.support import auth
 
 REP_A = auth("t-rep")  # r-1
@@ -115,10 +114,10 @@ def test_every_route_has_a_scope_case(goal):
 
 
 @pytest.mark.parametrize("route", sorted(READS))
-def test_rep_a_cannot_read_rep_b(quarter, route):  # noqa: F811 - the fixture
+def test_rep_a_cannot_read_rep_b(quarter, route):
     assert READS[route](quarter)
 
 
 @pytest.mark.parametrize("route", sorted(WRITES))
-def test_rep_a_cannot_change_what_is_not_theirs(quarter, route):  # noqa: F811 - the fixture
+def test_rep_a_cannot_change_what_is_not_theirs(quarter, route):
     assert WRITES[route](quarter)
