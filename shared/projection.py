@@ -11,6 +11,7 @@ over HTTP, so the tracking row lives in the read model's own transaction, here.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -208,6 +209,20 @@ class Projections:
     def poke(self) -> None:
         for runner in self.runners.values():
             runner.poke()
+
+    def held(self, names: tuple[str, ...] | None = None) -> int:
+        """The furthest position every named projection (all by default) holds."""
+        return min(self.runners[name].tracked().position for name in names or tuple(self.runners))
+
+    async def reach(self, position: int, seconds: float, names: tuple[str, ...] | None = None) -> int:
+        """Wake the named projections and wait, up to `seconds`, until they all hold `position`; the
+        furthest position they hold then, which is below `position` only when time ran out."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (held := await asyncio.to_thread(self.held, names)) < position and loop.time() < deadline:
+            self.poke()
+            await asyncio.sleep(0.01)
+        return held
 
     def status(self) -> list[ProjectionStatus]:
         head = self.head()

@@ -5,7 +5,6 @@ writer as CRM activity, so it is ordered, chained and followed like everything e
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -150,10 +149,5 @@ class RuleChanges:
         """Wait until the rule projection holds every entry up to a position (the ledger head by default)."""
         if position is None:
             position = (await asyncio.to_thread(self.ledger.head)).position
-        runner = self.projections.runners["rules"]
-        deadline = time.monotonic() + CATCH_UP_SECONDS
-        while (await asyncio.to_thread(runner.tracked)).position < position:
-            if time.monotonic() > deadline:
-                raise Unavailable("the rule projection is behind the ledger; retry shortly")
-            runner.poke()
-            await asyncio.sleep(0.01)
+        if await self.projections.reach(position, CATCH_UP_SECONDS, ("rules",)) < position:
+            raise Unavailable("the rule projection is behind the ledger; retry shortly")

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import Field
 
-from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, rules_known_at
+from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, query_period, rules_at, rules_known_at
 from services.goal_service.domain.goals import Goal, Goals, GoalVersion, allocate, quantum
 from services.goal_service.domain.organisation import Organisation
 from services.goal_service.domain.progress import metric_value, owned, totals
@@ -60,10 +60,7 @@ def goal_view(goal: Goal, version: GoalVersion) -> dict[str, Any]:
 
 async def _rules(request: Request, known_at: int | None = None) -> tuple[Organisation, Goals, int]:
     position = await rules_known_at(request, known_at)
-    rulebook = request.app.state.rulebook
-    organisation, goals = await asyncio.gather(
-        asyncio.to_thread(rulebook.organisation, position), asyncio.to_thread(rulebook.goals, position)
-    )
+    organisation, goals, _ = await rules_at(request, position)
     return organisation, goals, position
 
 
@@ -272,10 +269,7 @@ async def list_goals(
     """Goals visible to you, current versions, in goal id order; `next_offset` pages on."""
     organisation, goals, position = await _rules(request, known_at)
     if period is not None:
-        try:
-            period = parse_period(period).key
-        except ValueError as error:
-            raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
+        period = query_period(period).key
     found = [
         g
         for g in sorted(goals.goals.values(), key=lambda g: g.goal_id)
@@ -308,10 +302,8 @@ async def read_goal(
     goal, _, _, position = await _visible_goal(request, goal_id, principal, known_at)
     version = goal.current
     if on is not None:
-        end_of_day = format_timestamp(
-            datetime.combine(on + timedelta(days=1), time(0), tzinfo=request.app.state.settings.zone)
-        )
-        version = next((v for v in reversed(goal.versions) if v.recorded_at < end_of_day), None)
+        next_midnight = datetime.combine(on + timedelta(days=1), time(0), tzinfo=request.app.state.settings.zone)
+        version = goal.as_recorded_by(format_timestamp(next_midnight - timedelta(microseconds=1)))
         if version is None:
             raise NotFound(f"goal {goal_id} was not yet set on {on}")
     return canonical_response(request, {**goal_view(goal, version), "known_at": position})

@@ -6,13 +6,21 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.goal_service.api.deps import AnyRole, Editor, KnownAt, canonical_response, read_body, rules_known_at
+from services.goal_service.api.deps import (
+    AnyRole,
+    Editor,
+    KnownAt,
+    canonical_response,
+    read_body,
+    rules_known_at,
+    today,
+)
 from services.goal_service.api.schemas import RecordedEventOut
 from services.goal_service.domain.organisation import Organisation
 from services.goal_service.domain.organisation_import import COLUMNS
@@ -114,15 +122,11 @@ async def _organisation(request: Request, known_at: int | None) -> tuple[Organis
     return await asyncio.to_thread(request.app.state.rulebook.organisation, position), position
 
 
-def _today(request: Request) -> date:
-    return datetime.now(request.app.state.settings.zone).date()
-
-
 @router.get("/units")
 async def list_units(request: Request, principal: AnyRole, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Every unit on a day with its name and parent on that day."""
     organisation, position = await _organisation(request, known_at)
-    day = as_of or _today(request)
+    day = as_of or today(request)
     units = [
         {"unit_id": u.unit_id, "kind": u.kind, "name": u.names.at(day), "parent_id": u.parents.at(day)}
         for u in organisation.units.values()
@@ -143,7 +147,7 @@ async def list_reps(
 ) -> Response:
     """The reps employed on a day, with the team each belonged to that day."""
     organisation, position = await _organisation(request, known_at)
-    day = as_of or _today(request)
+    day = as_of or today(request)
     reps = []
     for rep in organisation.reps.values():
         team = rep.units.at(day)

@@ -5,12 +5,12 @@ position it reflects, which is never past what the projections hold."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response
+from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, query_period, rules_at, today
 from services.goal_service.domain.goals import Goal
 from services.goal_service.domain.progress import Credit, growth, metric_value, owned, progress, totals
 from services.goal_service.projections.queries import load_credits
@@ -18,7 +18,7 @@ from services.goal_service.scope import may_see_goal
 from shared.auth import Principal, Role
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.metrics.catalogue import METRICS, counts_money, measures_needed
-from shared.periods import day_start, parse_period
+from shared.periods import day_start
 
 router = APIRouter(tags=["progress"])
 
@@ -32,14 +32,7 @@ async def figures_known_at(request: Request, known_at: int | None) -> int:
     """The position an answer reflects: the one asked for (by default the ledger head), once both projections
     hold it; after a short wait for them, the furthest they both hold."""
     wanted = known_at if known_at is not None else (await asyncio.to_thread(request.app.state.ledger.head)).position
-    projections = request.app.state.projections
-    deadline = asyncio.get_running_loop().time() + FRESHNESS_WAIT_SECONDS
-    while True:
-        held = min([(await asyncio.to_thread(r.tracked)).position for r in projections.runners.values()])
-        if held >= wanted or asyncio.get_running_loop().time() > deadline:
-            return min(held, wanted)
-        projections.poke()
-        await asyncio.sleep(0.01)
+    return min(await request.app.state.projections.reach(wanted, FRESHNESS_WAIT_SECONDS), wanted)
 
 
 async def goal_progress(
@@ -87,17 +80,6 @@ async def goal_progress(
     return figures
 
 
-async def _rules_at(request: Request, position: int) -> tuple[Any, Any, Any]:
-    rulebook = request.app.state.rulebook
-    return await asyncio.gather(
-        *(asyncio.to_thread(fold, position) for fold in (rulebook.organisation, rulebook.goals, rulebook.calendar))
-    )
-
-
-def _today(request: Request) -> date:
-    return datetime.now(request.app.state.settings.zone).date()
-
-
 @router.get("/v1/goals/{goal_id}/progress")
 async def read_goal_progress(
     request: Request,
@@ -112,11 +94,11 @@ async def read_goal_progress(
     progress of the goals it was decomposed into (the roll-up); with `drill`, the actual by rep, team,
     region or product."""
     position = await figures_known_at(request, known_at)
-    organisation, goals, calendar = await _rules_at(request, position)
+    organisation, goals, calendar = await rules_at(request, position)
     goal = goals.goals.get(goal_id)
     if goal is None or not may_see_goal(principal, organisation, goal):
         raise NotFound(f"no goal {goal_id} is visible to you as known at position {position}")
-    day = as_of or _today(request)
+    day = as_of or today(request)
     body = {"known_at": position, **await goal_progress(request, goal, position, day, drill, organisation, calendar)}
     if children:
         body["children"] = [
@@ -143,12 +125,9 @@ async def list_progress(
     """The progress of every active goal visible to you for an owner, a period and a metric (each filter
     optional), in goal id order; `next_offset` pages on."""
     if period is not None:
-        try:
-            period = parse_period(period).key
-        except ValueError as error:
-            raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
+        period = query_period(period).key
     position = await figures_known_at(request, known_at)
-    organisation, goals, calendar = await _rules_at(request, position)
+    organisation, goals, calendar = await rules_at(request, position)
     found = [
         g
         for g in sorted(goals.goals.values(), key=lambda g: g.goal_id)
@@ -159,7 +138,7 @@ async def list_progress(
         and (metric is None or g.metric == metric)
         and may_see_goal(principal, organisation, g)
     ]
-    day = as_of or _today(request)
+    day = as_of or today(request)
     page = [
         await goal_progress(request, g, position, day, None, organisation, calendar)
         for g in found[offset : offset + limit]
@@ -190,13 +169,10 @@ async def leaderboard(
     team's board, a manager the subtree they lead."""
     if metric not in METRICS:
         raise InvalidInput(f"unknown metric {metric}", errors=[FieldError("path:metric", "see the metric catalogue")])
-    try:
-        chosen = parse_period(period)
-    except ValueError as error:
-        raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
+    chosen = query_period(period)
     position = await figures_known_at(request, known_at)
-    organisation, _, _ = await _rules_at(request, position)
-    day = min(as_of or _today(request), chosen.last_day)
+    organisation, _, _ = await rules_at(request, position)
+    day = min(as_of or today(request), chosen.last_day)
     root = _board_root(principal, organisation, unit_id, day)
     zone = request.app.state.settings.zone
     credits = await asyncio.to_thread(
