@@ -41,6 +41,12 @@ class LedgerFollower:
     def close(self) -> None:
         self._client.close()
 
+    def head(self) -> ChainHead:
+        response = self._client.get("/v1/ledger/head")
+        response.raise_for_status()
+        body = response.json()
+        return ChainHead(body["position"], body["hash"])
+
     def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[ChainedEntry]:
         """Entries after a position. Given the hash held at that position too, the page must chain from it."""
         position = after.position if isinstance(after, ChainHead) else after

@@ -7,7 +7,8 @@ becomes a figure someone is paid or shown. Rates and scores use `quantize_ratio`
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
@@ -57,3 +58,18 @@ def quantize_money(amount: Decimal, currency: str) -> Decimal:
 
 def quantize_ratio(ratio: Decimal) -> Decimal:
     return ratio.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], step: Decimal) -> list[Decimal]:
+    """Split `total` by `weights` into multiples of `step` that add up to `total` exactly (largest remainder;
+    ties go to the earlier share). Weights are non-negative and not all zero."""
+    weight_sum = sum(weights, Decimal(0))
+    if weight_sum <= 0 or any(w < 0 for w in weights):
+        raise ValueError("weights are non-negative and not all zero")
+    exact = [total * w / weight_sum for w in weights]
+    floors = [((share / step).to_integral_value(ROUND_FLOOR) * step).quantize(step) for share in exact]
+    left = int(((total - sum(floors, Decimal(0))) / step).to_integral_value())
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in by_remainder[:left]:
+        floors[i] += step
+    return floors

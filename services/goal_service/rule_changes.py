@@ -16,10 +16,8 @@ from pydantic import ValidationError
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.ledger import RecordedEvent, Submission
-from services.goal_service.domain.organisation import Organisation
 from services.goal_service.domain.organisation_import import ImportPlan, plan_import
 from services.goal_service.ingest import GroupCommitWriter
-from services.goal_service.rulebook import RuleBook
 from shared.auth import Principal
 from shared.canonical import to_canonical
 from shared.errors import Conflict, FieldError, InvalidInput, Unavailable, json_pointer
@@ -27,6 +25,8 @@ from shared.events.calendar import CalendarYearPublished
 from shared.events.envelope import IncomingEvent
 from shared.events.goals import GOAL_SCHEMAS
 from shared.events.organisation import ORG_SCHEMAS, RuleChange
+from shared.ledger_views.rulebook import RuleBook
+from shared.organisation import Organisation
 from shared.projection import Projections
 
 RULE_SOURCE = "perfledger:goal_service"

@@ -6,30 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.goal_service.domain.goals import Goal
-from services.goal_service.domain.organisation import Organisation
 from shared.auth import Principal, Role
-
-SEE_ALL = {Role.HR, Role.ADMIN, Role.AUDITOR, Role.SERVICE}
-
-
-def owner_within(organisation: Organisation, kind: str, owner_id: str, root: str, day: date) -> bool:
-    if kind == "unit":
-        return organisation.within(owner_id, root, day)
-    if kind == "rep":
-        return organisation.within(organisation.unit_of(owner_id, day), root, day)
-    return False
-
-
-def may_see(principal: Principal, organisation: Organisation, kind: str, owner_id: str, days: tuple[date, ...]) -> bool:
-    if principal.role in SEE_ALL:
-        return True
-    if principal.role is Role.MANAGER:
-        return any(owner_within(organisation, kind, owner_id, principal.scope or "", d) for d in days)
-    if kind == "rep":
-        return owner_id == principal.scope
-    own_teams = {organisation.unit_of(principal.scope or "", d) for d in days}
-    return kind == "unit" and owner_id in own_teams
+from shared.goals import Goal
+from shared.organisation import Organisation
+from shared.scope import may_see, owner_within
 
 
 def may_see_goal(principal: Principal, organisation: Organisation, goal: Goal) -> bool:

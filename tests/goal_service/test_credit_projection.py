@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from services.goal_service.domain.ledger import EMPTY_HEAD, LedgerBatch, Submission
 from services.goal_service.projections import MIGRATIONS
-from services.goal_service.projections.credit import CreditProjection
-from services.goal_service.projections.tables import contributions, tracking
 from services.goal_service.settings import SERVICE_NAME
 from shared.chain import ChainedEntry
 from shared.events.envelope import IncomingEvent
+from shared.ledger_views.credit import CreditProjection
+from shared.ledger_views.tables import contributions, tracking
 from shared.metrics.credit import fold
 from shared.projection import LedgerTampered, ProjectionRunner
 from shared.readmodel import create_read_model_engine, migrate

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.goal_service.domain.goals import Goals, allocate, quantum
-from services.goal_service.domain.organisation import Organisation
 from shared.errors import Conflict, InvalidInput
+from shared.goals import Goals, quantum
+from shared.money import allocate
+from shared.organisation import Organisation
 from tests.goal_service.test_organisation import TREE
 
 ORG = Organisation.fold(TREE)  # acme > east > team-a (r-1), team-b; acme > west > team-c

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.goal_service.api.deps import AnyRole, Editor, KnownAt, canonical_response, rules_known_at
+from services.goal_service.api.deps import AnyRole, Editor, KnownAt, rules_known_at
 from services.goal_service.api.schemas import RecordedEventOut
 from shared.auth import Principal
 from shared.errors import InvalidInput, NotFound
+from shared.responses import canonical_response
 from shared.workdays import seed_year
 
 router = APIRouter(prefix="/v1/calendars", tags=["calendars"])

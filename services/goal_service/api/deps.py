@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Request
 
 from services.goal_service.application import LedgerApplication
-from services.goal_service.domain.goals import Goals
-from services.goal_service.domain.organisation import Organisation
 from services.goal_service.ingest import GroupCommitWriter
 from shared.auth import Principal, Role, allow
-from shared.canonical import canonical_json, sha256_hex
-from shared.errors import FieldError, InvalidInput, PayloadTooLarge
-from shared.periods import Period, parse_period
+from shared.errors import PayloadTooLarge
+from shared.goals import Goals
+from shared.organisation import Organisation
 from shared.workdays import WorkingCalendar
 
 
@@ -60,14 +58,6 @@ def today(request: Request) -> date:
     return datetime.now(request.app.state.settings.zone).date()
 
 
-def query_period(text: str) -> Period:
-    """A period given as a query parameter, or a 422 naming it."""
-    try:
-        return parse_period(text)
-    except ValueError as error:
-        raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
-
-
 LedgerDep = Annotated[LedgerApplication, Depends(get_ledger)]
 WriterDep = Annotated[GroupCommitWriter, Depends(get_writer)]
 Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
@@ -75,13 +65,3 @@ AnyRole = Annotated[Principal, Depends(allow(*Role))]
 KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
 LedgerReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
 Importer = Annotated[Principal, Depends(allow(Role.SERVICE, Role.ADMIN))]
-
-
-def canonical_response(request: Request, body: Any, status_code: int = 200) -> Response:
-    """JSON in canonical form (decimals as exact strings, never floats) with an ETag over its bytes; a
-    request whose If-None-Match names that ETag gets 304 and no body."""
-    content = canonical_json(body)
-    etag = f'"{sha256_hex(content)[:32]}"'
-    if status_code == 200 and etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"etag": etag})
-    return Response(content, status_code=status_code, media_type="application/json", headers={"etag": etag})

@@ -12,20 +12,22 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import Field
 
-from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, query_period, rules_at, rules_known_at
-from services.goal_service.domain.goals import Goal, Goals, GoalVersion, allocate, quantum
-from services.goal_service.domain.organisation import Organisation
-from services.goal_service.domain.progress import metric_value, owned, totals
-from services.goal_service.projections.queries import load_credits
+from services.goal_service.api.deps import AnyRole, KnownAt, rules_at, rules_known_at
 from services.goal_service.scope import goal_days, may_commit, may_see_goal, may_set
 from shared.auth import Principal
 from shared.canonical import format_timestamp
 from shared.errors import FieldError, Forbidden, InvalidInput, NotFound
 from shared.events.activities import Ref, Schema, Text
 from shared.events.goals import GOAL_SCHEMAS, Owner
+from shared.goals import Goal, Goals, GoalVersion, quantum
+from shared.ledger_views.queries import load_credits
 from shared.metrics.catalogue import measures_needed
+from shared.metrics.figures import metric_value, owned, totals
+from shared.money import allocate
 from shared.openapi import request_body
+from shared.organisation import Organisation
 from shared.periods import parse_period
+from shared.responses import canonical_response, query_period
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
 

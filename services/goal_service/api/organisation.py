@@ -16,19 +16,19 @@ from services.goal_service.api.deps import (
     AnyRole,
     Editor,
     KnownAt,
-    canonical_response,
     read_body,
     rules_known_at,
     today,
 )
 from services.goal_service.api.schemas import RecordedEventOut
-from services.goal_service.domain.organisation import Organisation
 from services.goal_service.domain.organisation_import import COLUMNS
-from services.goal_service.scope import may_see
 from shared.auth import Principal
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.events.organisation import ORG_SCHEMAS
 from shared.openapi import request_body
+from shared.organisation import Organisation
+from shared.responses import canonical_response
+from shared.scope import may_see
 
 router = APIRouter(prefix="/v1/org", tags=["organisation"])
 

@@ -10,15 +10,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.goal_service.api.deps import AnyRole, KnownAt, canonical_response, query_period, rules_at, today
-from services.goal_service.domain.goals import Goal
-from services.goal_service.domain.progress import Credit, growth, metric_value, owned, progress, totals
-from services.goal_service.projections.queries import load_credits
+from services.goal_service.api.deps import AnyRole, KnownAt, rules_at, today
+from services.goal_service.domain.progress import progress
 from services.goal_service.scope import may_see_goal
 from shared.auth import Principal, Role
 from shared.errors import FieldError, InvalidInput, NotFound
+from shared.goals import Goal
+from shared.ledger_views.queries import load_credits
 from shared.metrics.catalogue import METRICS, counts_money, measures_needed
+from shared.metrics.figures import Credit, growth, metric_value, owned, totals
 from shared.periods import day_start
+from shared.responses import canonical_response, query_period
 
 router = APIRouter(tags=["progress"])
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.goal_service.domain.organisation import Organisation
 from shared.errors import DomainError
 from shared.events.organisation import UnitKind
+from shared.organisation import Organisation
 
 COLUMNS = ("kind", "id", "name", "parent", "effective_from")
 KINDS = (*UnitKind, "rep")

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from services.goal_service.projections.tables import metadata
+from shared.ledger_views.tables import metadata
 
 context.configure(connection=context.config.attributes["connection"], target_metadata=metadata)
 with context.begin_transaction():

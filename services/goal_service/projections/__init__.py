@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.goal_service.application import LedgerApplication
-from services.goal_service.projections.credit import CreditProjection
-from services.goal_service.projections.rules import RuleProjection
-from services.goal_service.projections.tables import tracking
 from services.goal_service.settings import SERVICE_NAME
+from shared.ledger_views.credit import CreditProjection
+from shared.ledger_views.rules import RuleProjection
+from shared.ledger_views.tables import tracking
 from shared.projection import ProjectionRunner, Projections
 from shared.readmodel import create_read_model_engine, migrate
 from shared.settings import ServiceSettings

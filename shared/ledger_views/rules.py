@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from services.goal_service.projections.tables import RULE_PREFIXES, rule_entries
 from shared.canonical import canonical_json
 from shared.chain import ChainedEntry
+from shared.ledger_views.tables import RULE_PREFIXES, rule_entries
 
 
 class RuleProjection:

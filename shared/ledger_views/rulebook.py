@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from services.goal_service.domain.goals import Goals
-from services.goal_service.domain.organisation import Organisation
-from services.goal_service.projections.tables import rule_entries
+from shared.goals import Goals
+from shared.ledger_views.tables import rule_entries
+from shared.organisation import Organisation
 from shared.workdays import WorkingCalendar, fold_calendar
 
 

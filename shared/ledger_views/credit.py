@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from services.goal_service.projections.tables import activity_records, contributions
 from shared.canonical import canonical_json
 from shared.chain import ChainedEntry
+from shared.ledger_views.tables import activity_records, contributions
 from shared.metrics.credit import ActivityKey, ActivityRecord, credit, record_from_json, record_to_json
 
 

@@ -1,5 +1,5 @@
-"""The read model's tables. Changed only through migrations (../migrations); decimals are stored as text,
-so values stay exact on SQLite as on PostgreSQL."""
+"""The tables of the ledger views, in each following service's own database. Changed only through each
+service's migrations; decimals are stored as text, so values stay exact on SQLite as on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -48,4 +48,13 @@ rule_entries = Table(
     Column("position", Position, primary_key=True, autoincrement=False),
     Column("type", String(40), nullable=False),
     Column("entry", Text, nullable=False),  # the ledger entry as canonical JSON
+)
+
+# The chain as a follower received it: the hash at every position, so a seal can name the hash at its
+# cut-off and a replay can check it, without asking the upstream.
+ledger_hashes = Table(
+    "ledger_hashes",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
 )

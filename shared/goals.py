@@ -6,15 +6,15 @@ quanta left over go to the largest remainders, so the children always add up to 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
-from services.goal_service.domain.organisation import Organisation
 from shared.errors import Conflict, FieldError, InvalidInput
 from shared.metrics.catalogue import METRICS, Unit
 from shared.money import MINOR_UNITS
+from shared.organisation import Organisation
 from shared.periods import Period, parse_period
 
 
@@ -230,18 +230,3 @@ def quantum(metric: str, currency: str | None) -> Decimal:
     if METRICS[metric].unit is Unit.MONEY:
         return Decimal(1).scaleb(-MINOR_UNITS.get(currency or "", 2))
     return Decimal(1)
-
-
-def allocate(total: Decimal, weights: Sequence[Decimal], step: Decimal) -> list[Decimal]:
-    """Split `total` by `weights` into multiples of `step` that add up to `total` exactly (largest remainder;
-    ties go to the earlier share). Weights are non-negative and not all zero."""
-    weight_sum = sum(weights, Decimal(0))
-    if weight_sum <= 0 or any(w < 0 for w in weights):
-        raise ValueError("weights are non-negative and not all zero")
-    exact = [total * w / weight_sum for w in weights]
-    floors = [((share / step).to_integral_value(ROUND_FLOOR) * step).quantize(step) for share in exact]
-    left = int(((total - sum(floors, Decimal(0))) / step).to_integral_value())
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in by_remainder[:left]:
-        floors[i] += step
-    return floors

@@ -1,0 +1,61 @@
+"""The first migration of a service that follows the ledger over HTTP: the ledger views' tables, as they
+were at that revision (later changes are later migrations, never edits here)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+POSITION = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+
+def create_ledger_view_tables() -> None:
+    op.create_table(
+        "projection_tracking",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("position", POSITION, nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.String(32), nullable=False),
+    )
+    op.create_table(
+        "activity_records",
+        sa.Column("source", sa.String(1024), primary_key=True),
+        sa.Column("id", sa.String(256), primary_key=True),
+        sa.Column("type", sa.String(40), nullable=False),
+        sa.Column("occurred_at", sa.String(32), nullable=False),
+        sa.Column("record", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "contributions",
+        sa.Column("id", POSITION, primary_key=True, autoincrement=True),
+        sa.Column("position", POSITION, nullable=False),
+        sa.Column("activity_source", sa.String(1024), nullable=False),
+        sa.Column("activity_id", sa.String(256), nullable=False),
+        sa.Column("measure", sa.String(40), nullable=False),
+        sa.Column("rep_id", sa.String(128), nullable=False),
+        sa.Column("occurred_at", sa.String(32), nullable=False),
+        sa.Column("value", sa.String(64), nullable=False),
+        sa.Column("currency", sa.String(3)),
+        sa.Column("customer_id", sa.String(128)),
+        sa.Column("product", sa.String(128)),
+        sa.Column("region", sa.String(128)),
+    )
+    op.create_index("ix_contributions_measure_time", "contributions", ["measure", "occurred_at"])
+    op.create_index("ix_contributions_rep_measure_time", "contributions", ["rep_id", "measure", "occurred_at"])
+    op.create_index("ix_contributions_position", "contributions", ["position"])
+    op.create_table(
+        "rule_entries",
+        sa.Column("position", POSITION, primary_key=True, autoincrement=False),
+        sa.Column("type", sa.String(40), nullable=False),
+        sa.Column("entry", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "ledger_hashes",
+        sa.Column("position", POSITION, primary_key=True, autoincrement=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+    )
+
+
+def drop_ledger_view_tables() -> None:
+    for table in ("ledger_hashes", "rule_entries", "contributions", "activity_records", "projection_tracking"):
+        op.drop_table(table)
