@@ -1,4 +1,4 @@
-"""No request answers 500: schemathesis generates requests from goal_service's own OpenAPI document, valid
+"""No request answers 500: schemathesis generates requests from each service's own OpenAPI document, valid
 and invalid, for every route, and each must get a considered answer (bad input a 4xx problem). Its CLI is
 run against the service over HTTP (its pytest plugin does not load under pytest 9). /v1/imports is left to
 its own tests: schemathesis cannot write NDJSON."""
@@ -11,38 +11,58 @@ from pathlib import Path
 
 from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
+from services.scoring_service.app import create_app as create_scoring_app
+from services.scoring_service.settings import ScoringSettings
 from tests.support import SECRET, TOKENS, serve_in_thread
 
 
-def test_no_route_answers_500(tmp_path: Path):
-    settings = GoalSettings(data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, log_level="WARNING")
-    with serve_in_thread(create_app(settings)) as url:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "schemathesis.cli",
-                "run",
-                f"{url}/openapi.json",
-                "--checks",
-                "not_a_server_error",
-                "-H",
-                "authorization: Bearer t-admin",
-                "--phases",
-                "fuzzing",
-                "--max-examples",
-                "10",
-                "--seed",
-                "1",
-                "--request-timeout",
-                "45",
-                "--exclude-path",
-                "/v1/imports",
-                "--no-color",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+def fuzz(url: str) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "-H",
+            "authorization: Bearer t-admin",
+            "--phases",
+            "fuzzing",
+            "--max-examples",
+            "10",
+            "--seed",
+            "1",
+            "--request-timeout",
+            "45",
+            "--exclude-path",
+            "/v1/imports",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
+
+
+def test_no_goal_service_route_answers_500(tmp_path: Path):
+    settings = GoalSettings(data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, log_level="WARNING")
+    with serve_in_thread(create_app(settings)) as url:
+        fuzz(url)
+
+
+def test_no_scoring_service_route_answers_500(tmp_path: Path):
+    goal_settings = GoalSettings(data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, log_level="WARNING")
+    with serve_in_thread(create_app(goal_settings)) as goal_url:
+        settings = ScoringSettings(
+            data_dir=tmp_path,
+            api_tokens=TOKENS,
+            log_level="WARNING",
+            goal_service_url=goal_url,
+            ledger_token="t-service",
+        )
+        with serve_in_thread(create_scoring_app(settings)) as url:
+            fuzz(url)

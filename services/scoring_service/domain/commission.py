@@ -1,0 +1,130 @@
+"""Commission statements (阶梯提成): marginal tiers over the period's basis (revenue won or payments
+collected), then the accelerator for the rep's score, then the plan's cap; and adjustments for earlier
+statements whose basis has changed since they were sealed (a deal voided after it was paid is a
+clawback line in the next statement).
+
+Each line is rounded to the currency's minor unit (half up) and the total is the sum of the lines, so
+a statement always adds up. An earlier period is re-counted with the plan version and the accelerator
+multiplier it was sealed with; only its basis is as known now."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from services.scoring_service.domain.definitions import CommissionPlan
+from shared.metrics.figures import Credit
+from shared.money import quantize_money
+
+
+def basis_of(plan: CommissionPlan, credits: Sequence[Credit]) -> Decimal:
+    return sum((c.value for c in credits if c.measure == plan.basis and c.currency == plan.currency), Decimal(0))
+
+
+def band_lines(plan: CommissionPlan, basis: Decimal) -> list[dict[str, Any]]:
+    """Marginal tiers: each band pays its rate on the part of the basis that falls inside it."""
+    lines, lower = [], Decimal(0)
+    for tier in plan.tiers:
+        upper = tier.up_to
+        inside = max(Decimal(0), (basis if upper is None else min(basis, upper)) - lower)
+        if inside:
+            lines.append(
+                {
+                    "kind": "band",
+                    "from": lower,
+                    "to": upper,
+                    "amount_in_band": inside,
+                    "rate": tier.rate,
+                    "amount": quantize_money(inside * tier.rate, plan.currency),
+                }
+            )
+        if upper is None or basis <= upper:
+            break
+        lower = upper
+    return lines
+
+
+def multiplier_for(plan: CommissionPlan, score: Decimal) -> Decimal:
+    """The highest accelerator the score reaches; 1 when it reaches none."""
+    reached = [a.multiplier for a in plan.accelerators if score >= a.at_least_score]
+    return reached[-1] if reached else Decimal(1)
+
+
+def earned_lines(plan: CommissionPlan, basis: Decimal, multiplier: Decimal) -> list[dict[str, Any]]:
+    """The period's own lines: its bands, the accelerator and the cap."""
+    lines = band_lines(plan, basis)
+    earned = sum((line["amount"] for line in lines), Decimal(0))
+    if multiplier != 1 and earned:
+        extra = quantize_money(earned * (multiplier - 1), plan.currency)
+        lines.append({"kind": "accelerator", "multiplier": multiplier, "amount": extra})
+        earned += extra
+    cap = quantize_money(plan.cap, plan.currency) if plan.cap is not None else None
+    if cap is not None and earned > cap:
+        lines.append({"kind": "cap", "cap": cap, "amount": cap - earned})
+    return lines
+
+
+def total(lines: Sequence[dict[str, Any]]) -> Decimal:
+    return sum((line["amount"] for line in lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the statements sealed so far paid a rep for one earlier period."""
+
+    period: str
+    cutoff: int  # the ledger position that period's appraisal saw
+    plan: CommissionPlan
+    multiplier: Decimal
+    amount: Decimal  # its own lines plus every adjustment for it sealed since
+    credits: tuple[Credit, ...]  # the rep's basis contributions to that period, as known now
+
+
+def adjustment_line(settled: Settled) -> dict[str, Any] | None:
+    """The line that brings an earlier period to what it earns as known now; None when nothing moved."""
+    now = total(earned_lines(settled.plan, basis_of(settled.plan, settled.credits), settled.multiplier))
+    difference = now - settled.amount
+    if not difference:
+        return None
+    return {
+        "kind": "clawback" if difference < 0 else "adjustment",
+        "period": settled.period,
+        "was": settled.amount,
+        "now": now,
+        "amount": difference,
+        "positions": sorted({c.position for c in settled.credits if c.position > settled.cutoff}),
+    }
+
+
+def statement(
+    plan_id: str,
+    version: int,
+    plan: CommissionPlan,
+    credits: Sequence[Credit],
+    score: Decimal,
+    earlier: Sequence[Settled],
+) -> dict[str, Any]:
+    """A rep's commission statement for a period: `credits` are the rep's in the period."""
+    basis = basis_of(plan, credits)
+    multiplier = multiplier_for(plan, score)
+    own = earned_lines(plan, basis, multiplier)
+    adjustments = [line for line in map(adjustment_line, earlier) if line is not None]
+    return {
+        "plan": {"id": plan_id, "version": version},
+        "currency": plan.currency,
+        "basis": {
+            "measure": plan.basis,
+            "amount": basis,
+            "events": [
+                {"position": c.position, "value": c.value}
+                for c in sorted(credits, key=lambda c: (c.position, c.value))
+                if c.measure == plan.basis and c.currency == plan.currency
+            ],
+        },
+        "multiplier": multiplier,
+        "earned": total(own),  # this period's own lines, what a later statement settles against
+        "lines": own + adjustments,
+        "total": total(own + adjustments),
+    }

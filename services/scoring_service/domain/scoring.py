@@ -1,0 +1,152 @@
+"""KPI scores: each KPI's actual, target, completion and points on its curve, weighted into a score; and
+rankings with one documented tie-break.
+
+Rounding: completion 4 places, points and scores 2 places, weighted points 4 places, all half up; a score
+is the sum of its weighted points, rounded once. A KPI without a figure (no target, or a rate with nothing
+to divide by) earns no points and says so.
+
+Tie-break: a higher score ranks first; then higher result-indicator points; then the rep id in
+ascending order, so equal reps always rank the same way. Percentile = the share of the others who
+scored strictly lower, so equal scores share a percentile."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from services.scoring_service.domain.definitions import HUNDRED, InverseCurve, Kpi, LinearCurve, Scorecard, StepCurve
+from shared.metrics.catalogue import measures_needed
+from shared.metrics.figures import Credit, metric_value, ratio, totals
+
+POINTS = Decimal("0.01")
+WEIGHTED = Decimal("0.0001")
+
+
+def points_places(value: Decimal) -> Decimal:
+    return value.quantize(POINTS, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class GivenRating:
+    rep_id: str
+    kpi: str
+    value: Decimal
+    rater: str
+    reason: str
+    version: int  # the ratings' version that recorded it
+
+
+def curve_points(curve: LinearCurve | StepCurve | InverseCurve, completion: Decimal | None) -> Decimal:
+    if completion is None:
+        return Decimal(0)
+    if isinstance(curve, StepCurve):
+        reached = [s.points for s in curve.steps if completion >= s.at_least]
+        return points_places(reached[-1]) if reached else Decimal("0.00")
+    if curve.gate is not None and completion < curve.gate:
+        return Decimal("0.00")
+    return points_places(min(completion, curve.cap) * HUNDRED)
+
+
+def completion_of(kpi: Kpi, actual: Decimal | None, target: Decimal | None) -> Decimal | None:
+    if actual is None or not target:
+        return None
+    if isinstance(kpi.curve, InverseCurve):
+        return ratio(target, actual) if actual else kpi.curve.cap
+    return ratio(actual, target)
+
+
+def kpi_line(
+    kpi: Kpi,
+    currency: str | None,
+    credits: Sequence[Credit],
+    goal_target: Decimal | None,
+    ratings: Sequence[GivenRating],
+) -> dict[str, Any]:
+    """One KPI of one rep: `credits` are the rep's, `ratings` the rep's for this KPI."""
+    if kpi.metric is None:  # rated
+        values = [r.value for r in ratings]
+        actual = sum(values, Decimal(0)) / len(values) if values else None
+        actual = actual.quantize(WEIGHTED, rounding=ROUND_HALF_UP) if actual is not None else None
+        target: Decimal | None = kpi.rating_scale
+        completion = ratio(actual, kpi.rating_scale) if actual is not None and kpi.rating_scale else None
+        evidence: dict[str, Any] = {
+            "ratings": [{"rater": r.rater, "value": r.value, "reason": r.reason, "version": r.version} for r in ratings]
+        }
+    else:
+        measures = measures_needed(kpi.metric)
+        actual = metric_value(kpi.metric, totals(credits, currency))
+        target = goal_target if kpi.target == "goal" else kpi.target  # type: ignore[assignment]
+        completion = completion_of(kpi, actual, target)
+        evidence = {"positions": sorted({c.position for c in credits if c.measure in measures})}
+    points = curve_points(kpi.curve, completion)
+    return {
+        "kpi": kpi.key,
+        "name": kpi.name,
+        "group": kpi.group,
+        "metric": kpi.metric,
+        "weight": kpi.weight,
+        "actual": actual,
+        "target": target,
+        "completion": completion,
+        "points": points,
+        "weighted_points": (points * kpi.weight / HUNDRED).quantize(WEIGHTED, rounding=ROUND_HALF_UP),
+        "note": None if completion is not None else _why_no_figure(kpi, actual, target),
+        "evidence": evidence,
+    }
+
+
+def _why_no_figure(kpi: Kpi, actual: Decimal | None, target: Decimal | None) -> str:
+    if kpi.metric is None:
+        return "no rating was given"
+    if target is None:
+        return "the rep has no goal for this metric and period"
+    if not target:
+        return "the target is 0"
+    return "the rate has nothing to divide by"
+
+
+def score_rep(
+    scorecard: Scorecard,
+    credits: Sequence[Credit],
+    goal_targets: Mapping[str, Decimal],
+    ratings: Sequence[GivenRating],
+) -> dict[str, Any]:
+    """A rep's KPI lines and score; `goal_targets` holds the rep's goal target per metric."""
+    lines = [
+        kpi_line(
+            kpi,
+            scorecard.currency,
+            credits,
+            goal_targets.get(kpi.metric or ""),
+            [r for r in ratings if r.kpi == kpi.key],
+        )
+        for kpi in scorecard.kpis
+    ]
+
+    def subtotal(group: str | None) -> Decimal:
+        return points_places(sum((k["weighted_points"] for k in lines if group in (None, k["group"])), Decimal(0)))
+
+    return {
+        "kpis": lines,
+        "score": subtotal(None),
+        "result_points": subtotal("result"),
+        "process_points": subtotal("process"),
+    }
+
+
+def ranking_key(rep_id: str, scored: Mapping[str, Any]) -> tuple[Decimal, Decimal, str]:
+    return (-scored["score"], -scored["result_points"], rep_id)
+
+
+def rank(scores: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Rank, of how many, and percentile, for each rep among `scores` (rep id -> score_rep's answer)."""
+    ordered = sorted(scores, key=lambda rep_id: ranking_key(rep_id, scores[rep_id]))
+    size = len(ordered)
+    found = {}
+    for place, rep_id in enumerate(ordered, start=1):
+        below = sum(1 for other in ordered if scores[other]["score"] < scores[rep_id]["score"])
+        percentile = points_places(HUNDRED * below / (size - 1)) if size > 1 else points_places(HUNDRED)
+        found[rep_id] = {"rank": place, "of": size, "percentile": percentile}
+    return found
