@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 import socket
 import threading
 import time
@@ -32,10 +33,18 @@ SOURCE = "crm://tests"
 ROOT = Path(__file__).resolve().parents[1]  # the repository, where `python -m services...` runs
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(count: int = 1) -> int:
+    """The first of `count` consecutive free ports, taken below the kernel's ephemeral range (32768 and up)
+    so that a service's own outgoing connections cannot take a port before the server binds it."""
+    while True:
+        first = random.randrange(20000, 32000 - count)
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
 
 
 def auth(token: str) -> dict[str, str]:

@@ -42,7 +42,12 @@ def wait_for(url: str, process: subprocess.Popen) -> httpx.Response:
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_serves_health_and_readiness_on_its_own_database(service, storage_env):
     port = free_port()
-    env = {**storage_env, "PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_API_TOKENS": TOKENS}
+    env = {
+        **storage_env,
+        "PERFLEDGER_WEBHOOK_SECRET": SECRET,
+        "PERFLEDGER_API_TOKENS": TOKENS,
+        "PERFLEDGER_LEDGER_TOKEN": "t-service",
+    }
     process = start(service, env, port)
     try:
         health = wait_for(f"http://127.0.0.1:{port}/health", process)
@@ -87,7 +92,7 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(env, named, tmp_pa
 
 
 def test_perfledger_run_starts_all_three_and_stops_them_on_ctrl_c(tmp_path):
-    first = free_port()
+    first = free_port(len(SERVICES))
     process = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "run", "--first-port", str(first)],
         cwd=ROOT,
