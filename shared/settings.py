@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -93,3 +93,14 @@ def load_settings(settings_class: type[S]) -> S:
         return settings_class()
     except ValidationError as error:
         sys.exit(f"configuration error: {describe_errors(error)}")
+
+
+class FollowerSettings(ServiceSettings):
+    """A service that follows goal_service's ledger over HTTP."""
+
+    goal_service_url: str = Field(
+        "http://127.0.0.1:8001", description="goal_service, whose ledger this service follows."
+    )
+    ledger_token: SecretStr = Field(
+        description="A bearer token goal_service grants the service role, to read its ledger."
+    )
