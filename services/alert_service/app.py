@@ -1,22 +1,86 @@
-"""alert_service's composition root."""
+"""alert_service's composition root: settings, its event store, the read model following goal_service's
+ledger, the watcher that judges it, the dispatcher that delivers warnings, routes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import structlog
 from fastapi import FastAPI
 
+from services.alert_service.api import rules, subscriptions, warnings
 from services.alert_service.application import AlertApplication
+from services.alert_service.delivery import Dispatcher
+from services.alert_service.projections import open_projections
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
+from services.alert_service.watcher import Watcher
+from shared import projection_routes
 from shared.eventstore import eventsourcing_env
 from shared.settings import load_settings
-from shared.web import application_lifespan, create_service_app
+from shared.web import create_service_app
+
+log = structlog.get_logger("alert_service")
+POLL_SECONDS = 0.5
+
+
+async def keep_doing(name: str, work: Callable[[], object]) -> None:
+    """Run `work` in a thread every poll, for ever; a failure (a database hiccup) is logged and retried."""
+    while True:
+        try:
+            await asyncio.to_thread(work)
+        except Exception as error:
+            log.warning(f"{name} failed; trying again", error=f"{type(error).__name__}: {error}")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def deliver(dispatcher: Dispatcher) -> None:
+    while dispatcher.enqueue():
+        pass
+    dispatcher.send_due()
 
 
 def create_app(settings: AlertSettings | None = None) -> FastAPI:
     settings = settings or load_settings(AlertSettings)
-    return create_service_app(
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.application = application = AlertApplication(eventsourcing_env(settings, SERVICE_NAME))
+        projections, follower = open_projections(settings)
+        app.state.projections = projections
+        app.state.watcher = watcher = Watcher(application, projections, settings.zone)
+        app.state.dispatcher = dispatcher = Dispatcher(
+            application, projections.engine, settings.delivery_retry_seconds, settings.delivery_attempts
+        )
+        projections.start()
+        loops = [
+            asyncio.create_task(keep_doing("judging the ledger", watcher.catch_up)),
+            asyncio.create_task(keep_doing("delivering warnings", lambda: deliver(dispatcher))),
+        ]
+        try:
+            yield
+        finally:
+            for loop in loops:
+                loop.cancel()
+            for loop in loops:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop
+            projections.stop()
+            follower.close()
+            dispatcher.close()
+            application.close()
+
+    app = create_service_app(
         service=SERVICE_NAME,
         settings=settings,
-        lifespan=application_lifespan(lambda: AlertApplication(eventsourcing_env(settings, SERVICE_NAME))),
+        lifespan=lifespan,
         readiness=lambda app: app.state.application.ping(),
         description="Warning rules, the warning lifecycle, live feed and signed outbound notifications.",
     )
+    app.include_router(rules.router)
+    app.include_router(warnings.router)
+    app.include_router(subscriptions.router)
+    app.include_router(projection_routes.router)
+    return app

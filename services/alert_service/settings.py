@@ -1,16 +1,19 @@
-"""alert_service's settings: the shared ones plus where goal_service's ledger is followed from."""
+"""alert_service's settings: those of a ledger follower, and how outbound deliveries are retried."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import FollowerSettings
 
 SERVICE_NAME = "alert_service"
 DEFAULT_PORT = 8003
 
 
-class AlertSettings(ServiceSettings):
-    goal_service_url: str = Field(
-        "http://127.0.0.1:8001", description="goal_service, whose ledger this service follows."
+class AlertSettings(FollowerSettings):
+    delivery_retry_seconds: float = Field(
+        5.0, gt=0, le=3600, description="The first retry's delay; each further retry waits twice as long."
+    )
+    delivery_attempts: int = Field(
+        8, ge=1, le=30, description="Attempts before a delivery is dead-lettered (then redelivered by hand)."
     )

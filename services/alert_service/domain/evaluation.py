@@ -1,0 +1,386 @@
+"""The warning rules as pure functions of what the ledger says at one position: the credited contributions,
+the organisation, the goals and the working-day calendar, and the business day being closed. Each rule
+returns a verdict for every subject it judged that day: holds (raise, or keep open) or not (clear); a
+subject it did not judge gets no verdict, so an open warning about it stays as it is.
+
+Business time: a day is judged once it is over, which the ledger shows when the first activity of a later
+day is recorded. Period-end rules judge a period on its last day; "N working days without" rules count
+working days up to the day judged. A voided deal is judged at the void's own ledger position."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from services.alert_service.domain.definitions import (
+    CollectionRateBelow,
+    ForecastMiss,
+    LargeDealVoided,
+    LeadConversionBelowTeamMean,
+    NoVisits,
+    RuleDefinition,
+    WeeklyGoalCompletion,
+)
+from services.alert_service.domain.diagnosis import Diagnosis, diagnose
+from shared.goals import Goal, Goals
+from shared.metrics.figures import Credit, owned, ratio, totals
+from shared.money import quantize_money, quantize_ratio
+from shared.organisation import Organisation
+from shared.periods import Period, month, quarter, week, year
+from shared.workdays import WorkingCalendar
+
+VISIT_LOOKBACK_DAYS = 100  # covers the longest allowed "no visits" span (60 working days) with holidays
+MEASURES_READ = (
+    "revenue_won",
+    "payments_collected",
+    "deals_won",
+    "deals_lost",
+    "visits",
+    "calls",
+    "leads_created",
+    "leads_converted",
+    "proposals_submitted",
+    "proposals_accepted",
+    "new_customers",
+    "renewals",
+    "renewal_revenue",
+    "customers_churned",
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str  # "rep" or "unit"
+    id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    subject: Subject
+    period: str
+    holds: bool
+    evidence: dict[str, Any] = field(default_factory=dict)
+    diagnosis: Diagnosis | None = None
+
+
+@dataclass(frozen=True)
+class Day:
+    """What the ledger says about one closed business day, as known at `known_at`."""
+
+    day: date
+    known_at: int
+    credits: list[Credit]  # MEASURES_READ, from at least the rules' longest window up to `day`
+    organisation: Organisation
+    calendar: WorkingCalendar
+    goals: Goals
+
+    def between(self, first: date, last: date) -> list[Credit]:
+        return [c for c in self.credits if first <= c.day <= last]
+
+    def reps(self, on: date | None = None) -> list[str]:
+        on = on or self.day
+        return sorted(r for r in self.organisation.reps if self.organisation.unit_of(r, on) is not None)
+
+    def team_of(self, rep_id: str, on: date | None = None) -> list[str]:
+        team = self.organisation.unit_of(rep_id, on or self.day)
+        return [r for r in self.reps(on) if self.organisation.unit_of(r, on or self.day) == team]
+
+    def diagnosis(self, subject: Subject, first: date, last: date, span: str) -> Diagnosis:
+        """The subject against its peers (a rep's team; a unit against the company) over [first, last]."""
+        window = self.between(first, last)
+        if subject.kind == "rep":
+            mine = [c for c in window if c.rep_id == subject.id]
+            peers = self.team_of(subject.id)
+            return diagnose(subject.id, span, mine, 1, [c for c in window if c.rep_id in peers], len(peers))
+        members = [
+            r
+            for r in self.reps()
+            if self.organisation.within(self.organisation.unit_of(r, self.day), subject.id, self.day)
+        ]
+        mine = owned(window, self.organisation, "unit", subject.id)
+        return diagnose(subject.id, span, mine, len(members), window, len(self.reps()))
+
+
+def positions(credits: Iterable[Credit]) -> list[int]:
+    return sorted({c.position for c in credits})
+
+
+def _goal_figures(goal: Goal, facts: Day, period: Period) -> tuple[Decimal, list[Credit]]:
+    window = [c for c in facts.between(period.first_day, facts.day) if c.measure == goal.metric]
+    mine = owned(window, facts.organisation, goal.owner_kind, goal.owner_id)
+    return totals(mine, goal.currency).get(goal.metric, Decimal(0)), mine
+
+
+def _goals(facts: Day, metric: str, matches: Callable[[Period], bool]) -> list[Goal]:
+    return sorted(
+        (
+            g
+            for g in facts.goals.goals.values()
+            if g.metric == metric
+            and g.owner_kind in ("rep", "unit")
+            and g.current.status == "active"
+            and g.current.target > 0
+            and matches(g.period)
+        ),
+        key=lambda g: g.goal_id,
+    )
+
+
+def _working_days(facts: Day, period: Period) -> dict[str, Any]:
+    return {
+        "total": facts.calendar.working_days(period.first_day, period.last_day),
+        "elapsed": facts.calendar.working_days(period.first_day, facts.day),
+        "calendar_versions": facts.calendar.versions(period.first_day, period.last_day),
+    }
+
+
+def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdict]:
+    this_week = week(facts.day)
+    at_end = facts.day == this_week.last_day
+    verdicts = []
+    for goal in _goals(facts, rule.metric, lambda p: p == this_week):
+        days = _working_days(facts, this_week)
+        if days["total"] == 0 or (not at_end and days["elapsed"] < rule.pace_from_working_day):
+            continue
+        target = goal.current.target
+        actual, credited = _goal_figures(goal, facts, this_week)
+        completion = ratio(actual, target)
+        pace = ratio(actual * days["total"], target * days["elapsed"]) if days["elapsed"] else Decimal(0)
+        judged = completion if at_end else pace
+        subject = Subject(goal.owner_kind, goal.owner_id)
+        verdicts.append(
+            Verdict(
+                subject,
+                this_week.key,
+                judged < rule.threshold,
+                {
+                    "phase": "week_end" if at_end else "pace",
+                    "goal": {"id": goal.goal_id, "version": goal.current.version},
+                    "target": target,
+                    "actual": actual,
+                    "completion": completion,
+                    "pace": pace,
+                    "threshold": rule.threshold,
+                    "working_days": days,
+                    "positions": positions(credited),
+                },
+                facts.diagnosis(subject, this_week.first_day, facts.day, this_week.key),
+            )
+        )
+    return verdicts
+
+
+def _conversion(credits: list[Credit], rep_id: str, min_leads: int) -> tuple[Decimal, Decimal, Decimal | None]:
+    summed = totals((c for c in credits if c.rep_id == rep_id), None)
+    created, converted = summed.get("leads_created", Decimal(0)), summed.get("leads_converted", Decimal(0))
+    return created, converted, ratio(converted, created) if created >= min_leads else None
+
+
+def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Day) -> list[Verdict]:
+    if facts.day != week(facts.day).last_day:
+        return []
+    weeks = [week(facts.day - timedelta(weeks=back)) for back in range(rule.weeks)][::-1]
+    verdicts = []
+    for rep_id in facts.reps():
+        streak, below = [], True
+        for w in weeks:
+            window = [c for c in facts.between(w.first_day, w.last_day) if c.measure.startswith("leads_")]
+            team = facts.team_of(rep_id, w.last_day) if facts.organisation.unit_of(rep_id, w.last_day) else []
+            created, converted, rate = _conversion(window, rep_id, rule.min_leads)
+            rates = [r for r in (_conversion(window, m, rule.min_leads)[2] for m in team) if r is not None]
+            mean = quantize_ratio(sum(rates, Decimal(0)) / len(rates)) if rates else None
+            below = below and rate is not None and mean is not None and rate < mean
+            streak.append(
+                {
+                    "week": w.key,
+                    "team": facts.organisation.unit_of(rep_id, w.last_day),
+                    "leads_created": created,
+                    "leads_converted": converted,
+                    "rate": rate,
+                    "team_mean": mean,
+                    "positions": positions(c for c in window if c.rep_id == rep_id),
+                }
+            )
+        subject = Subject("rep", rep_id)
+        verdicts.append(
+            Verdict(
+                subject,
+                weeks[-1].key,
+                below,
+                {"weeks": streak},
+                facts.diagnosis(subject, weeks[0].first_day, facts.day, f"{weeks[0].key} to {weeks[-1].key}"),
+            )
+        )
+    return verdicts
+
+
+def no_visits(rule: NoVisits, facts: Day) -> list[Verdict]:
+    if not facts.calendar.year(facts.day.year).is_working_day(facts.day):
+        return []
+    lookback = facts.day - timedelta(days=VISIT_LOOKBACK_DAYS)
+    verdicts = []
+    for rep_id in facts.reps():
+        visits: dict[date, Decimal] = {}
+        for c in facts.between(lookback, facts.day):
+            if c.rep_id == rep_id and c.measure == "visits":
+                visits[c.day] = visits.get(c.day, Decimal(0)) + c.value
+        last = max((d for d, count in visits.items() if count > 0), default=None)
+        since = max(last + timedelta(days=1) if last else lookback, facts.organisation.reps[rep_id].units.starts)
+        without = facts.calendar.working_days(since, facts.day)
+        subject = Subject("rep", rep_id)
+        last_positions = positions(
+            c for c in facts.credits if c.rep_id == rep_id and c.day == last and c.measure == "visits"
+        )
+        verdicts.append(
+            Verdict(
+                subject,
+                month(facts.day).key,
+                without >= rule.working_days,
+                {
+                    "last_visit": {"day": last, "positions": last_positions} if last else None,
+                    "counted_from": since,
+                    "working_days_without": without,
+                    "working_days": rule.working_days,
+                    "calendar_versions": facts.calendar.versions(since, facts.day),
+                    "positions": last_positions,
+                },
+                facts.diagnosis(subject, since, facts.day, f"{since} to {facts.day}"),
+            )
+        )
+    return verdicts
+
+
+def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict]:
+    period = (month if rule.period == "month" else quarter)(facts.day)
+    if facts.day != period.last_day:
+        return []
+    window = [c for c in facts.between(period.first_day, facts.day) if c.currency == rule.currency]
+    verdicts = []
+    for rep_id in sorted({c.rep_id for c in window if c.measure == "revenue_won"}):
+        mine = [c for c in window if c.rep_id == rep_id and c.measure in ("revenue_won", "payments_collected")]
+        summed = totals(mine, rule.currency)
+        revenue, collected = summed.get("revenue_won", Decimal(0)), summed.get("payments_collected", Decimal(0))
+        if revenue <= 0 or revenue < rule.min_revenue:
+            continue
+        rate = ratio(collected, revenue)
+        subject = Subject("rep", rep_id)
+        verdicts.append(
+            Verdict(
+                subject,
+                period.key,
+                rate < rule.threshold,
+                {
+                    "currency": rule.currency,
+                    "revenue_won": revenue,
+                    "payments_collected": collected,
+                    "collection_rate": rate,
+                    "threshold": rule.threshold,
+                    "positions": positions(mine),
+                },
+                facts.diagnosis(subject, period.first_day, facts.day, period.key),
+            )
+        )
+    return verdicts
+
+
+def forecast_miss(rule: ForecastMiss, facts: Day) -> list[Verdict]:
+    if not facts.calendar.year(facts.day.year).is_working_day(facts.day):
+        return []
+    period_of = {"month": month, "quarter": quarter, "year": lambda d: year(d.year)}[rule.period]
+    current = period_of(facts.day)
+    verdicts = []
+    for goal in _goals(facts, rule.metric, lambda p: p == current):
+        days = _working_days(facts, current)
+        if days["elapsed"] < rule.min_elapsed_working_days:
+            continue
+        target = goal.current.target
+        actual, credited = _goal_figures(goal, facts, current)
+        forecast = quantize_money(actual * days["total"] / days["elapsed"], goal.currency or "")
+        subject = Subject(goal.owner_kind, goal.owner_id)
+        verdicts.append(
+            Verdict(
+                subject,
+                current.key,
+                forecast < target * rule.threshold,
+                {
+                    "goal": {"id": goal.goal_id, "version": goal.current.version},
+                    "target": target,
+                    "actual": actual,
+                    "forecast": forecast,
+                    "threshold": rule.threshold,
+                    "working_days": days,
+                    "positions": positions(credited),
+                },
+                facts.diagnosis(subject, current.first_day, facts.day, f"{current.key} so far"),
+            )
+        )
+    return verdicts
+
+
+@dataclass(frozen=True)
+class VoidedDeal:
+    """A won deal voided at `position`: the revenue it loses, per rep once credited."""
+
+    position: int
+    deal: dict[str, str]  # the activity's source and id
+    occurred_on: date
+    currency: str | None
+    reversed: dict[str, Decimal]
+
+
+def large_deal_voided(rule: LargeDealVoided, void: VoidedDeal, facts: Day) -> list[Verdict]:
+    amount = sum(void.reversed.values(), Decimal(0))
+    if void.currency != rule.currency or amount < rule.min_amount:
+        return []
+    period = month(void.occurred_on)
+    verdicts = []
+    for rep_id, lost in sorted(void.reversed.items()):
+        subject = Subject("rep", rep_id)
+        verdicts.append(
+            Verdict(
+                subject,
+                period.key,
+                True,
+                {
+                    "deal": void.deal,
+                    "occurred_on": void.occurred_on,
+                    "amount": amount,
+                    "rep_share": lost,
+                    "currency": void.currency,
+                    "min_amount": rule.min_amount,
+                    "positions": [void.position],
+                },
+                facts.diagnosis(subject, period.first_day, facts.day, f"{period.key} so far"),
+            )
+        )
+    return verdicts
+
+
+DAY_RULES: dict[str, Callable[[Any, Day], list[Verdict]]] = {
+    "weekly_goal_completion": weekly_goal_completion,
+    "lead_conversion_below_team_mean": lead_conversion_below_team_mean,
+    "no_visits": no_visits,
+    "collection_rate_below": collection_rate_below,
+    "forecast_miss": forecast_miss,
+}
+# Streaks stay one warning while they last, whatever period they run into; other rules warn per period.
+ONGOING = {"lead_conversion_below_team_mean", "no_visits"}
+
+
+def window_start(rules: Iterable[RuleDefinition], day: date) -> date:
+    """The first day any of the rules reads figures from, when judging `day`."""
+    first = [
+        week(day).first_day - timedelta(weeks=8),
+        quarter(day).first_day,
+        day - timedelta(days=VISIT_LOOKBACK_DAYS),
+    ]
+    if any(isinstance(r, ForecastMiss) and r.period == "year" for r in rules):
+        first.append(year(day.year).first_day)
+    return min(first)

@@ -1,0 +1,9 @@
+"""Alembic environment: migrations run on the connection shared.readmodel.migrate hands over."""
+
+from alembic import context
+
+from services.alert_service.tables import metadata
+
+context.configure(connection=context.config.attributes["connection"], target_metadata=metadata)
+with context.begin_transaction():
+    context.run_migrations()

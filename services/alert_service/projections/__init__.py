@@ -1,0 +1,17 @@
+"""alert_service's read model: goal_service's ledger followed over HTTP into the ledger views, beside the
+outbound deliveries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.alert_service.settings import SERVICE_NAME, AlertSettings
+from shared.ledger_views.following import follow_ledger
+from shared.log_client import LedgerFollower
+from shared.projection import Projections
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def open_projections(settings: AlertSettings) -> tuple[Projections, LedgerFollower]:
+    return follow_ledger(settings, SERVICE_NAME, MIGRATIONS)

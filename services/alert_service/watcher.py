@@ -1,0 +1,179 @@
+"""Judging the followed ledger in order: the watcher reads the contributions recorded since it last
+stopped, moves the business clock with them, and judges each business day once it is over (as known just
+before the entry that ended it) and each voided deal at its own position. Every judgement is saved with the
+watch's new position in one transaction, so a restart resumes exactly where the last save left off."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from pydantic import TypeAdapter
+from sqlalchemy import select
+
+from services.alert_service.application import AlertApplication
+from services.alert_service.domain.definitions import RuleDefinition, WarningRuleDefinition
+from services.alert_service.domain.evaluation import (
+    DAY_RULES,
+    MEASURES_READ,
+    ONGOING,
+    Day,
+    Verdict,
+    VoidedDeal,
+    large_deal_voided,
+    window_start,
+)
+from shared.ledger_views.queries import load_credits
+from shared.ledger_views.rulebook import RuleBook
+from shared.ledger_views.tables import contributions
+from shared.periods import day_start, local_day
+from shared.projection import Projections
+from shared.workdays import CalendarYearMissing
+
+log = structlog.get_logger("alert_service")
+POSITIONS_PER_READ = 1000
+MOST_DAYS_JUDGED_AT_ONCE = 31  # a clock that jumps further judges only the last month of days it skipped
+DEFINITION = TypeAdapter(WarningRuleDefinition)
+Judged = list[tuple[dict[str, Any], str, Verdict]]
+
+
+class Watcher:
+    def __init__(self, app: AlertApplication, projections: Projections, zone: ZoneInfo):
+        self.app = app
+        self.projections = projections
+        self.rulebook = RuleBook(projections.engine)
+        self.zone = zone
+
+    def rules_in_force(self, day: date) -> list[tuple[dict[str, Any], RuleDefinition]]:
+        found = []
+        for rule in self.app.rules():
+            version = rule.in_force(day.isoformat())
+            definition = DEFINITION.validate_python(version["definition"]) if version else None
+            if definition is not None and definition.enabled:
+                found.append(({"id": rule.rule_id, "version": version["version"], "kind": definition.kind}, definition))
+        return found
+
+    def facts(self, day: date, known_at: int, definitions: Sequence[RuleDefinition]) -> Day:
+        first = window_start(definitions, day)
+        credits = load_credits(
+            self.projections.engine,
+            MEASURES_READ,
+            day_start(first, self.zone),
+            day_start(day + timedelta(days=1), self.zone),
+            known_at,
+            self.zone,
+        )
+        return Day(
+            day,
+            known_at,
+            credits,
+            self.rulebook.organisation(known_at),
+            self.rulebook.calendar(known_at),
+            self.rulebook.goals(known_at),
+        )
+
+    def judge_day(self, day: date, known_at: int) -> Judged:
+        rules = [(ref, d) for ref, d in self.rules_in_force(day) if d.kind in DAY_RULES]
+        if not rules:
+            return []
+        facts = self.facts(day, known_at, [d for _, d in rules])
+        judged: Judged = []
+        for ref, definition in rules:
+            try:
+                verdicts = DAY_RULES[definition.kind](definition, facts)
+            except CalendarYearMissing as missing:
+                log.warning("a rule needs a calendar year that is not published", rule=ref["id"], error=str(missing))
+                continue
+            for verdict in verdicts:
+                key = f"{ref['id']}|{verdict.subject.key}"
+                judged.append((ref, key if ref["kind"] in ONGOING else f"{key}|{verdict.period}", verdict))
+        return judged
+
+    def judge_void(self, void: VoidedDeal, clock: date) -> Judged:
+        rules = [(ref, d) for ref, d in self.rules_in_force(clock) if d.kind == "large_deal_voided"]
+        if not rules:
+            return []
+        facts = self.facts(clock, void.position, [d for _, d in rules])
+        return [
+            (ref, f"{ref['id']}|{v.subject.key}|{v.period}|{void.position}", v)
+            for ref, definition in rules
+            for v in large_deal_voided(definition, void, facts)  # type: ignore[arg-type]
+        ]
+
+    # --- reading the ledger in order ---------------------------------------------------------------------
+
+    def _read(self, after: int, upto: int) -> dict[int, list[Any]]:
+        c = contributions.c
+        query = (
+            select(
+                c.position, c.activity_source, c.activity_id, c.measure, c.rep_id, c.occurred_at, c.value, c.currency
+            )
+            .where(c.position > after, c.position <= upto)
+            .order_by(c.position, c.id)
+        )
+        by_position: dict[int, list[Any]] = defaultdict(list)
+        with self.projections.engine.connect() as connection:
+            for row in connection.execute(query):
+                by_position[row.position].append(row)
+        return by_position
+
+    def _voids(self, position: int, rows: list[Any]) -> list[VoidedDeal]:
+        """Deals whose won count drops by one at this position: voided here."""
+        deals: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        for row in rows:
+            deals[(row.activity_source, row.activity_id)].append(row)
+        found = []
+        for (source, activity_id), deal_rows in sorted(deals.items()):
+            won = sum((Decimal(r.value) for r in deal_rows if r.measure == "deals_won"), Decimal(0))
+            if won != -1:
+                continue
+            revenue = [r for r in deal_rows if r.measure == "revenue_won" and Decimal(r.value) < 0]
+            reversed_by_rep: dict[str, Decimal] = defaultdict(Decimal)
+            for r in revenue:
+                reversed_by_rep[r.rep_id] -= Decimal(r.value)
+            found.append(
+                VoidedDeal(
+                    position,
+                    {"source": source, "id": activity_id},
+                    local_day(deal_rows[0].occurred_at, self.zone),
+                    revenue[0].currency if revenue else None,
+                    dict(reversed_by_rep),
+                )
+            )
+        return found
+
+    def catch_up(self) -> None:
+        """Judge everything the read model holds beyond the watch's position."""
+        held = self.projections.held()
+        while (watch := self.app.watch()).position < held:
+            upto = min(held, watch.position + POSITIONS_PER_READ)
+            clock = date.fromisoformat(watch.clock) if watch.clock else None
+            through = date.fromisoformat(watch.judged_through) if watch.judged_through else None
+            for position, rows in sorted(self._read(watch.position, upto).items()):
+                latest = max(local_day(r.occurred_at, self.zone) for r in rows)
+                if clock is None:
+                    clock, through = latest, latest - timedelta(days=1)
+                elif latest > clock:
+                    first = max(through + timedelta(days=1), latest - timedelta(days=MOST_DAYS_JUDGED_AT_ONCE))
+                    day = first
+                    while day < latest:
+                        judged = self.judge_day(day, position - 1)
+                        self.app.record_judgement(
+                            position - 1, clock.isoformat(), day.isoformat(), day.isoformat(), judged
+                        )
+                        through, day = day, day + timedelta(days=1)
+                    clock = latest
+                for void in self._voids(position, rows):
+                    judged = self.judge_void(void, clock)
+                    if judged:
+                        self.app.record_judgement(
+                            position, clock.isoformat(), through.isoformat(), clock.isoformat(), judged
+                        )
+            self.app.record_judgement(
+                upto, clock.isoformat() if clock else None, through.isoformat() if through else None, "", []
+            )
