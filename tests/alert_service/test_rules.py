@@ -5,30 +5,14 @@ and October has 18 (8, 9, 10 and three full weeks). Acme: team-a holds r-1, r-2,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 
-from services.alert_service.domain.definitions import (
-    CollectionRateBelow,
-    ForecastMiss,
-    LargeDealVoided,
-    LeadConversionBelowTeamMean,
-    NoVisits,
-    WeeklyGoalCompletion,
-)
+from services.alert_service.domain import definitions as rules
+from services.alert_service.domain import evaluation as ev
 from services.alert_service.domain.diagnosis import diagnose
-from services.alert_service.domain.evaluation import (
-    Day,
-    VoidedDeal,
-    collection_rate_below,
-    forecast_miss,
-    large_deal_voided,
-    lead_conversion_below_team_mean,
-    no_visits,
-    weekly_goal_completion,
-)
 from shared.goals import Goals
 from shared.metrics.figures import Credit
 from shared.organisation import Organisation
@@ -56,24 +40,15 @@ def hire(position: int, rep_id: str, unit_id: str, effective_from: str = "2026-0
     return entry("org.rep.hired", position, data)
 
 
-ORG_ENTRIES = [
-    unit(1, "acme", "company", None),
-    unit(2, "east", "region", "acme"),
-    unit(3, "team-a", "team", "east"),
-    unit(4, "team-b", "team", "east"),
-    hire(5, "r-1", "team-a"),
-    hire(6, "r-2", "team-a"),
-    hire(7, "r-3", "team-a"),
-    hire(8, "r-4", "team-b"),
-]
+UNITS = [("acme", "company", None), ("east", "region", "acme"), ("team-a", "team", "east"), ("team-b", "team", "east")]
+REPS = [("r-1", "team-a"), ("r-2", "team-a"), ("r-3", "team-a"), ("r-4", "team-b")]
+ORG_ENTRIES = [unit(i + 1, *u) for i, u in enumerate(UNITS)] + [hire(i + 5, *r) for i, r in enumerate(REPS)]
 ORG = Organisation.fold(ORG_ENTRIES)
 
 
 def goal(position: int, owner: str, period: str, target: str, kind: str = "rep") -> dict:
-    data = {"goal_id": f"g-{owner}-{period}", "metric": "revenue_won", "owner": {"kind": kind, "id": owner}}
-    return entry(
-        "goal.set", position, data | {"period": period, "target": target, "currency": "CNY", "description": "x"}
-    )
+    data = {"goal_id": f"g-{owner}-{period}", "owner": {"kind": kind, "id": owner}, "period": period, "target": target}
+    return entry("goal.set", position, data | {"metric": "revenue_won", "currency": "CNY", "description": ""})
 
 
 def credit(measure: str, rep: str, day: date, value: str | int, position: int, currency: str | None = None) -> Credit:
@@ -89,8 +64,8 @@ def leads(rep: str, day: date, created: int, converted: int, position: int) -> l
     return made + ([credit("leads_converted", rep, day, converted, position + 1)] if converted else [])
 
 
-def facts(day: date, credits: list[Credit], goals: list[dict] = (), org: Organisation = ORG) -> Day:
-    return Day(day, 10_000, list(credits), org, CALENDAR, Goals.fold(goals))
+def facts(day: date, credits: list[Credit], goals: list[dict] = (), org: Organisation = ORG) -> ev.Day:
+    return ev.Day(day, 10_000, list(credits), org, CALENDAR, Goals.fold(goals))
 
 
 def by_id(verdicts: list) -> dict:
@@ -99,12 +74,12 @@ def by_id(verdicts: list) -> dict:
 
 # --- weekly goal completion ---------------------------------------------------------------------------------
 
-WEEKLY = WeeklyGoalCompletion(kind="weekly_goal_completion")  # threshold 0.8, pace from the 2nd working day
+WEEKLY = rules.WeeklyGoalCompletion(kind="weekly_goal_completion")  # threshold 0.8, pace from the 2nd working day
 
 
 def weekly(day: date, period: str, won: list[tuple[date, str]], target: str = "100000", rule=WEEKLY) -> list:
     credits = [money("revenue_won", "r-1", d, amount, 100 + i) for i, (d, amount) in enumerate(won)]
-    return weekly_goal_completion(rule, facts(day, credits, [goal(50, "r-1", period, target)]))
+    return ev.weekly_goal_completion(rule, facts(day, credits, [goal(50, "r-1", period, target)]))
 
 
 def test_weekly_pace_below_threshold_on_tuesday_holds():
@@ -134,7 +109,7 @@ def test_weekly_pace_against_threshold(day, amount, pace, holds):
 
 def test_weekly_nothing_judged_before_the_pace_working_day():
     assert weekly(on(10, 12), "2026-W42", [(on(10, 12), "1000")]) == []  # Monday: 1 working day < 2
-    early = WeeklyGoalCompletion(kind="weekly_goal_completion", pace_from_working_day=1)
+    early = rules.WeeklyGoalCompletion(kind="weekly_goal_completion", pace_from_working_day=1)
     [verdict] = weekly(on(10, 12), "2026-W42", [(on(10, 12), "30000")], rule=early)
     assert (verdict.holds, verdict.evidence["pace"]) == (False, D("1.5000"))  # 30,000 x 5 / (100,000 x 1)
 
@@ -142,7 +117,7 @@ def test_weekly_nothing_judged_before_the_pace_working_day():
 @pytest.mark.parametrize(("amount", "holds"), [("79990", True), ("80000", False)])
 def test_weekly_judged_at_week_end_on_completion_whatever_the_pace_day(amount, holds):
     # pace from the 7th working day is never reached in a 5-day week, but Sunday judges completion anyway
-    late = WeeklyGoalCompletion(kind="weekly_goal_completion", pace_from_working_day=7)
+    late = rules.WeeklyGoalCompletion(kind="weekly_goal_completion", pace_from_working_day=7)
     [verdict] = weekly(on(10, 18), "2026-W42", [(on(10, 12), "50000"), (on(10, 16), D(amount) - 50000)], rule=late)
     assert (verdict.holds, verdict.evidence["phase"]) == (holds, "week_end")
     assert verdict.evidence["completion"] == D(amount) / 100000
@@ -168,44 +143,33 @@ def test_weekly_week_after_national_day_starts_counting_on_thursday():
     assert verdict.evidence["working_days"]["total"] == 3
 
 
-def test_weekly_team_goal_sums_the_team_reps_only():
-    credits = [
-        money("revenue_won", "r-1", on(10, 12), "100000", 101),
-        money("revenue_won", "r-2", on(10, 13), "50000", 102),
-        money("revenue_won", "r-4", on(10, 12), "500000", 103),  # team-b
-        money("revenue_won", "r-2", on(10, 13), "90000", 104, currency="USD"),  # other currency
-    ]
-    [verdict] = weekly_goal_completion(
-        WEEKLY, facts(on(10, 13), credits, [goal(50, "team-a", "2026-W42", "300000", "unit")])
-    )
-    # 150,000 x 5 / (300,000 x 2) = 1.25
+def test_weekly_team_goal_sums_the_team_reps_in_its_currency_and_names_only_their_entries():
+    # team-a: r-1 100,000 + r-2 50,000 (r-4 is team-b; r-2's USD deal is not CNY); 150,000 x 5 / (300,000 x 2) = 1.25
+    won = [("r-1", "100000", "CNY"), ("r-2", "50000", "CNY"), ("r-4", "500000", "CNY"), ("r-2", "90000", "USD")]
+    credits = [money("revenue_won", r, on(10, 12), a, 101 + i, c) for i, (r, a, c) in enumerate(won)]
+    team_goal = goal(50, "team-a", "2026-W42", "300000", "unit")
+    [verdict] = ev.weekly_goal_completion(WEEKLY, facts(on(10, 13), credits, [team_goal]))
     assert (verdict.subject.key, verdict.holds, verdict.evidence["actual"]) == ("unit:team-a", False, D("150000"))
     assert (verdict.evidence["pace"], verdict.evidence["positions"]) == (D("1.2500"), [101, 102])
 
 
 # --- lead conversion below the team mean ---------------------------------------------------------------------
 
-CONVERSION = LeadConversionBelowTeamMean(kind="lead_conversion_below_team_mean", weeks=2)
+CONVERSION = rules.LeadConversionBelowTeamMean(kind="lead_conversion_below_team_mean", weeks=2)
 
 
 def fortnight(r2_w43: tuple[int, int]) -> list[Credit]:
     """W42: r-1 2/4, r-2 1/4, r-3 2/4, mean (0.5 + 0.25 + 0.5) / 3 = 0.4167; W43: r-1 2/4, r-3 3/4, r-2 as given;
     r-4 alone in team-b, 1/4 both weeks."""
-    return [
-        *leads("r-1", on(10, 13), 4, 2, 300),
-        *leads("r-2", on(10, 14), 4, 1, 302),
-        *leads("r-3", on(10, 15), 4, 2, 304),
-        *leads("r-4", on(10, 15), 4, 1, 306),
-        *leads("r-1", on(10, 20), 4, 2, 310),
-        *leads("r-2", on(10, 21), *r2_w43, 312),
-        *leads("r-3", on(10, 22), 4, 3, 314),
-        *leads("r-4", on(10, 22), 4, 1, 316),
-    ]
+    w42 = {"r-1": (4, 2), "r-2": (4, 1), "r-3": (4, 2), "r-4": (4, 1)}
+    w43 = w42 | {"r-2": r2_w43, "r-3": (4, 3)}
+    made = [(k, i, r, n) for k, w in enumerate((w42, w43)) for i, (r, n) in enumerate(w.items())]
+    return [c for k, i, r, n in made for c in leads(r, on(10, 14 + 7 * k), *n, 300 + 10 * k + 2 * i)]
 
 
 def test_conversion_below_team_mean_two_weeks_running_holds_on_sunday():
     # W43 with r-2 at 0/4: mean (0.5 + 0 + 0.75) / 3 = 0.4167 again
-    verdicts = by_id(lead_conversion_below_team_mean(CONVERSION, facts(on(10, 25), fortnight((4, 0)))))
+    verdicts = by_id(ev.lead_conversion_below_team_mean(CONVERSION, facts(on(10, 25), fortnight((4, 0)))))
     assert {r: v.holds for r, v in verdicts.items()} == {"r-1": False, "r-2": True, "r-3": False, "r-4": False}
     assert verdicts["r-2"].period == "2026-W43"
     assert verdicts["r-2"].evidence["weeks"] == [
@@ -214,21 +178,16 @@ def test_conversion_below_team_mean_two_weeks_running_holds_on_sunday():
         {"week": "2026-W43", "team": "team-a", "leads_created": D(4), "leads_converted": D(0), "rate": D(0),
          "team_mean": D("0.4167"), "positions": [312]},
     ]  # fmt: skip
-    # r-4 is its own team's mean (0.25 = 0.25): not below
-
-
-def test_conversion_only_judged_on_sundays():
-    assert lead_conversion_below_team_mean(CONVERSION, facts(on(10, 24), fortnight((4, 0)))) == []
+    # r-4 is its own team's mean (0.25 = 0.25): not below. Saturday is not judged at all:
+    assert ev.lead_conversion_below_team_mean(CONVERSION, facts(on(10, 24), fortnight((4, 0)))) == []
 
 
 def test_conversion_below_in_only_one_of_the_two_weeks_does_not_hold():
     # W43 r-2 3/4 = 0.75 against (0.5 + 0.75 + 0.75) / 3 = 0.6667
-    r2 = by_id(lead_conversion_below_team_mean(CONVERSION, facts(on(10, 25), fortnight((4, 3)))))["r-2"]
+    r2 = by_id(ev.lead_conversion_below_team_mean(CONVERSION, facts(on(10, 25), fortnight((4, 3)))))["r-2"]
     assert r2.holds is False
-    assert [(w["rate"], w["team_mean"]) for w in r2.evidence["weeks"]] == [
-        (D("0.25"), D("0.4167")),
-        (D("0.75"), D("0.6667")),
-    ]
+    rates = [(w["rate"], w["team_mean"]) for w in r2.evidence["weeks"]]
+    assert rates == [(D("0.25"), D("0.4167")), (D("0.75"), D("0.6667"))]
 
 
 @pytest.mark.parametrize(
@@ -236,42 +195,44 @@ def test_conversion_below_in_only_one_of_the_two_weeks_does_not_hold():
 )
 def test_conversion_week_with_too_few_leads_does_not_count_as_below(min_leads, holds, rate, mean):
     # W43 r-2 converts 0 of 3: with min_leads 4 it has no rate, and the mean is r-1 and r-3's (0.5 + 0.75) / 2
-    rule = LeadConversionBelowTeamMean(kind="lead_conversion_below_team_mean", weeks=2, min_leads=min_leads)
-    r2 = by_id(lead_conversion_below_team_mean(rule, facts(on(10, 25), fortnight((3, 0)))))["r-2"]
+    rule = rules.LeadConversionBelowTeamMean(kind="lead_conversion_below_team_mean", weeks=2, min_leads=min_leads)
+    r2 = by_id(ev.lead_conversion_below_team_mean(rule, facts(on(10, 25), fortnight((3, 0)))))["r-2"]
     assert (r2.holds, r2.evidence["weeks"][1]["rate"], r2.evidence["weeks"][1]["team_mean"]) == (holds, rate, mean)
 
 
 # --- no visits -----------------------------------------------------------------------------------------------
 
-NO_VISITS = NoVisits(kind="no_visits", working_days=3)
+NO_VISITS = rules.NoVisits(kind="no_visits", working_days=3)
 
 
 def r3_visits(day: date, visited: list[date], org: Organisation = ORG, rep: str = "r-3") -> list:
     credits = [credit("visits", "r-3", d, 1, 400 + i) for i, d in enumerate(visited)]
-    return [v for v in no_visits(NO_VISITS, facts(day, credits, org=org)) if v.subject.id == rep]
+    return [v for v in ev.no_visits(NO_VISITS, facts(day, credits, org=org)) if v.subject.id == rep]
 
 
 @pytest.mark.parametrize(
-    ("day", "without", "holds"), [(on(10, 8), 1, False), (on(10, 9), 2, False), (on(10, 10), 3, True)]
+    ("visited", "day", "without", "holds"),
+    [
+        # last visit Wed 30 Sep; 1-7 Oct are off; Thu 8, Fri 9 and the make-up Saturday 10 Oct count
+        ([on(9, 29), on(9, 30)], on(10, 8), 1, False),
+        ([on(9, 29), on(9, 30)], on(10, 9), 2, False),
+        ([on(9, 29), on(9, 30)], on(10, 10), 3, True),
+        ([on(9, 15), on(9, 16)], on(9, 20), 3, True),  # Thu 17, Fri 18 and the make-up Sunday 20 Sep
+        ([on(9, 30), on(10, 14)], on(10, 14), 0, False),  # a visit on the day clears it
+    ],
 )
-def test_no_visits_counts_working_days_across_national_day(day, without, holds):
-    # last visit Wed 30 Sep; 1-7 Oct are off; 8, 9 and the make-up Saturday 10 Oct count
-    [verdict] = r3_visits(day, [on(9, 29), on(9, 30)])
-    assert (verdict.holds, verdict.period, verdict.evidence["working_days_without"]) == (holds, "2026-10", without)
-    assert verdict.evidence["counted_from"] == on(10, 1)
-    assert verdict.evidence["last_visit"] == {"day": on(9, 30), "positions": [401]}
+def test_no_visits_counts_working_days_since_the_last_visit(visited, day, without, holds):
+    [verdict] = r3_visits(day, visited)
+    assert (verdict.holds, verdict.period) == (holds, day.strftime("%Y-%m"))
+    assert verdict.evidence["working_days_without"] == without
+    assert verdict.evidence["counted_from"] == visited[-1] + timedelta(days=1)
+    assert verdict.evidence["last_visit"] == {"day": visited[-1], "positions": [401]}
     assert verdict.evidence["calendar_versions"] == VERSIONS
-
-
-def test_no_visits_make_up_sunday_counts_and_is_judged():
-    # last visit Wed 16 Sep; Thu 17, Fri 18 and the make-up Sunday 20 Sep: 3
-    [verdict] = r3_visits(on(9, 20), [on(9, 16)])
-    assert (verdict.holds, verdict.evidence["working_days_without"]) == (True, 3)
 
 
 @pytest.mark.parametrize("day", [on(10, 3), on(10, 7), on(10, 11)])
 def test_no_visits_not_judged_on_a_day_off(day):
-    assert no_visits(NO_VISITS, facts(day, [credit("visits", "r-3", on(9, 30), 1, 400)])) == []
+    assert ev.no_visits(NO_VISITS, facts(day, [credit("visits", "r-3", on(9, 30), 1, 400)])) == []
 
 
 @pytest.mark.parametrize(("day", "without", "holds"), [(on(10, 13), 2, False), (on(10, 14), 3, True)])
@@ -283,17 +244,11 @@ def test_no_visits_for_a_new_rep_counts_from_the_hire_day(day, without, holds):
     assert verdict.holds is holds
 
 
-def test_no_visits_a_visit_clears_it():
-    [verdict] = r3_visits(on(10, 14), [on(9, 30), on(10, 14)])
-    assert (verdict.holds, verdict.evidence["working_days_without"]) == (False, 0)
-    assert verdict.evidence["last_visit"] == {"day": on(10, 14), "positions": [401]}
-
-
 def test_no_visits_diagnosis_is_a_resource_gap_against_busy_peers():
     # r-3 has not visited since 30 Sep; r-1 and r-2 visited 3 times each in 1-10 Oct: team 6 / 3 = 2 per rep
     credits = [credit("visits", "r-3", on(9, 30), 1, 400)]
     credits += [credit("visits", r, on(10, 9), 3, 410 + i) for i, r in enumerate(("r-1", "r-2"))]
-    r3 = by_id(no_visits(NO_VISITS, facts(on(10, 10), credits)))["r-3"]
+    r3 = by_id(ev.no_visits(NO_VISITS, facts(on(10, 10), credits)))["r-3"]
     assert (r3.diagnosis.gap, r3.diagnosis.action) == ("resource", "resources")
     assert r3.diagnosis.reason.startswith(
         "r-3: 0 visits and 0 new leads per rep in 2026-10-01 to 2026-10-10, against 2 and 0 across the peers."
@@ -302,7 +257,7 @@ def test_no_visits_diagnosis_is_a_resource_gap_against_busy_peers():
 
 # --- collection rate -----------------------------------------------------------------------------------------
 
-COLLECTION = CollectionRateBelow(kind="collection_rate_below")  # 0.7, month, CNY, min_revenue 0
+COLLECTION = rules.CollectionRateBelow(kind="collection_rate_below")  # 0.7, month, CNY, min_revenue 0
 MONTH_CREDITS = [
     money("revenue_won", "r-1", on(9, 28), "100000", 500),  # September: not October's
     money("revenue_won", "r-1", on(10, 9), "100000", 501),
@@ -316,7 +271,7 @@ MONTH_CREDITS = [
 
 
 def test_collection_rate_judged_on_the_month_end_in_its_currency():
-    verdicts = by_id(collection_rate_below(COLLECTION, facts(on(10, 31), MONTH_CREDITS)))
+    verdicts = by_id(ev.collection_rate_below(COLLECTION, facts(on(10, 31), MONTH_CREDITS)))
     assert sorted(verdicts) == ["r-1", "r-2"]
     r1, r2 = verdicts["r-1"], verdicts["r-2"]
     # r-1: 60,000 / 100,000 = 0.6 < 0.7 (the USD payment does not count)
@@ -328,52 +283,49 @@ def test_collection_rate_judged_on_the_month_end_in_its_currency():
 
 
 def test_collection_rate_not_judged_before_the_period_ends():
-    assert collection_rate_below(COLLECTION, facts(on(10, 30), MONTH_CREDITS)) == []
-    quarterly = CollectionRateBelow(kind="collection_rate_below", period="quarter")
-    assert collection_rate_below(quarterly, facts(on(10, 31), MONTH_CREDITS)) == []
-    [r1, _] = collection_rate_below(quarterly, facts(on(12, 31), MONTH_CREDITS))
+    assert ev.collection_rate_below(COLLECTION, facts(on(10, 30), MONTH_CREDITS)) == []
+    quarterly = rules.CollectionRateBelow(kind="collection_rate_below", period="quarter")
+    assert ev.collection_rate_below(quarterly, facts(on(10, 31), MONTH_CREDITS)) == []
+    [r1, _] = ev.collection_rate_below(quarterly, facts(on(12, 31), MONTH_CREDITS))
     assert (r1.period, r1.evidence["collection_rate"]) == ("2026-Q4", D("0.6000"))
 
 
-@pytest.mark.parametrize(("min_revenue", "judged"), [("50000", ["r-1", "r-2"]), ("50000.01", ["r-1"])])
-def test_collection_rate_only_for_reps_who_won_at_least_min_revenue(min_revenue, judged):
-    rule = CollectionRateBelow(kind="collection_rate_below", min_revenue=D(min_revenue))
-    assert [v.subject.id for v in collection_rate_below(rule, facts(on(10, 31), MONTH_CREDITS))] == judged
-
-
-def test_collection_rate_in_another_currency_judges_only_that_currency():
-    rule = CollectionRateBelow(kind="collection_rate_below", currency="USD")
-    [r3] = collection_rate_below(rule, facts(on(10, 31), MONTH_CREDITS))  # r-1 won no USD
-    assert (r3.subject.id, r3.holds, r3.evidence["collection_rate"]) == ("r-3", True, D(0))
+@pytest.mark.parametrize(
+    ("settings", "judged"),
+    [
+        ({"min_revenue": D("50000")}, {"r-1": D("0.6000"), "r-2": D("0.8000")}),  # r-2 won exactly 50,000
+        ({"min_revenue": D("50000.01")}, {"r-1": D("0.6000")}),
+        ({"currency": "USD"}, {"r-3": D(0)}),  # r-3 won 80,000 USD and collected none; r-1 won no USD
+    ],
+)
+def test_collection_rate_only_for_reps_who_won_at_least_min_revenue_in_the_currency(settings, judged):
+    rule = rules.CollectionRateBelow(kind="collection_rate_below", **settings)
+    verdicts = ev.collection_rate_below(rule, facts(on(10, 31), MONTH_CREDITS))
+    assert {v.subject.id: v.evidence["collection_rate"] for v in verdicts} == judged
 
 
 # --- forecast miss -------------------------------------------------------------------------------------------
 
-FORECAST = ForecastMiss(kind="forecast_miss")  # month, threshold 1, from the 5th working day
+FORECAST = rules.ForecastMiss(kind="forecast_miss")  # month, threshold 1, from the 5th working day
 
 
 def forecast(day: date, won: list[tuple[date, str]], target: str = "240000", rule=FORECAST) -> list:
     credits = [money("revenue_won", "r-1", d, amount, 600 + i) for i, (d, amount) in enumerate(won)]
-    return forecast_miss(rule, facts(day, credits, [goal(60, "r-1", "2026-10", target)]))
+    return ev.forecast_miss(rule, facts(day, credits, [goal(60, "r-1", "2026-10", target)]))
 
 
-def test_forecast_below_target_holds_from_the_fifth_working_day():
+def test_forecast_below_target_holds_from_the_fifth_working_day_then_clears():
     # Tue 13 Oct: 8, 9, 10, 12, 13 = 5 of 18; 60,000 x 18 / 5 = 216,000 < 240,000
     [verdict] = forecast(on(10, 13), [(on(10, 9), "60000")])
     assert (verdict.holds, verdict.period, verdict.evidence["forecast"]) == (True, "2026-10", D("216000.00"))
     assert verdict.evidence["working_days"] == {"total": 18, "elapsed": 5, "calendar_versions": VERSIONS}
     assert (verdict.evidence["actual"], verdict.evidence["positions"]) == (D("60000"), [600])
 
-
-def test_forecast_not_judged_too_early_or_on_a_day_off():
-    assert forecast(on(10, 12), [(on(10, 9), "60000")]) == []  # 4 working days elapsed
+    assert forecast(on(10, 12), [(on(10, 9), "60000")]) == []  # Mon 12 Oct: 4 working days elapsed
     assert forecast(on(10, 11), [(on(10, 9), "60000")]) == []  # Sunday
-
-
-def test_forecast_above_target_clears():
-    # Thu 15 Oct, 7 of 18: 110,000 x 18 / 7 = 282,857.142857... -> 282,857.14
-    [verdict] = forecast(on(10, 15), [(on(10, 9), "60000"), (on(10, 14), "50000")])
-    assert (verdict.holds, verdict.evidence["forecast"]) == (False, D("282857.14"))
+    # Thu 15 Oct, 7 of 18: 110,000 x 18 / 7 = 282,857.142857... -> 282,857.14: clear
+    [later] = forecast(on(10, 15), [(on(10, 9), "60000"), (on(10, 14), "50000")])
+    assert (later.holds, later.evidence["forecast"]) == (False, D("282857.14"))
 
 
 @pytest.mark.parametrize(("target", "holds"), [("257142.86", False), ("257142.87", True)])
@@ -386,26 +338,26 @@ def test_forecast_is_rounded_to_cents_before_comparing(target, holds):
 @pytest.mark.parametrize(("threshold", "holds"), [("0.9", False), ("0.95", True)])
 def test_forecast_threshold_scales_the_target(threshold, holds):
     # forecast 216,000 against 0.9 x 240,000 = 216,000 (not below) and 0.95 x 240,000 = 228,000
-    rule = ForecastMiss(kind="forecast_miss", threshold=D(threshold))
+    rule = rules.ForecastMiss(kind="forecast_miss", threshold=D(threshold))
     [verdict] = forecast(on(10, 13), [(on(10, 9), "60000")], rule=rule)
     assert verdict.holds is holds
 
 
 # --- large deal voided ---------------------------------------------------------------------------------------
 
-VOIDED = LargeDealVoided(kind="large_deal_voided", min_amount=D("100000"))
+VOIDED = rules.LargeDealVoided(kind="large_deal_voided", min_amount=D("100000"))
 
 
-def void(shares: dict[str, str], currency: str = "CNY") -> VoidedDeal:
-    return VoidedDeal(700, {"source": "crm", "id": "d-9"}, on(10, 14), currency, {r: D(v) for r, v in shares.items()})
+def void(shares: dict[str, str], currency: str = "CNY") -> ev.VoidedDeal:
+    return ev.VoidedDeal(
+        700, {"source": "crm", "id": "d-9"}, on(10, 14), currency, {r: D(v) for r, v in shares.items()}
+    )
 
 
 def test_large_deal_voided_one_verdict_per_credited_rep_with_its_share():
-    verdicts = large_deal_voided(VOIDED, void({"r-4": "90000", "r-1": "60000"}), facts(on(10, 22), []))
-    assert [(v.subject.id, v.period, v.holds, v.evidence["rep_share"]) for v in verdicts] == [
-        ("r-1", "2026-10", True, D("60000")),
-        ("r-4", "2026-10", True, D("90000")),
-    ]
+    verdicts = ev.large_deal_voided(VOIDED, void({"r-4": "90000", "r-1": "60000"}), facts(on(10, 22), []))
+    shares = [(v.subject.id, v.period, v.holds, v.evidence["rep_share"]) for v in verdicts]
+    assert shares == [("r-1", "2026-10", True, D("60000")), ("r-4", "2026-10", True, D("90000"))]
     assert verdicts[0].evidence["amount"] == D("150000")
     assert (verdicts[0].evidence["positions"], verdicts[0].evidence["deal"]) == ([700], {"source": "crm", "id": "d-9"})
 
@@ -415,7 +367,7 @@ def test_large_deal_voided_one_verdict_per_credited_rep_with_its_share():
     [({"r-4": "100000"}, "CNY", 1), ({"r-4": "99999.99"}, "CNY", 0), ({"r-4": "150000"}, "USD", 0)],
 )
 def test_large_deal_voided_amount_threshold_and_currency(shares, currency, raised):
-    assert len(large_deal_voided(VOIDED, void(shares, currency), facts(on(10, 22), []))) == raised
+    assert len(ev.large_deal_voided(VOIDED, void(shares, currency), facts(on(10, 22), []))) == raised
 
 
 # --- diagnosis -----------------------------------------------------------------------------------------------
@@ -450,10 +402,8 @@ def test_diagnose_capability_gap_when_activity_is_on_par_but_leads_convert_worse
         "r-2: activity is on par (4 visits and 4 new leads per rep in 2026-W42, against 4 and 4 across the peers), "
         "but lead conversion is 25.0% against 41.7% for the peers: a capability gap; coaching on converting helps."
     )
-    assert (result.figures["subject"]["lead_conversion_rate"], result.figures["peers"]["lead_conversion_rate"]) == (
-        D("0.25"),
-        D("0.4167"),
-    )
+    rates = [result.figures[side]["lead_conversion_rate"] for side in ("subject", "peers")]
+    assert rates == [D("0.25"), D("0.4167")]
 
 
 def test_diagnose_exactly_80_percent_is_on_par_and_win_rate_can_show_the_gap():
