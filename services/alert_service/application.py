@@ -1,15 +1,13 @@
-"""alert_service's eventsourcing application: commands that load aggregates, change them and save them in
-one transaction, and queries that return them. One process writes (commands take a lock), so the
-optimistic version checks never trip between our own requests; a second writer would fail, not double."""
+"""alert_service's eventsourcing application: commands that load aggregates, change them and save them
+in one transaction (holding the writing lock), and queries that return them."""
 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import asdict
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 
 from services.alert_service.domain.aggregates import (
     ACTIVE,
@@ -20,6 +18,7 @@ from services.alert_service.domain.aggregates import (
     Watch,
 )
 from services.alert_service.domain.evaluation import Verdict
+from shared.application import ServiceApplication
 from shared.canonical import canonical_json
 
 EVENT_TYPES = {
@@ -39,35 +38,22 @@ def plain(value: Any) -> Any:
     return json.loads(canonical_json(value))
 
 
-class AlertApplication(Application):
+class AlertApplication(ServiceApplication):
     snapshotting_intervals = {Watch: 200}  # noqa: RUF012 - eventsourcing reads this class attribute
 
-    def __init__(self, env: dict[str, str] | None = None):
-        super().__init__(env)
-        self._lock = threading.Lock()
-
-    def ping(self) -> None:
-        self.recorder.max_notification_id()
-
-    def _get(self, cls: type, *key: Any) -> Any:
-        try:
-            return self.repository.get(cls.create_id(*key))
-        except AggregateNotFoundError:
-            return None
-
     def catalogue(self) -> Catalogue:
-        return self._get(Catalogue) or Catalogue()
+        return self.find(Catalogue) or Catalogue()
 
     def watch(self) -> Watch:
-        return self._get(Watch) or Watch()
+        return self.find(Watch) or Watch()
 
     # --- rules ---------------------------------------------------------------------------------------------
 
     def define_rule(
         self, rule_id: str, definition: dict[str, Any], effective_from: str, actor: str, reason: str | None, at: str
     ) -> WarningRule:
-        with self._lock:
-            rule, changed = self._get(WarningRule, rule_id), []
+        with self.writing:
+            rule, changed = self.find(WarningRule, rule_id), []
             if rule is None:
                 rule, catalogue = WarningRule(rule_id), self.catalogue()
                 catalogue.add_rule(rule_id)
@@ -77,7 +63,7 @@ class AlertApplication(Application):
             return rule
 
     def rule(self, rule_id: str) -> WarningRule | None:
-        return self._get(WarningRule, rule_id)
+        return self.find(WarningRule, rule_id)
 
     def rules(self) -> list[WarningRule]:
         return [self.repository.get(WarningRule.create_id(r)) for r in sorted(self.catalogue().rules)]
@@ -96,7 +82,7 @@ class AlertApplication(Application):
         transaction with the watch's advance: a verdict that holds raises a warning unless one is open for
         its key; one that does not hold auto-resolves the open one. `on` is the business day judged (for a
         void, the clock's); `judged` holds (rule, key, verdict)."""
-        with self._lock:
+        with self.writing:
             watch, changed = self.watch(), []
             opened: dict[str, str] = {}
             closed: list[str] = []
@@ -138,7 +124,7 @@ class AlertApplication(Application):
     def move(
         self, warning_id: Any, to: str, actor: str, reason: str | None, at: str, **details: Any
     ) -> PerformanceWarning:
-        with self._lock:
+        with self.writing:
             warning = self.repository.get(warning_id)
             warning.check_move(to)
             if to == "acknowledged":
@@ -183,20 +169,20 @@ class AlertApplication(Application):
     def subscribe(
         self, subscription_id: str, url: str, events: list[str], secret: str, actor: str, at: str
     ) -> Subscription:
-        with self._lock:
+        with self.writing:
             subscription, catalogue = Subscription(subscription_id, url, events, secret, actor, at), self.catalogue()
             catalogue.add_subscription(subscription_id)
             self.save(subscription, catalogue)
             return subscription
 
     def subscription(self, subscription_id: str) -> Subscription | None:
-        return self._get(Subscription, subscription_id)
+        return self.find(Subscription, subscription_id)
 
     def subscriptions(self) -> list[Subscription]:
         return [self.repository.get(Subscription.create_id(s)) for s in self.catalogue().subscriptions]
 
     def unsubscribe(self, subscription_id: str, actor: str, at: str) -> Subscription:
-        with self._lock:
+        with self.writing:
             subscription = self.repository.get(Subscription.create_id(subscription_id))
             if subscription.active:
                 subscription.disable(actor, at)

@@ -1,33 +1,17 @@
 """scoring_service's eventsourcing application: commands that load aggregates, change them and save them
-in one transaction, and queries that return them. One process writes (commands take a lock), so the
-catalogue's optimistic version check never trips between our own requests."""
+in one transaction (holding the writing lock), and queries that return them."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application
-
 from services.scoring_service.domain.aggregates import Appraisal, Catalogue, PeriodClose, PeriodRatings, Rule
+from shared.application import ServiceApplication
 
 
-class ScoringApplication(Application):
-    def __init__(self, env: dict[str, str] | None = None):
-        super().__init__(env)
-        self._lock = threading.Lock()
-
-    def ping(self) -> None:
-        self.recorder.max_notification_id()
-
-    def _get(self, cls: type, *key: str) -> Any:
-        try:
-            return self.repository.get(cls.create_id(*key))
-        except AggregateNotFoundError:
-            return None
-
+class ScoringApplication(ServiceApplication):
     def catalogue(self) -> Catalogue:
-        return self._get(Catalogue) or Catalogue()
+        return self.find(Catalogue) or Catalogue()
 
     # --- rules ---------------------------------------------------------------------------------------------
 
@@ -41,8 +25,8 @@ class ScoringApplication(Application):
         reason: str | None,
         recorded_at: str,
     ) -> Rule:
-        with self._lock:
-            rule, changed = self._get(Rule, kind, rule_id), []
+        with self.writing:
+            rule, changed = self.find(Rule, kind, rule_id), []
             if rule is None:
                 rule, catalogue = Rule(kind, rule_id), self.catalogue()
                 catalogue.add_rule(kind, rule_id)
@@ -52,7 +36,7 @@ class ScoringApplication(Application):
             return rule
 
     def rule(self, kind: str, rule_id: str) -> Rule | None:
-        return self._get(Rule, kind, rule_id)
+        return self.find(Rule, kind, rule_id)
 
     def rules(self, kind: str | None = None) -> list[Rule]:
         keys = sorted(k for k in self.catalogue().rules if kind in (None, k[0]))
@@ -61,26 +45,26 @@ class ScoringApplication(Application):
     # --- ratings -------------------------------------------------------------------------------------------
 
     def give_rating(self, period: str, rating: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            ratings = self._get(PeriodRatings, period) or PeriodRatings(period)
+        with self.writing:
+            ratings = self.find(PeriodRatings, period) or PeriodRatings(period)
             ratings.give(rating)
             self.save(ratings)
             return ratings.ratings[-1]
 
     def ratings(self, period: str) -> list[dict[str, Any]]:
-        found = self._get(PeriodRatings, period)
+        found = self.find(PeriodRatings, period)
         return list(found.ratings) if found else []
 
     # --- periods and appraisals ----------------------------------------------------------------------------
 
     def period(self, period: str) -> PeriodClose | None:
-        return self._get(PeriodClose, period)
+        return self.find(PeriodClose, period)
 
     def periods(self) -> list[PeriodClose]:
         return [self.repository.get(PeriodClose.create_id(key)) for key in self.catalogue().periods]
 
     def begin_close(self, period: str, cutoff: int, inputs: dict[str, Any], actor: str, at: str) -> PeriodClose:
-        with self._lock:
+        with self.writing:
             if (existing := self.period(period)) is not None:
                 return existing
             closing, catalogue = PeriodClose(period, cutoff, inputs, actor, at), self.catalogue()
@@ -92,13 +76,13 @@ class ScoringApplication(Application):
         self, period: str, ledger_hash: str, sealed: dict[str, tuple[str, dict[str, Any], str]], summary: dict[str, Any]
     ) -> PeriodClose:
         """Seal every rep's appraisal and close the period, all in one transaction."""
-        with self._lock:
+        with self.writing:
             closing = self.repository.get(PeriodClose.create_id(period))
             if closing.state != "closing":
                 return closing
             appraisals = []
             for rep_id, (result, seal, signature) in sorted(sealed.items()):
-                appraisal = self._get(Appraisal, period, rep_id) or Appraisal(period, rep_id)
+                appraisal = self.find(Appraisal, period, rep_id) or Appraisal(period, rep_id)
                 appraisal.seal(result, seal, signature)
                 appraisals.append(appraisal)
             closing.close(ledger_hash, sorted(sealed), summary)
@@ -106,7 +90,7 @@ class ScoringApplication(Application):
             return closing
 
     def publish(self, period: str, actor: str, at: str) -> PeriodClose:
-        with self._lock:
+        with self.writing:
             closing = self.repository.get(PeriodClose.create_id(period))
             if closing.state == "closed":
                 closing.publish(actor, at)
@@ -114,4 +98,4 @@ class ScoringApplication(Application):
             return closing
 
     def appraisal(self, period: str, rep_id: str) -> Appraisal | None:
-        return self._get(Appraisal, period, rep_id)
+        return self.find(Appraisal, period, rep_id)

@@ -174,8 +174,18 @@ async def resolve(
 
 
 @router.get("/business-clock", summary="How far the ledger has been judged, in ledger positions and business days")
-async def business_clock(request: Request, _: AnyRole, app: ApplicationDep) -> Response:
+async def business_clock(request: Request, _: AnyRole, app: ApplicationDep, watcher: WatcherDep) -> Response:
+    """`position`: judged through; `held`: what the read model holds, so `lag` is what is left to judge;
+    `clock`: the business day of the latest activity; `judged_through`: the last business day judged."""
     watch = await asyncio.to_thread(app.watch)
+    held = await asyncio.to_thread(watcher.projections.held)
     return canonical_response(
-        request, {"position": watch.position, "clock": watch.clock, "judged_through": watch.judged_through}
+        request,
+        {
+            "position": watch.position,
+            "held": held,
+            "lag": max(held - watch.position, 0),
+            "clock": watch.clock,
+            "judged_through": watch.judged_through,
+        },
     )

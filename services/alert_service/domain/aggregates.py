@@ -11,6 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from shared.errors import Conflict
+from shared.rule_versions import VersionedRule
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://perfledger.example/alerts")
 ACTIVE = ("open", "acknowledged", "action_planned")
@@ -43,7 +44,7 @@ class Catalogue(Aggregate):
         self.subscriptions.append(subscription_id)
 
 
-class WarningRule(Aggregate):
+class WarningRule(VersionedRule):
     """One warning rule; version n is its n-th definition, never changed."""
 
     @staticmethod
@@ -54,31 +55,6 @@ class WarningRule(Aggregate):
     def __init__(self, rule_id: str) -> None:
         self.rule_id = rule_id
         self.versions: list[dict[str, Any]] = []
-
-    @event("Versioned")
-    def add_version(
-        self, definition: dict[str, Any], effective_from: str, actor: str, reason: str | None, recorded_at: str
-    ) -> None:
-        self.versions.append(
-            {
-                "version": len(self.versions) + 1,
-                "definition": definition,
-                "effective_from": effective_from,
-                "actor": actor,
-                "reason": reason,
-                "recorded_at": recorded_at,
-            }
-        )
-
-    def in_force(self, day: str) -> dict[str, Any] | None:
-        """The latest version effective on or before a day (ISO); of two from the same day, the later."""
-        found = None
-        for version in self.versions:
-            if version["effective_from"] <= day and (
-                found is None or version["effective_from"] >= found["effective_from"]
-            ):
-                found = version
-        return found
 
 
 class PerformanceWarning(Aggregate):

@@ -26,6 +26,7 @@ from services.alert_service.domain.definitions import (
 )
 from services.alert_service.domain.diagnosis import Diagnosis, diagnose
 from shared.goals import Goal, Goals
+from shared.metrics.catalogue import counts_money
 from shared.metrics.figures import Credit, owned, ratio, totals
 from shared.money import quantize_money, quantize_ratio
 from shared.organisation import Organisation
@@ -113,7 +114,11 @@ def positions(credits: Iterable[Credit]) -> list[int]:
 
 
 def _goal_figures(goal: Goal, facts: Day, period: Period) -> tuple[Decimal, list[Credit]]:
-    window = [c for c in facts.between(period.first_day, facts.day) if c.measure == goal.metric]
+    window = [
+        c
+        for c in facts.between(period.first_day, facts.day)
+        if c.measure == goal.metric and (not counts_money(goal.metric) or c.currency == goal.currency)
+    ]
     mine = owned(window, facts.organisation, goal.owner_kind, goal.owner_id)
     return totals(mine, goal.currency).get(goal.metric, Decimal(0)), mine
 

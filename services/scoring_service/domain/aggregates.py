@@ -9,6 +9,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from shared.rule_versions import VersionedRule
+
 NAMESPACE = uuid5(NAMESPACE_URL, "https://perfledger.example/scoring")
 
 
@@ -33,7 +35,7 @@ class Catalogue(Aggregate):
         self.periods.append(period)
 
 
-class Rule(Aggregate):
+class Rule(VersionedRule):
     """One scorecard, commission plan or bonus pool; version n is the n-th definition, never changed."""
 
     @staticmethod
@@ -45,31 +47,6 @@ class Rule(Aggregate):
         self.kind = kind
         self.rule_id = rule_id
         self.versions: list[dict[str, Any]] = []
-
-    @event("Versioned")
-    def add_version(
-        self, definition: dict[str, Any], effective_from: str, actor: str, reason: str | None, recorded_at: str
-    ) -> None:
-        self.versions.append(
-            {
-                "version": len(self.versions) + 1,
-                "definition": definition,
-                "effective_from": effective_from,
-                "actor": actor,
-                "reason": reason,
-                "recorded_at": recorded_at,
-            }
-        )
-
-    def in_force(self, first_day: str, known: int | None = None) -> dict[str, Any] | None:
-        """The latest version effective on or before a day (ISO), among the first `known` versions."""
-        found = None
-        for version in self.versions[:known]:
-            if version["effective_from"] <= first_day and (
-                found is None or version["effective_from"] >= found["effective_from"]
-            ):
-                found = version
-        return found
 
 
 class PeriodRatings(Aggregate):

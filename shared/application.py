@@ -1,0 +1,26 @@
+"""What the eventsourcing Applications of the following services share: a readiness ping, a lookup by
+an aggregate's key, and one lock for commands, because one process writes, so the aggregates' optimistic
+version checks never trip between our own requests (a second writing process fails, it never doubles)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+
+class ServiceApplication(Application):
+    def __init__(self, env: dict[str, str] | None = None):
+        super().__init__(env)
+        self.writing = threading.Lock()
+
+    def ping(self) -> None:
+        self.recorder.max_notification_id()
+
+    def find(self, cls: type, *key: Any) -> Any:
+        """The aggregate of `cls` whose id `cls.create_id(*key)` makes, or None."""
+        try:
+            return self.repository.get(cls.create_id(*key))
+        except AggregateNotFoundError:
+            return None
