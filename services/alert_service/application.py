@@ -17,7 +17,7 @@ from services.alert_service.domain.aggregates import (
     WarningRule,
     Watch,
 )
-from services.alert_service.domain.evaluation import Verdict
+from services.alert_service.domain.facts import Verdict
 from shared.application import ServiceApplication
 from shared.canonical import canonical_json
 

@@ -18,16 +18,8 @@ from sqlalchemy import select
 
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.definitions import RuleDefinition, WarningRuleDefinition
-from services.alert_service.domain.evaluation import (
-    DAY_RULES,
-    MEASURES_READ,
-    ONGOING,
-    Day,
-    Verdict,
-    VoidedDeal,
-    large_deal_voided,
-    window_start,
-)
+from services.alert_service.domain.evaluation import DAY_RULES, ONGOING, VoidedDeal, large_deal_voided, window_start
+from services.alert_service.domain.facts import MEASURES_READ, Day, Verdict
 from shared.ledger_views.queries import load_credits
 from shared.ledger_views.rulebook import RuleBook
 from shared.ledger_views.tables import contributions

@@ -13,6 +13,7 @@ import pytest
 from services.alert_service.domain import definitions as rules
 from services.alert_service.domain import evaluation as ev
 from services.alert_service.domain.diagnosis import diagnose
+from services.alert_service.domain.facts import Day
 from shared.goals import Goals
 from shared.metrics.figures import Credit
 from shared.organisation import Organisation
@@ -64,8 +65,8 @@ def leads(rep: str, day: date, created: int, converted: int, position: int) -> l
     return made + ([credit("leads_converted", rep, day, converted, position + 1)] if converted else [])
 
 
-def facts(day: date, credits: list[Credit], goals: list[dict] = (), org: Organisation = ORG) -> ev.Day:
-    return ev.Day(day, 10_000, list(credits), org, CALENDAR, Goals.fold(goals))
+def facts(day: date, credits: list[Credit], goals: list[dict] = (), org: Organisation = ORG) -> Day:
+    return Day(day, 10_000, list(credits), org, CALENDAR, Goals.fold(goals))
 
 
 def by_id(verdicts: list) -> dict:
