@@ -25,7 +25,6 @@ SERVICES = ["goal_service", "scoring_service", "alert_service"]
 # Development-only credentials, used by `perfledger run` when none are configured; printed at start.
 LOCAL_SECRET = "whsec_" + base64.b64encode(b"perfledger-local-development-secret").decode()
 LOCAL_TOKENS = "local-admin=admin,local-service=service,local-auditor=auditor,local-hr=hr"
-LOCAL_LEDGER_TOKEN = "local-service"
 
 
 def _wait_healthy(name: str, url: str, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -53,7 +52,6 @@ def run(host: str = "127.0.0.1", first_port: int = 8001) -> None:
     if "PERFLEDGER_API_TOKENS" not in env:
         env["PERFLEDGER_API_TOKENS"] = LOCAL_TOKENS
         console.print(f"[yellow]development API tokens: {LOCAL_TOKENS}")
-    env.setdefault("PERFLEDGER_LEDGER_TOKEN", LOCAL_LEDGER_TOKEN)
     env.setdefault("PERFLEDGER_GOAL_SERVICE_URL", f"http://{host}:{first_port}")
     processes: dict[str, subprocess.Popen] = {}
     stopping = False

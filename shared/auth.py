@@ -62,6 +62,15 @@ def parse_api_tokens(text: str) -> dict[str, Principal]:
     return table
 
 
+def service_token(text: str) -> str | None:
+    """The first token in a PERFLEDGER_API_TOKENS text granted the service role, if any."""
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        token, _, grant = entry.partition("=")
+        if grant.partition("@")[0].partition(":")[0].strip() == Role.SERVICE:
+            return token.strip()
+    return None
+
+
 def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

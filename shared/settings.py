@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from shared.auth import Principal, parse_api_tokens
+from shared.auth import Principal, parse_api_tokens, service_token
 
 ENV_PREFIX = "PERFLEDGER_"
 
@@ -101,6 +101,15 @@ class FollowerSettings(ServiceSettings):
     goal_service_url: str = Field(
         "http://127.0.0.1:8001", description="goal_service, whose ledger this service follows."
     )
-    ledger_token: SecretStr = Field(
-        description="A bearer token goal_service grants the service role, to read its ledger."
+    ledger_token: SecretStr | None = Field(
+        None,
+        description="A bearer token goal_service grants the service role, to read its ledger; by default the "
+        "first service token of PERFLEDGER_API_TOKENS, as the services of one deployment share that table.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _service_token_by_default(cls, values: Any) -> Any:
+        if isinstance(values, dict) and not values.get("ledger_token") and isinstance(values.get("api_tokens"), str):
+            return {**values, "ledger_token": service_token(values["api_tokens"])}
+        return values

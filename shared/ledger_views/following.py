@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import structlog
 
 from shared.ledger_views.followed import FollowedLedger
 from shared.ledger_views.tables import tracking
@@ -14,6 +15,7 @@ from shared.projection import ProjectionRunner, Projections
 from shared.readmodel import create_read_model_engine, migrate
 from shared.settings import FollowerSettings
 
+log = structlog.get_logger("ledger_views")
 LONG_POLL_SECONDS = 2.0  # an idle follower asks again this often
 
 
@@ -23,9 +25,13 @@ def follow_ledger(
     """The read model, migrated to the service's `migrations`, with its runner (not yet started)."""
     engine = create_read_model_engine(settings, service_name)
     migrate(engine, migrations)
-    follower = LedgerFollower(
-        settings.goal_service_url, settings.ledger_token.get_secret_value(), wait_seconds=LONG_POLL_SECONDS
-    )
+    if settings.ledger_token is None:
+        log.warning(
+            "no ledger token: set PERFLEDGER_LEDGER_TOKEN, or give PERFLEDGER_API_TOKENS a service token; "
+            "until then goal_service refuses this service its ledger (see GET /v1/projections)"
+        )
+    token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
+    follower = LedgerFollower(settings.goal_service_url, token, wait_seconds=LONG_POLL_SECONDS)
     runner = ProjectionRunner(
         FollowedLedger(), engine, tracking, lambda after, limit: follower.read_page(after, wait=LONG_POLL_SECONDS)
     )

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.auth import Principal, Role, parse_api_tokens
+from shared.auth import Principal, Role, parse_api_tokens, service_token
 from shared.money import parse_amount, quantize_money, quantize_ratio
 
 
@@ -54,3 +54,8 @@ def test_a_token_may_name_its_holder_who_then_acts_under_that_name():
 def test_malformed_token_entries_say_what_is_wrong(text, message):
     with pytest.raises(ValueError, match=message):
         parse_api_tokens(text)
+
+
+def test_a_follower_reads_the_ledger_with_the_first_service_token_unless_given_one():
+    assert service_token("t1=admin,t2=service@scoring,t3=service") == "t2"
+    assert service_token("t1=admin,t4=rep:r-17") is None

@@ -45,8 +45,7 @@ def test_each_service_serves_health_and_readiness_on_its_own_database(service, s
     env = {
         **storage_env,
         "PERFLEDGER_WEBHOOK_SECRET": SECRET,
-        "PERFLEDGER_API_TOKENS": TOKENS,
-        "PERFLEDGER_LEDGER_TOKEN": "t-service",
+        "PERFLEDGER_API_TOKENS": TOKENS,  # the followers read the ledger with its service token
     }
     process = start(service, env, port)
     try:
