@@ -53,6 +53,7 @@ def run(host: str = "127.0.0.1", first_port: int = 8001) -> None:
         env["PERFLEDGER_API_TOKENS"] = LOCAL_TOKENS
         console.print(f"[yellow]development API tokens: {LOCAL_TOKENS}")
     env.setdefault("PERFLEDGER_GOAL_SERVICE_URL", f"http://{host}:{first_port}")
+    env.setdefault("PERFLEDGER_SCORING_SERVICE_URL", f"http://{host}:{first_port + 1}")
     processes: dict[str, subprocess.Popen] = {}
     stopping = False
 

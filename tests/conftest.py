@@ -1,6 +1,7 @@
 """Every storage-touching test runs twice: on a SQLite file and on PostgreSQL. PostgreSQL gets a fresh
 database per test run (a schema per test inside it); an absent server fails the run unless
-PERFLEDGER_TEST_SKIP_PG=1."""
+PERFLEDGER_TEST_SKIP_PG=1. goal_service and scoring_service are served over real HTTP for the tests of
+every service that follows them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from psycopg import sql
 
 from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
+from services.scoring_service.app import create_app as create_scoring_app
+from services.scoring_service.settings import ScoringSettings
 from tests.support import SECRET, TOKENS, serve_in_thread
 
 PG_SERVER = os.environ.get("PERFLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -82,4 +85,19 @@ def goal_url(goal_settings: GoalSettings) -> Iterator[str]:
 @pytest.fixture
 def goal(goal_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=goal_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def scoring_settings(goal_url: str, storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> ScoringSettings:
+    """scoring_service beside this test's goal_service, on its own database (on PostgreSQL, its own schema)."""
+    monkeypatch.setenv("PERFLEDGER_GOAL_SERVICE_URL", goal_url)
+    if "PERFLEDGER_DATABASE_SCHEMA" in storage_env:
+        monkeypatch.setenv("PERFLEDGER_DATABASE_SCHEMA", storage_env["PERFLEDGER_DATABASE_SCHEMA"] + "_scoring")
+    return ScoringSettings()
+
+
+@pytest.fixture
+def scoring(scoring_settings: ScoringSettings) -> Iterator[httpx.Client]:
+    with serve_in_thread(create_scoring_app(scoring_settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
         yield client

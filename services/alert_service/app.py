@@ -1,5 +1,6 @@
 """alert_service's composition root: settings, its event store, the read model following goal_service's
-ledger, the watcher that judges it, the dispatcher that delivers warnings, routes."""
+ledger, the watcher that judges it (and scoring_service's sealed appraisals, when configured), the
+dispatcher that delivers warnings, routes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from services.alert_service.api import rules, subscriptions, warnings
 from services.alert_service.application import AlertApplication
 from services.alert_service.delivery import Dispatcher
 from services.alert_service.projections import open_projections
+from services.alert_service.score_follower import ScoreFollower
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
 from services.alert_service.watcher import Watcher
 from shared import projection_routes
@@ -27,12 +29,18 @@ POLL_SECONDS = 0.5
 
 
 async def keep_doing(name: str, work: Callable[[], object]) -> None:
-    """Run `work` in a thread every poll, for ever; a failure (a database hiccup) is logged and retried."""
+    """Run `work` in a thread every poll, for ever; a failure (a database hiccup, an upstream away) is
+    retried, and logged when it first happens or changes."""
+    last_error = None
     while True:
         try:
             await asyncio.to_thread(work)
+            last_error = None
         except Exception as error:
-            log.warning(f"{name} failed; trying again", error=f"{type(error).__name__}: {error}")
+            described = f"{type(error).__name__}: {error}"
+            if described != last_error:
+                log.warning(f"{name} failed; trying again", error=described)
+            last_error = described
         await asyncio.sleep(POLL_SECONDS)
 
 
@@ -54,11 +62,17 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
         app.state.dispatcher = dispatcher = Dispatcher(
             application, projections.engine, settings.delivery_retry_seconds, settings.delivery_attempts
         )
+        scores = None
+        if settings.scoring_service_url:
+            token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
+            scores = ScoreFollower(application, watcher, settings.scoring_service_url, token)
         projections.start()
         loops = [
             asyncio.create_task(keep_doing("judging the ledger", watcher.catch_up)),
             asyncio.create_task(keep_doing("delivering warnings", lambda: deliver(dispatcher))),
         ]
+        if scores is not None:
+            loops.append(asyncio.create_task(keep_doing("judging sealed appraisals", scores.catch_up)))
         try:
             yield
         finally:
@@ -70,6 +84,8 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
             projections.stop()
             follower.close()
             dispatcher.close()
+            if scores is not None:
+                scores.close()
             application.close()
 
     app = create_service_app(

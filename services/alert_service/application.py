@@ -79,39 +79,57 @@ class AlertApplication(ServiceApplication):
         judged: list[tuple[dict[str, Any], str, Verdict]],
     ) -> None:
         """Apply the verdicts reached about one business day (or one void) at a ledger position, in one
-        transaction with the watch's advance: a verdict that holds raises a warning unless one is open for
-        its key; one that does not hold auto-resolves the open one. `on` is the business day judged (for a
-        void, the clock's); `judged` holds (rule, key, verdict)."""
+        transaction with the watch's advance. `on` is the business day judged (for a void, the clock's);
+        `judged` holds (rule, key, verdict)."""
         with self.writing:
-            watch, changed = self.watch(), []
-            opened: dict[str, str] = {}
-            closed: list[str] = []
-            for rule, key, verdict in judged:
-                open_id = watch.open.get(key) or opened.get(key)
-                if key in closed:
-                    continue
-                if verdict.holds and open_id is None:
-                    occurrence = watch.occurrences.get(key, 0) + 1
-                    warning = PerformanceWarning(
-                        key,
-                        occurrence,
-                        rule,
-                        {"kind": verdict.subject.kind, "id": verdict.subject.id},
-                        verdict.period,
-                        {"day": on, "position": position},
-                        plain(verdict.evidence),
-                        plain(asdict(verdict.diagnosis)) if verdict.diagnosis else {},
-                    )
-                    opened[key] = str(warning.id)
-                    changed.append(warning)
-                elif not verdict.holds and open_id is not None:
-                    warning = self.repository.get(PerformanceWarning.create_id(key, watch.occurrences[key]))
-                    if warning.state in ACTIVE:
-                        warning.auto_resolve({"day": on, "position": position}, plain(verdict.evidence))
-                        changed.append(warning)
-                    closed.append(key)
+            watch = self.watch()
+            changed, opened, closed = self._apply(watch, judged, {"day": on, "position": position})
             watch.advance(position, clock, judged_through, opened, closed)
             self.save(watch, *changed)
+
+    def record_score_judgement(
+        self, event_id: int, raised_at: dict[str, Any], judged: list[tuple[dict[str, Any], str, Verdict]]
+    ) -> None:
+        """Apply the verdicts about a sealed appraisal (scoring_service's event `event_id`), in one
+        transaction with the watch's advance."""
+        with self.writing:
+            watch = self.watch()
+            changed, opened, closed = self._apply(watch, judged, raised_at)
+            watch.judge_scores(event_id, opened, closed)
+            self.save(watch, *changed)
+
+    def _apply(
+        self, watch: Watch, judged: list[tuple[dict[str, Any], str, Verdict]], at: dict[str, Any]
+    ) -> tuple[list[Any], dict[str, str], list[str]]:
+        """A verdict that holds raises a warning unless one is open for its key; one that does not hold
+        auto-resolves the open one. The changed warnings, and the keys opened and closed."""
+        changed: list[Any] = []
+        opened: dict[str, str] = {}
+        closed: list[str] = []
+        for rule, key, verdict in judged:
+            open_id = watch.open.get(key) or opened.get(key)
+            if key in closed:
+                continue
+            if verdict.holds and open_id is None:
+                warning = PerformanceWarning(
+                    key,
+                    watch.occurrences.get(key, 0) + 1,
+                    rule,
+                    {"kind": verdict.subject.kind, "id": verdict.subject.id},
+                    verdict.period,
+                    at,
+                    plain(verdict.evidence),
+                    plain(asdict(verdict.diagnosis)) if verdict.diagnosis else {},
+                )
+                opened[key] = str(warning.id)
+                changed.append(warning)
+            elif not verdict.holds and open_id is not None:
+                warning = self.repository.get(PerformanceWarning.create_id(key, watch.occurrences[key]))
+                if warning.state in ACTIVE:
+                    warning.auto_resolve(at, plain(verdict.evidence))
+                    changed.append(warning)
+                closed.append(key)
+        return changed, opened, closed
 
     # --- the lifecycle -------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""alert_service's settings: those of a ledger follower, and how outbound deliveries are retried."""
+"""alert_service's settings: those of a ledger follower, where sealed appraisals come from, and how outbound
+deliveries are retried."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ DEFAULT_PORT = 8003
 
 
 class AlertSettings(FollowerSettings):
+    scoring_service_url: str | None = Field(
+        None, description="scoring_service, whose sealed appraisals the score rules judge; unset, they judge none."
+    )
     delivery_retry_seconds: float = Field(
         5.0, gt=0, le=3600, description="The first retry's delay; each further retry waits twice as long."
     )

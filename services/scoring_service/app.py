@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
-from services.scoring_service.api import periods, rules, scores
+from services.scoring_service.api import appraisal_log, periods, rules, scores
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals import Appraiser
 from services.scoring_service.projections import open_projections
@@ -76,5 +76,6 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(rules.router)
     app.include_router(scores.router)
     app.include_router(periods.router)
+    app.include_router(appraisal_log.router)
     app.include_router(projection_routes.router)
     return app

@@ -99,3 +99,11 @@ class ScoringApplication(ServiceApplication):
 
     def appraisal(self, period: str, rep_id: str) -> Appraisal | None:
         return self.find(Appraisal, period, rep_id)
+
+    def sealed_since(self, after: int, limit: int) -> list[tuple[int, Appraisal]]:
+        """Appraisal revisions sealed after a notification id, in order: (id, the appraisal as sealed then)."""
+        topic = f"{Appraisal.__module__}:{Appraisal.__qualname__}.Sealed"
+        return [
+            (n.id, self.repository.get(n.originator_id, version=n.originator_version))
+            for n in self.recorder.select_notifications(after + 1, limit, topics=[topic])
+        ]

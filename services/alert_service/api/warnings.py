@@ -176,7 +176,8 @@ async def resolve(
 @router.get("/business-clock", summary="How far the ledger has been judged, in ledger positions and business days")
 async def business_clock(request: Request, _: AnyRole, app: ApplicationDep, watcher: WatcherDep) -> Response:
     """`position`: judged through; `held`: what the read model holds, so `lag` is what is left to judge;
-    `clock`: the business day of the latest activity; `judged_through`: the last business day judged."""
+    `clock`: the business day of the latest activity; `judged_through`: the last business day judged;
+    `scores_position`: scoring_service's sealed appraisals judged through this event id."""
     watch = await asyncio.to_thread(app.watch)
     held = await asyncio.to_thread(watcher.projections.held)
     return canonical_response(
@@ -187,5 +188,6 @@ async def business_clock(request: Request, _: AnyRole, app: ApplicationDep, watc
             "lag": max(held - watch.position, 0),
             "clock": watch.clock,
             "judged_through": watch.judged_through,
+            "scores_position": watch.scores_position,
         },
     )

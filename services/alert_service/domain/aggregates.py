@@ -147,6 +147,7 @@ class Watch(Aggregate):
         self.position = 0  # the ledger has been read through here
         self.clock: str | None = None  # the business day the latest recorded activity occurred on
         self.judged_through: str | None = None  # the last business day judged
+        self.scores_position = 0  # scoring_service's sealed appraisals have been judged through here
         self.open: dict[str, str] = {}  # key -> warning id
         self.occurrences: dict[str, int] = {}
 
@@ -155,15 +156,23 @@ class Watch(Aggregate):
         self, position: int, clock: str | None, judged_through: str | None, opened: dict[str, str], closed: list[str]
     ) -> None:
         self.position, self.clock, self.judged_through = position, clock, judged_through
+        self._track(opened, closed)
+
+    @event("ScoresJudged")
+    def judge_scores(self, scores_position: int, opened: dict[str, str], closed: list[str]) -> None:
+        self.scores_position = scores_position
+        self._track(opened, closed)
+
+    @event("Closed")
+    def close(self, key: str) -> None:
+        self.open.pop(key, None)
+
+    def _track(self, opened: dict[str, str], closed: list[str]) -> None:
         for key, warning_id in opened.items():
             self.open[key] = warning_id
             self.occurrences[key] = self.occurrences.get(key, 0) + 1
         for key in closed:
             self.open.pop(key, None)
-
-    @event("Closed")
-    def close(self, key: str) -> None:
-        self.open.pop(key, None)
 
 
 class Subscription(Aggregate):

@@ -96,13 +96,22 @@ class ForecastMiss(RuleDefinition):
         return value
 
 
+class AppraisalScoreBelow(RuleDefinition):
+    """A sealed appraisal (from scoring_service, when alert_service follows it) scoring below `threshold`
+    points: raised when the appraisal is sealed, cleared by a later revision at or above it."""
+
+    kind: Literal["appraisal_score_below"]
+    threshold: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] = Decimal(60)
+
+
 WarningRuleDefinition = Annotated[
     WeeklyGoalCompletion
     | LeadConversionBelowTeamMean
     | NoVisits
     | CollectionRateBelow
     | LargeDealVoided
-    | ForecastMiss,
+    | ForecastMiss
+    | AppraisalScoreBelow,
     Field(discriminator="kind"),
 ]
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.alert_service.domain.definitions import (
+    AppraisalScoreBelow,
     CollectionRateBelow,
     ForecastMiss,
     LargeDealVoided,
@@ -29,7 +30,7 @@ from shared.goals import Goal
 from shared.metrics.catalogue import counts_money
 from shared.metrics.figures import Credit, owned, ratio, totals
 from shared.money import quantize_money, quantize_ratio
-from shared.periods import Period, month, quarter, week, year
+from shared.periods import Period, month, parse_period, quarter, week, year
 
 
 def _goal_figures(goal: Goal, facts: Day, period: Period) -> tuple[Decimal, list[Credit]]:
@@ -285,6 +286,43 @@ def large_deal_voided(rule: LargeDealVoided, void: VoidedDeal, facts: Day) -> li
             )
         )
     return verdicts
+
+
+@dataclass(frozen=True)
+class SealedAppraisal:
+    """An appraisal revision as scoring_service sealed it, by the id of its event there."""
+
+    event_id: int
+    period: str
+    rep_id: str
+    revision: int
+    score: Decimal
+    rank: dict[str, Any]
+    result_sha256: str
+    ledger_position: int  # the cut-off it was sealed at
+
+
+def appraisal_score_below(rule: AppraisalScoreBelow, appraisal: SealedAppraisal, facts: Day) -> list[Verdict]:
+    """`facts` are the ledger at the appraisal's cut-off, on the period's last day."""
+    period = parse_period(appraisal.period)
+    subject = Subject("rep", appraisal.rep_id)
+    return [
+        Verdict(
+            subject,
+            appraisal.period,
+            appraisal.score < rule.threshold,
+            {
+                "appraisal": {"period": appraisal.period, "revision": appraisal.revision},
+                "score": appraisal.score,
+                "threshold": rule.threshold,
+                "rank": appraisal.rank,
+                "result_sha256": appraisal.result_sha256,
+                "scoring_event": appraisal.event_id,
+                "positions": [appraisal.ledger_position],
+            },
+            facts.diagnosis(subject, period.first_day, period.last_day, period.key),
+        )
+    ]
 
 
 DAY_RULES: dict[str, Callable[[Any, Day], list[Verdict]]] = {

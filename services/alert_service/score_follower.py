@@ -1,0 +1,64 @@
+"""Following scoring_service's log of sealed appraisals, in order, for the score rules: each appraisal is
+judged once the ledger views hold its cut-off, on the ledger as it stood there, and saved with the watch's
+new position in scoring_service's log, in one transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+
+from services.alert_service.application import AlertApplication
+from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
+from services.alert_service.watcher import Watcher
+from shared.periods import parse_period
+
+PAGE = 100
+
+
+class ScoreFollower:
+    def __init__(self, app: AlertApplication, watcher: Watcher, scoring_url: str, token: str):
+        self.app = app
+        self.watcher = watcher
+        self.client = httpx.Client(
+            base_url=scoring_url.rstrip("/"), headers={"authorization": f"Bearer {token}"}, timeout=10
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def read(self, after: int) -> list[SealedAppraisal]:
+        response = self.client.get("/v1/log/appraisals", params={"after": after, "limit": PAGE})
+        response.raise_for_status()
+        return [
+            SealedAppraisal(
+                e["id"],
+                e["period"],
+                e["rep_id"],
+                e["revision"],
+                Decimal(e["score"]),
+                e["rank"],
+                e["result_sha256"],
+                e["ledger_position"],
+            )
+            for e in response.json()["events"]
+        ]
+
+    def catch_up(self) -> None:
+        for appraisal in self.read(self.app.watch().scores_position):
+            if self.watcher.projections.held() < appraisal.ledger_position:
+                return  # judged when the ledger views hold its cut-off
+            last_day = parse_period(appraisal.period).last_day
+            rules = [(r, d) for r, d in self.watcher.rules_in_force(last_day) if d.kind == "appraisal_score_below"]
+            facts = self.watcher.facts(last_day, appraisal.ledger_position, [d for _, d in rules]) if rules else None
+            judged = [
+                (ref, f"{ref['id']}|rep:{appraisal.rep_id}|{appraisal.period}", verdict)
+                for ref, definition in rules
+                for verdict in appraisal_score_below(definition, appraisal, facts)  # type: ignore[arg-type]
+            ]
+            raised_at = {
+                "day": last_day.isoformat(),
+                "position": appraisal.ledger_position,
+                "scoring_event": appraisal.event_id,
+            }
+            self.app.record_score_judgement(appraisal.event_id, raised_at, judged)
