@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from services.goal_service.api import (
     calendars,
+    crm,
     goals,
     imports,
     ledger,
@@ -17,6 +18,9 @@ from services.goal_service.api import (
     webhooks,
 )
 from services.goal_service.application import LedgerApplication
+from services.goal_service.crm.intake import CrmIntake
+from services.goal_service.crm.sources import Sources
+from services.goal_service.crm.store import CrmStore
 from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.projections import open_projections
 from services.goal_service.rule_changes import RuleChanges
@@ -38,6 +42,7 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         app.state.projections = projections = open_projections(settings, ledger)
         app.state.writer = GroupCommitWriter(ledger, on_commit=projections.poke)
         app.state.rulebook = RuleBook(projections.engine)
+        app.state.crm = CrmIntake(Sources(settings.crm_sources), CrmStore(projections.engine), app.state.writer)
         app.state.rule_changes = RuleChanges(ledger, app.state.writer, projections, app.state.rulebook, settings.zone)
         projections.start()
         await app.state.writer.start()
@@ -57,6 +62,7 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
     )
     app.state.verifier = WebhookVerifier(settings.webhook_secret)
     app.include_router(webhooks.router)
+    app.include_router(crm.router)
     app.include_router(imports.router)
     app.include_router(ledger.router)
     app.include_router(projection_routes.router)

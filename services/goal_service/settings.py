@@ -1,7 +1,8 @@
-"""goal_service's settings: the shared ones plus the webhook secrets."""
+"""goal_service's settings: the shared ones, the webhook secrets and where the CRM sources are described."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -19,6 +20,13 @@ class GoalSettings(ServiceSettings):
         description="Standard Webhooks secrets (whsec_ + base64), comma-separated to rotate them."
     )
     max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest webhook body accepted.")
+    crm_sources_dir: Path | None = Field(
+        None, description="The CRM source files (<source>.yaml or .json); <data_dir>/crm-sources when unset."
+    )
+
+    @property
+    def crm_sources(self) -> Path:
+        return self.crm_sources_dir or self.data_dir / "crm-sources"
 
     @field_validator("webhook_secret", mode="before")
     @classmethod

@@ -43,6 +43,12 @@ READS = {
     "/v1/projections": lambda c: c.get("/v1/projections", headers=REP_A).status_code == 403,
     # The calendar is the company's, not anyone's own: every role reads it.
     "/v1/calendars/{year}": lambda c: c.get("/v1/calendars/2026", headers=REP_A).status_code == 200,
+    # CRM deliveries, their quarantine and CRM users are for HR, auditors and admins.
+    "/v1/crm/quarantine": lambda c: c.get("/v1/crm/quarantine", headers=REP_A).status_code == 403,
+    "/v1/crm/users/{source}": lambda c: c.get("/v1/crm/users/jdy", headers=REP_A).status_code == 403,
+    "/v1/crm/deliveries/{source}/{delivery_id}": lambda c: (
+        c.get("/v1/crm/deliveries/jdy/d-1", headers=REP_A).status_code == 403
+    ),
 }
 
 WRITES = {
@@ -83,6 +89,16 @@ WRITES = {
     "/v1/calendars/{year}/seed": lambda c: c.post("/v1/calendars/2026/seed", headers=REP_A).status_code == 403,
     # Signed by the CRM's secret, not by a token: see test_webhooks.
     "/v1/webhooks/generic": lambda c: c.post("/v1/webhooks/generic", content=b"{}", headers=REP_A).status_code == 401,
+    "/v1/webhooks/crm/{source}": lambda c: (
+        c.post("/v1/webhooks/crm/jdy", content=b"{}", headers=REP_A).status_code == 404
+    ),  # no such source here; see test_crm_adapters for signatures
+    "/v1/crm/{source}/dry-run": lambda c: c.post("/v1/crm/jdy/dry-run", json={}, headers=REP_A).status_code == 403,
+    "/v1/crm/quarantine/{quarantine_id}/reprocess": lambda c: (
+        c.post("/v1/crm/quarantine/1/reprocess", headers=REP_A).status_code == 403
+    ),
+    "/v1/crm/users/{source}/{crm_user_id}": lambda c: (
+        c.put("/v1/crm/users/jdy/u", json={"rep_id": "r-1"}, headers=REP_A).status_code == 403
+    ),
 }
 WRITES |= {
     f"/v1/org/{path}": (

@@ -1,0 +1,63 @@
+"""A delivery as a CRM made it: the raw body, the headers and the URL it was sent to, before anything is
+decided about it. Adapters verify and translate it; the store keeps it as it arrived."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Headers worth keeping beside the raw body: what identifies, signs and describes a delivery.
+KEPT_HEADERS = (
+    "content-type",
+    "user-agent",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "x-hubspot-signature-v3",
+    "x-hubspot-request-timestamp",
+    "x-jdy-signature",
+    "x-jdy-deliverid",
+    "soapaction",
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    source: str
+    method: str
+    url: str  # as the CRM called it, query included
+    headers: Mapping[str, str]  # lower-case names
+    query: Mapping[str, str]
+    body: bytes
+    received_at: str
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    def kept_headers(self) -> dict[str, str]:
+        return {name: self.headers[name] for name in KEPT_HEADERS if name in self.headers}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record of a delivery and what it becomes: a canonical CloudEvent, nothing (a state that is not
+    an activity), or a quarantine reason."""
+
+    key: str  # the provider's id for this record (event id, notification id, record id)
+    raw: Any
+    event: dict[str, Any] | None = None
+    ignored: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Translation:
+    delivery_id: str
+    items: list[Item] = field(default_factory=list)
