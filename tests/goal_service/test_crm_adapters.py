@@ -203,3 +203,14 @@ mapping:
     garbled = b"<html>oops</html>"
     (held,) = crm.post("/v1/webhooks/crm/inhouse", content=garbled, headers=sign(garbled, key=key)).json()["records"]
     assert held["status"] == "quarantined" and "not JSON" in held["reason"]
+
+
+ODD_STAGE_CHANGE = {"eventId": 2, "propertyName": "dealstage", "propertyValue": "closedwon", "objectId": 5,
+                    "subscriptionType": "deal.propertyChange", "occurredAt": "soon"}  # fmt: skip
+
+
+@pytest.mark.parametrize("events", [[], {}, [1, "x", None], [{"eventId": 1}], [ODD_STAGE_CHANGE]])
+def test_odd_hubspot_bodies_are_answered_and_held_never_a_server_error(crm, events):
+    response = hubspot_post(crm, "hubspot", events)
+    assert response.status_code == 201, response.text
+    assert all(r["status"] in ("ignored", "quarantined") for r in response.json()["records"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -125,18 +125,25 @@ class HubSpot:
         return found if isinstance(found, list) else [found]
 
     def object_ref(self, record: Any) -> str | None:
+        if not isinstance(record, dict):
+            return None
         kind = str(record.get("subscriptionType") or record.get("eventType") or "").partition(".")[0]
-        return f"{kind}:{record.get('objectId')}" if isinstance(record, dict) and kind else None
+        return f"{kind}:{record.get('objectId')}" if kind else None
 
     def translate(self, source: Source, found: list[Any], context: Context) -> list[Item]:
         changes = sorted(
-            (r for r in found if isinstance(r, dict) and r.get("propertyName")), key=lambda r: r.get("occurredAt", 0)
+            (
+                r
+                for r in found
+                if isinstance(r, dict) and r.get("propertyName") and isinstance(r.get("occurredAt"), int)
+            ),
+            key=lambda r: r["occurredAt"],
         )
         for change in changes:
             ref = self.object_ref(change) or ""
             kind, _, object_id = ref.partition(":")
             known = context.properties(kind, object_id)
-            name, at = change["propertyName"], change.get("occurredAt", 0)
+            name, at = str(change["propertyName"]), change["occurredAt"]
             if at >= known.get(name, {}).get("at", -1):
                 known[name] = {"value": change.get("propertyValue"), "at": at}
                 context.save_properties(kind, object_id, known)
@@ -144,6 +151,12 @@ class HubSpot:
         return [self._item(source, record, context) for record in found]
 
     def _item(self, source: Source, record: Any, context: Context) -> Item:
+        try:
+            return self._deal_item(source, record, context)
+        except (Unmappable, InvalidOperation, TypeError) as error:
+            return Item(str(record.get("eventId", "")), record, reason=f"the deal cannot be read: {error}")
+
+    def _deal_item(self, source: Source, record: Any, context: Context) -> Item:
         if not isinstance(record, dict) or "eventId" not in record:
             unread = isinstance(record, dict) and UNPLACED in record
             return Item("", record, reason=record["reason"] if unread else "not a HubSpot subscription event")
@@ -244,6 +257,8 @@ class Salesforce:
             when = occurred_at(record.get("LastModifiedDate") or record["CloseDate"], context.zone)
         except KeyError as missing:
             return Item(key, record, reason=f"the opportunity has no {missing.args[0]}")
+        except InvalidOperation:
+            return Item(key, record, reason=f"the amount {record.get('Amount')!r} is not a number")
         except Unmappable as reason:
             return Item(key, record, reason=str(reason))
         kind = "deal.won" if won else "deal.lost"

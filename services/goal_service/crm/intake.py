@@ -39,6 +39,8 @@ class CrmIntake:
         self.sources = sources
         self.store = store
         self.writer = writer
+        # CRM objects' properties are read, changed and written back: one translation at a time.
+        self._translating = asyncio.Lock()
 
     def context(self, name: str, source: Source, *, dry_run: bool = False) -> Context:
         reps = self.store.reps(name)
@@ -67,7 +69,8 @@ class CrmIntake:
             kept = await asyncio.to_thread(self.store.delivery, name, delivery_id)
             return adapter.answer(), {"delivery_id": delivery_id, "duplicate": True, "records": kept["outcome"]}
         context = self.context(name, source)
-        items = await asyncio.to_thread(adapter.translate, source, found, context)
+        async with self._translating:
+            items = await asyncio.to_thread(adapter.translate, source, found, context)
         outcome = await self._settle(name, delivery_id, adapter, items)
         await asyncio.to_thread(self.store.record_outcome, name, delivery_id, outcome)
         for ref in sorted(context.touched):
@@ -123,9 +126,9 @@ class CrmIntake:
         held = found[0]
         source = self.sources.get(held["source"])
         adapter = ADAPTERS[source.provider]
-        items = await asyncio.to_thread(
-            adapter.translate, source, [held["record"]], self.context(held["source"], source)
-        )
+        async with self._translating:
+            context = self.context(held["source"], source)
+            items = await asyncio.to_thread(adapter.translate, source, [held["record"]], context)
         results = await self._record(items)
         reasons = [item.reason for item, position, _ in results if position is None and not item.ignored]
         positions = [position for _, position, _ in results if position is not None]
