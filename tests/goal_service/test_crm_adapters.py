@@ -145,6 +145,8 @@ def test_salesforce_outbound_messages_are_acknowledged_and_recorded_once_with_th
         "CNY",
     )
 
+    kept = crm.get("/v1/crm/deliveries/sf/04l8a00000BvY2cAAF,04l8a00000BvY2dAAF", headers=auth("t-auditor")).json()
+    assert kept["url"].endswith("?token=redacted") and kept["verification"] == "token in the endpoint URL"
     recorded = len(ledger(crm))
     again = crm.post("/v1/webhooks/crm/sf", params={"token": SF_TOKEN}, content=body, headers=soap)
     assert "<Ack>true</Ack>" in again.text and len(ledger(crm)) == recorded  # a re-delivery changes nothing

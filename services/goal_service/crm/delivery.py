@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Headers worth keeping beside the raw body: what identifies, signs and describes a delivery.
 KEPT_HEADERS = (
@@ -40,6 +41,13 @@ class Delivery:
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
+
+    @property
+    def kept_url(self) -> str:
+        """The URL without a secret token in its query (Salesforce's), which is not kept."""
+        parts = urlsplit(self.url)
+        query = [(k, "redacted" if k == "token" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        return urlunsplit(parts._replace(query=urlencode(query)))
 
     def kept_headers(self) -> dict[str, str]:
         return {name: self.headers[name] for name in KEPT_HEADERS if name in self.headers}

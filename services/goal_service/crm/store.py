@@ -51,7 +51,7 @@ class CrmStore:
             "delivery_id": delivery_id,
             "received_at": delivery.received_at,
             "method": delivery.method,
-            "url": delivery.url,
+            "url": delivery.kept_url,
             "headers": _json(delivery.kept_headers()),
             "body": delivery.body,
             "verification": verification,
