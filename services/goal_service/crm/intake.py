@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi.responses import Response
 
-from services.goal_service.crm.adapters import ADAPTERS, UNPLACED, Adapter, Context
+from services.goal_service.crm.adapters import ADAPTERS
+from services.goal_service.crm.base import UNPLACED, Adapter, Context
 from services.goal_service.crm.delivery import Delivery, Item
 from services.goal_service.crm.signatures import verify
 from services.goal_service.crm.sources import Source, Sources
