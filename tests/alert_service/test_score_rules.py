@@ -31,8 +31,10 @@ def test_an_appraisal_sealed_below_the_threshold_raises_a_warning_naming_its_sea
         caught_up(scoring, head)
         assert scoring.post("/v1/periods/2026-11/close", json={}, headers=HR).json()["state"] == "closed"
 
+        sealed = scoring.get("/v1/log/appraisals", headers=ADMIN).json()["events"]
+        assert [e["rep_id"] for e in sealed] == ["r-1", "r-2"]
         deadline = time.monotonic() + 30
-        while alert.get("/v1/business-clock", headers=ADMIN).json()["scores_position"] == 0:
+        while alert.get("/v1/business-clock", headers=ADMIN).json()["scores_position"] < sealed[-1]["id"]:
             assert time.monotonic() < deadline, "the sealed appraisals were not judged"
             time.sleep(0.05)
         (warning,) = warnings(alert)
