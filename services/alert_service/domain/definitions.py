@@ -22,22 +22,27 @@ class RuleDefinition(Schema):
     enabled: bool = Field(True, description="A disabled version raises nothing and clears nothing.")
 
 
-class WeeklyGoalCompletion(RuleDefinition):
-    """Weekly goal completion (actual / the week's goal) below `threshold` at the week's end; before it,
-    from the `pace_from_working_day`-th working day of the week, pace (completion / share of the week's
-    working days elapsed) below `threshold`."""
+class GoalRule(RuleDefinition):
+    """A rule on goals of one summed metric (a rate has no weekly share and no forecast)."""
 
-    kind: Literal["weekly_goal_completion"]
-    metric: str = Field("revenue_won", description="The metric of the weekly goals this rule watches.")
-    threshold: Ratio = Decimal("0.8")
-    pace_from_working_day: int = Field(2, ge=1, le=7)
+    metric: str = Field("revenue_won", description="The metric of the goals this rule watches.")
 
     @field_validator("metric")
     @classmethod
     def _summed(cls, value: str) -> str:
         if value not in MEASURES:
-            raise ValueError(f"{value} is not a summed metric; weekly goals are on one of {', '.join(MEASURES)}")
+            raise ValueError(f"{value} is not a summed metric; use one of {', '.join(MEASURES)}")
         return value
+
+
+class WeeklyGoalCompletion(GoalRule):
+    """Weekly goal completion (actual / the week's goal) below `threshold` at the week's end; before it,
+    from the `pace_from_working_day`-th working day of the week, pace (completion / share of the week's
+    working days elapsed) below `threshold`."""
+
+    kind: Literal["weekly_goal_completion"]
+    threshold: Ratio = Decimal("0.8")
+    pace_from_working_day: int = Field(2, ge=1, le=7)
 
 
 class LeadConversionBelowTeamMean(RuleDefinition):
@@ -77,23 +82,15 @@ class LargeDealVoided(RuleDefinition):
     currency: CurrencyCode = "CNY"
 
 
-class ForecastMiss(RuleDefinition):
+class ForecastMiss(GoalRule):
     """A rep's or team's goal for a `period` that its forecast (actual x working days in the period /
     working days elapsed) will miss: forecast below `threshold` x target, judged from the
     `min_elapsed_working_days`-th working day on."""
 
     kind: Literal["forecast_miss"]
-    metric: str = "revenue_won"
     period: Literal["month", "quarter", "year"] = "month"
     threshold: Ratio = Decimal("1")
     min_elapsed_working_days: int = Field(5, ge=1, le=250)
-
-    @field_validator("metric")
-    @classmethod
-    def _summed(cls, value: str) -> str:
-        if value not in MEASURES:
-            raise ValueError(f"{value} is not a summed metric; a rate has no forecast")
-        return value
 
 
 class AppraisalScoreBelow(RuleDefinition):
