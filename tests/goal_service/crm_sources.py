@@ -32,6 +32,8 @@ mapping:
   amount: _widget_1727078400103
   default_currency: CNY
   fields: {{customer_id: _widget_1727078400101, deal_id: _id}}
+  op: op
+  removals: [data_remove]             # a record deleted in 简道云 voids its activity
 """
 
 HUBSPOT = f"""

@@ -97,6 +97,17 @@ def test_a_jiandaoyun_push_lands_once_and_an_unknown_user_waits_in_quarantine(cr
     assert ledger(crm)[-1]["data"]["rep_id"] == "r-2"
     assert crm.put("/v1/crm/users/jdy/x", json={"rep_id": "r-404"}, headers=HR).status_code == 422
 
+    # The won record is deleted in 简道云: its deal.won is voided, once.
+    removed = json.loads(compact("jiandaoyun/data_update.json")) | {"op": "data_remove"}
+    body = json.dumps(removed, ensure_ascii=False).encode()
+    (voided,) = jiandaoyun_post(crm, "jdy", body, "deliver-6").json()["records"]
+    assert voided["status"] == "recorded", voided
+    correction = ledger(crm)[-1]
+    assert correction["type"] == "activity.voided"
+    assert correction["data"]["target"] == {"source": "crm://jdy", "id": "6700acb0f1e2d30008c4e5f6:deal.won"}
+    (again,) = jiandaoyun_post(crm, "jdy", body, "deliver-7").json()["records"]
+    assert again["status"] == "duplicate"
+
 
 def hubspot_event(event_id: int, at: int, name: str, value: str, deal: int = 21977364101) -> dict:
     """A deal.propertyChange shaped as HubSpot documents it (fixtures/crm/hubspot/deal_batch.json)."""

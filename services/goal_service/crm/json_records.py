@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from services.goal_service.crm.base import UNPLACED, Context, decode_json
 from services.goal_service.crm.delivery import Delivery, Item
-from services.goal_service.crm.mapping import Unmappable, records, to_event
+from services.goal_service.crm.mapping import REMOVED, Unmappable, at_path, records, to_event, to_void
 from services.goal_service.crm.sources import Source
 from shared.errors import InvalidInput
 
@@ -30,15 +30,23 @@ class JsonRecords:
     def translate(self, source: Source, found: list[Any], context: Context) -> list[Item]:
         assert source.mapping is not None
         items = []
+        mapping, uri, zone = source.mapping, context.source_uri, context.zone
         for entry in found:
             placed = [entry]  # a record held in quarantine comes back placed
             if isinstance(entry, dict) and UNPLACED in entry:
                 try:
-                    placed = records(decode_json(entry[UNPLACED].encode()), source.mapping)
+                    body = decode_json(entry[UNPLACED].encode())
+                    placed = records(body, mapping)
                 except (Unmappable, InvalidInput) as error:
                     items.append(Item("", {UNPLACED: entry[UNPLACED]}, reason=getattr(error, "detail", str(error))))
                     continue
-            items += [to_event(r, source.mapping, context.source_uri, context.rep_of, context.zone) for r in placed]
+                if mapping.op and at_path(body, mapping.op) in mapping.removals:
+                    placed = [{REMOVED: record} for record in placed]
+            for record in placed:
+                if isinstance(record, dict) and REMOVED in record:
+                    items.append(to_void(record[REMOVED], mapping, uri, zone))
+                else:
+                    items.append(to_event(record, mapping, uri, context.rep_of, zone))
         return items
 
     def object_ref(self, record: Any) -> str | None:

@@ -14,6 +14,7 @@ from services.goal_service.crm.delivery import Item
 from services.goal_service.crm.sources import Mapping
 
 MISSING = object()
+REMOVED = "removed_record"  # a record its CRM removed, as kept in the quarantine
 RepOf = Callable[[str], str | None]  # CRM user id -> rep id
 
 
@@ -121,3 +122,25 @@ def to_event(record: Any, mapping: Mapping, source_uri: str, rep_of: RepOf, zone
         return Item(key, record, event=event)
     except Unmappable as reason:
         return Item(key, record, reason=str(reason))
+
+
+def to_void(record: Any, mapping: Mapping, source_uri: str, zone: ZoneInfo) -> Item:
+    """A record removed in the CRM: the activity it made is voided (a correction that names it)."""
+    found = at_path(record, mapping.id)
+    key = "" if found is MISSING else str(_plain(found))
+    try:
+        key = str(_plain(_required(record, mapping.id, "id")))
+        kind = activity_type(record, mapping)
+        if kind is None:
+            return Item(key, {REMOVED: record}, ignored="the removed record was no activity")
+        event = {
+            "specversion": "1.0",
+            "id": f"{key}:{kind}:removed",
+            "source": source_uri,
+            "type": "activity.voided",
+            "time": occurred_at(_required(record, mapping.time, "time"), zone),
+            "data": {"target": {"source": source_uri, "id": f"{key}:{kind}"}, "reason": "removed in the CRM"},
+        }
+        return Item(key, {REMOVED: record}, event=event)
+    except Unmappable as reason:
+        return Item(key, {REMOVED: record}, reason=str(reason))

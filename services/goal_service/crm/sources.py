@@ -60,6 +60,10 @@ class Mapping(Schema):
     fields: dict[str, str] = Field(
         default_factory=dict, description="More data fields of the activity, by path: customer_id, deal_id, ..."
     )
+    op: str | None = Field(None, description="Where the body says what happened to its records (简道云: op).")
+    removals: list[str] = Field(
+        default_factory=list, description="Operations that remove a record (data_remove): its activity is voided."
+    )
 
 
 class Source(Schema):
