@@ -75,6 +75,7 @@ def test_a_jiandaoyun_push_lands_once_and_an_unknown_user_waits_in_quarantine(cr
     again = jiandaoyun_post(crm, "jdy", compact("jiandaoyun/data_update.json"), "deliver-2")
     assert again.status_code == 200 and again.json()["duplicate"] and again.json()["records"] == won.json()["records"]
     kept = crm.get("/v1/crm/deliveries/jdy/deliver-2", headers=auth("t-auditor")).json()
+    assert crm.get(f"/v1/crm/entries/{entry['position']}", headers=auth("t-auditor")).json() == kept
     assert kept["body"].encode() == compact("jiandaoyun/data_update.json")
     assert kept["verification"] == "jiandaoyun signature" and "x-jdy-signature" in kept["headers"]
 
@@ -94,6 +95,9 @@ def test_a_jiandaoyun_push_lands_once_and_an_unknown_user_waits_in_quarantine(cr
     map_user(crm, "jdy", "zhaoliu", "r-2")
     released = crm.post(f"/v1/crm/quarantine/{record['quarantine_id']}/reprocess", headers=HR).json()
     assert released["state"] == "released" and released["positions"] == [ledger(crm)[-1]["position"]]
+    source_of = crm.get(f"/v1/crm/entries/{released['positions'][0]}", headers=auth("t-auditor")).json()
+    assert source_of["delivery_id"] == "deliver-5" and "zhaoliu" in source_of["body"]
+    assert crm.get(f"/v1/crm/entries/{record['quarantine_id'] + 10**6}", headers=HR).status_code == 404
     assert ledger(crm)[-1]["data"]["rep_id"] == "r-2"
     assert crm.put("/v1/crm/users/jdy/x", json={"rep_id": "r-404"}, headers=HR).status_code == 422
 

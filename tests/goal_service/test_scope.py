@@ -46,6 +46,7 @@ READS = {
     # CRM deliveries, their quarantine and CRM users are for HR, auditors and admins.
     "/v1/crm/quarantine": lambda c: c.get("/v1/crm/quarantine", headers=REP_A).status_code == 403,
     "/v1/crm/users/{source}": lambda c: c.get("/v1/crm/users/jdy", headers=REP_A).status_code == 403,
+    "/v1/crm/entries/{position}": lambda c: c.get("/v1/crm/entries/1", headers=REP_A).status_code == 403,
     "/v1/crm/deliveries/{source}/{delivery_id}": lambda c: (
         c.get("/v1/crm/deliveries/jdy/d-1", headers=REP_A).status_code == 403
     ),

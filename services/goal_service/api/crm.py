@@ -86,6 +86,15 @@ async def delivery(request: Request, source: SourceName, delivery_id: Key, _: Ov
     return canonical_response(request, found)
 
 
+@router.get("/v1/crm/entries/{position}", summary="The delivery a ledger entry came from, as it arrived")
+async def entry_delivery(request: Request, position: Annotated[int, Path(ge=1, le=2**62)], _: Overseer) -> Response:
+    store = intake(request).store
+    found = await asyncio.to_thread(store.delivery_of, position)
+    if found is None:
+        raise NotFound(f"ledger entry {position} came from no CRM delivery")
+    return canonical_response(request, await asyncio.to_thread(store.delivery, *found))
+
+
 @router.put("/v1/crm/users/{source}/{crm_user_id}", summary="Credit a CRM user's activities to a rep")
 async def map_user(
     request: Request, source: SourceName, crm_user_id: Key, body: CrmUserIn, principal: Editor

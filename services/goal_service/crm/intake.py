@@ -134,6 +134,8 @@ class CrmIntake:
         reasons = [item.reason for item, position, _ in results if position is None and not item.ignored]
         positions = [position for _, position, _ in results if position is not None]
         await asyncio.to_thread(self.store.settle, quarantine_id, reasons[0] if reasons else None, positions, now())
+        new = [position for _, position, duplicate in results if position is not None and not duplicate]
+        await asyncio.to_thread(self.store.link, new, held["source"], held["delivery_id"])
         return (await asyncio.to_thread(self.store.quarantined, quarantine_id=quarantine_id))[0]
 
     def dry_run(self, name: str, delivery: Delivery) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.goal_service.crm.delivery import Delivery, Item
-from services.goal_service.crm.tables import crm_deliveries, crm_objects, crm_quarantine, crm_users
+from services.goal_service.crm.tables import crm_deliveries, crm_entries, crm_objects, crm_quarantine, crm_users
 from shared.canonical import canonical_json
 
 
@@ -70,6 +70,21 @@ class CrmStore:
                 .where(crm_deliveries.c.source == source, crm_deliveries.c.delivery_id == delivery_id)
                 .values(outcome=_json(outcome))
             )
+        self.link([r["position"] for r in outcome if r.get("status") == "recorded"], source, delivery_id)
+
+    def link(self, positions: list[int], source: str, delivery_id: str) -> None:
+        """Remember that these ledger entries came from this delivery."""
+        if positions:
+            rows = [{"position": p, "source": source, "delivery_id": delivery_id} for p in positions]
+            with self.engine.begin() as connection:
+                connection.execute(insert(crm_entries), rows)
+
+    def delivery_of(self, position: int) -> tuple[str, str] | None:
+        """(source, delivery id) of the delivery a ledger entry came from."""
+        query = select(crm_entries.c.source, crm_entries.c.delivery_id).where(crm_entries.c.position == position)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row.source, row.delivery_id) if row else None
 
     # --- quarantine --------------------------------------------------------------------------------------
 

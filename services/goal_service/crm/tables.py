@@ -25,6 +25,15 @@ crm_deliveries = Table(
     Column("outcome", Text),  # JSON: per record, its ledger position, or why it is not in the ledger
 )
 
+# Which delivery each ledger entry came from, so a disputed entry leads back to what the CRM sent.
+crm_entries = Table(
+    "crm_entries",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("source", String(64), nullable=False),
+    Column("delivery_id", String(256), nullable=False),
+)
+
 crm_quarantine = Table(
     "crm_quarantine",
     metadata,

@@ -1,4 +1,4 @@
-"""CRM deliveries kept as they arrived, the quarantine, CRM users and CRM objects' last known properties.
+"""CRM deliveries kept as they arrived and the entries they made, the quarantine, CRM users and objects.
 
 Revision ID: 0003
 Revises: 0002
@@ -27,6 +27,12 @@ def upgrade() -> None:
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("verification", sa.String(200), nullable=False),
         sa.Column("outcome", sa.Text()),
+    )
+    op.create_table(
+        "crm_entries",
+        sa.Column("position", Position, primary_key=True, autoincrement=False),
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("delivery_id", sa.String(256), nullable=False),
     )
     op.create_table(
         "crm_quarantine",
@@ -61,5 +67,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("crm_objects", "crm_users", "crm_quarantine", "crm_deliveries"):
+    for table in ("crm_objects", "crm_users", "crm_quarantine", "crm_entries", "crm_deliveries"):
         op.drop_table(table)
