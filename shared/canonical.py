@@ -27,6 +27,11 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def timestamp_now() -> str:
+    """When something was recorded, in the canonical form (never an input to a figure)."""
+    return format_timestamp(datetime.now(UTC))
+
+
 def to_canonical(value: Any) -> Any:
     """Reduce a value to JSON primitives (str, int, bool, None, list, dict) by the rules above."""
     if value is None or isinstance(value, (str, bool)):

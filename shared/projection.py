@@ -15,7 +15,6 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 import structlog
@@ -23,7 +22,7 @@ from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Ta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.canonical import GENESIS_HASH, format_timestamp
+from shared.canonical import GENESIS_HASH, timestamp_now
 from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
 
 log = structlog.get_logger("projection")
@@ -100,7 +99,7 @@ class ProjectionRunner:
         reached = verify_chain(entries, ChainHead(start.position, start.hash))
         if isinstance(reached, ChainBreak):
             raise LedgerTampered(f"ledger entry {reached.position}: {reached.reason}")
-        moved_at = format_timestamp(datetime.now(UTC))
+        moved_at = timestamp_now()
         with Session(self.engine) as session, session.begin():
             # Tracking first: a second runner on the same page waits here, then finds it moved, before it
             # writes a row of its own.

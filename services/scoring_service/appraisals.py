@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from services.scoring_service.domain.appraisal import PeriodInputs, PeriodResult
 from services.scoring_service.domain.commission import Settled
 from services.scoring_service.domain.definitions import RULE_KINDS, CommissionPlan
 from services.scoring_service.domain.scoring import GivenRating
-from shared.canonical import GENESIS_HASH, canonical_json, format_timestamp, sha256_hex
+from shared.canonical import GENESIS_HASH, canonical_json, sha256_hex, timestamp_now
 from shared.errors import Conflict, FieldError, InvalidInput, Unavailable
 from shared.ledger_views.followed import hash_at
 from shared.ledger_views.queries import load_credits
@@ -32,10 +31,6 @@ from shared.projection import Projections
 from shared.signing import ALGORITHM, Signer, verify
 
 Earlier = dict[str, dict[str, int]]  # earlier period -> rep id -> the revision of its appraisal that counts
-
-
-def now() -> str:
-    return format_timestamp(datetime.now(UTC))
 
 
 class Appraiser:
@@ -184,7 +179,7 @@ class Appraiser:
             "ratings_seen": len(self.app.ratings(period.key)),
             "earlier": self.earlier(period),
         }
-        return self.app.begin_close(period.key, head if cutoff is None else cutoff, inputs, actor, now())
+        return self.app.begin_close(period.key, head if cutoff is None else cutoff, inputs, actor, timestamp_now())
 
     def _ledger_hash(self, position: int) -> str | None:
         if position == 0:
@@ -223,7 +218,7 @@ class Appraiser:
                 "result_sha256": sha256_hex(text.encode()),
                 "algorithm": ALGORITHM,
                 "key_id": self.signer.key_id,
-                "sealed_at": now(),
+                "sealed_at": timestamp_now(),
             }
             sealed[rep_id] = (text, seal, self.signer.sign(seal))
         summary = {"teams": result.teams, "honours": result.honours}

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 
 from services.alert_service.api.deps import AnyRole, ApplicationDep, Editor
-from services.alert_service.delivery import now
 from services.alert_service.domain.aggregates import WarningRule
 from services.alert_service.domain.definitions import WarningRuleVersionIn
-from shared.canonical import format_timestamp
+from shared.canonical import timestamp_now
 from shared.errors import NotFound
 from shared.responses import canonical_response
 
@@ -34,7 +33,7 @@ async def define(
         body.effective_from.isoformat(),
         principal.actor,
         body.reason,
-        format_timestamp(now()),
+        timestamp_now(),
     )
     return canonical_response(request, rule_out(rule), 201 if len(rule.versions) == 1 else 200)
 

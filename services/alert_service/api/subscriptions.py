@@ -13,9 +13,8 @@ from pydantic import AnyHttpUrl, Field
 
 from services.alert_service.api.deps import Admin, ApplicationDep, DispatcherDep
 from services.alert_service.application import EVENT_TYPES
-from services.alert_service.delivery import now
 from services.alert_service.domain.aggregates import Subscription
-from shared.canonical import format_timestamp
+from shared.canonical import timestamp_now
 from shared.errors import Conflict, NotFound
 from shared.events.activities import Schema
 from shared.responses import canonical_response
@@ -61,7 +60,7 @@ async def register(
         list(body.events),
         secret,
         principal.actor,
-        format_timestamp(now()),
+        timestamp_now(),
     )
     return canonical_response(request, subscription_out(subscription, with_secret=True), 201)
 
@@ -80,7 +79,7 @@ async def read(request: Request, subscription_id: SubscriptionId, _: Admin, app:
 @router.delete("/subscriptions/{subscription_id}", summary="Disable a subscription: nothing more is sent to it")
 async def disable(request: Request, subscription_id: SubscriptionId, principal: Admin, app: ApplicationDep) -> Response:
     _known(await asyncio.to_thread(app.subscription, subscription_id), subscription_id)
-    subscription = await asyncio.to_thread(app.unsubscribe, subscription_id, principal.actor, format_timestamp(now()))
+    subscription = await asyncio.to_thread(app.unsubscribe, subscription_id, principal.actor, timestamp_now())
     return canonical_response(request, subscription_out(subscription))
 
 

@@ -16,10 +16,9 @@ from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.alert_service.api.deps import Actor, AnyRole, ApplicationDep, WatcherDep
-from services.alert_service.delivery import now
 from services.alert_service.domain.aggregates import ACTIVE, PerformanceWarning
 from shared.auth import Principal
-from shared.canonical import canonical_json, format_timestamp
+from shared.canonical import canonical_json, timestamp_now
 from shared.errors import NotFound
 from shared.events.activities import Ref, Schema, Text
 from shared.organisation import Organisation
@@ -141,7 +140,7 @@ async def _move(
 ) -> Response:
     def moved() -> dict[str, Any]:
         _found(app, watcher.rulebook.organisation(), principal, warning_id)
-        return app.move(warning_id, to, principal.actor, reason, format_timestamp(now()), **details).as_dict()
+        return app.move(warning_id, to, principal.actor, reason, timestamp_now(), **details).as_dict()
 
     return canonical_response(request, await asyncio.to_thread(moved))
 

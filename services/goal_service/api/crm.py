@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from services.goal_service.api.deps import Editor, read_body
 from services.goal_service.crm.delivery import Delivery
-from services.goal_service.crm.intake import CrmIntake, now
+from services.goal_service.crm.intake import CrmIntake
 from shared.auth import Principal, Role, allow
+from shared.canonical import timestamp_now
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.events.activities import Ref, Schema
 from shared.responses import canonical_response
@@ -39,7 +40,7 @@ async def delivery_of(request: Request, source: str) -> Delivery:
         headers={name.lower(): value for name, value in request.headers.items()},
         query=dict(request.query_params),
         body=await read_body(request),
-        received_at=now(),
+        received_at=timestamp_now(),
     )
 
 
@@ -104,7 +105,7 @@ async def map_user(
         detail = f"no rep {body.rep_id} in the organisation"
         raise InvalidInput(detail, errors=[FieldError("/rep_id", detail)])
     store = intake(request).store
-    await asyncio.to_thread(store.map_user, source, crm_user_id, body.rep_id, principal.actor, now())
+    await asyncio.to_thread(store.map_user, source, crm_user_id, body.rep_id, principal.actor, timestamp_now())
     return canonical_response(request, {"source": source, "crm_user_id": crm_user_id, "rep_id": body.rep_id})
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,13 +21,9 @@ from services.goal_service.crm.sources import Source, Sources
 from services.goal_service.crm.store import CrmStore
 from services.goal_service.domain.ledger import Submission
 from services.goal_service.ingest import GroupCommitWriter
-from shared.canonical import format_timestamp
+from shared.canonical import timestamp_now
 from shared.errors import DomainError, InvalidInput, NotFound
 from shared.events.envelope import validate_event
-
-
-def now() -> str:
-    return format_timestamp(datetime.now(UTC))
 
 
 def described(error: DomainError) -> str:
@@ -110,7 +105,7 @@ class CrmIntake:
                 entry.update(status="ignored", reason=item.ignored)
             else:
                 held = await asyncio.to_thread(
-                    self.store.hold, name, delivery_id, item, adapter.object_ref(item.raw), now()
+                    self.store.hold, name, delivery_id, item, adapter.object_ref(item.raw), timestamp_now()
                 )
                 entry.update(status="quarantined", reason=item.reason, quarantine_id=held)
             outcome.append(entry)
@@ -133,7 +128,9 @@ class CrmIntake:
         results = await self._record(items)
         reasons = [item.reason for item, position, _ in results if position is None and not item.ignored]
         positions = [position for _, position, _ in results if position is not None]
-        await asyncio.to_thread(self.store.settle, quarantine_id, reasons[0] if reasons else None, positions, now())
+        await asyncio.to_thread(
+            self.store.settle, quarantine_id, reasons[0] if reasons else None, positions, timestamp_now()
+        )
         new = [position for _, position, duplicate in results if position is not None and not duplicate]
         await asyncio.to_thread(self.store.link, new, held["source"], held["delivery_id"])
         return (await asyncio.to_thread(self.store.quarantined, quarantine_id=quarantine_id))[0]

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Body, Request, Response
 
 from services.scoring_service.api.deps import AnyRole, AppraiserDep, Auditor, Editor
 from services.scoring_service.api.scores import visible
-from services.scoring_service.appraisals import now
 from services.scoring_service.domain.aggregates import PeriodClose
 from shared.auth import Principal, Role
+from shared.canonical import timestamp_now
 from shared.errors import Conflict, NotFound
 from shared.organisation import Organisation
 from shared.responses import canonical_response, query_period
@@ -73,7 +73,7 @@ async def publish_period(request: Request, period: str, principal: Editor, appra
     closing = _known(await asyncio.to_thread(appraiser.app.period, key), key)
     if closing.state == "closing":
         raise Conflict(f"{key} is still closing; publish once its appraisals are sealed")
-    closing = await asyncio.to_thread(appraiser.app.publish, key, principal.actor, now())
+    closing = await asyncio.to_thread(appraiser.app.publish, key, principal.actor, timestamp_now())
     return canonical_response(request, period_out(closing))
 
 

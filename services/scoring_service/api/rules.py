@@ -6,9 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 
 from services.scoring_service.api.deps import AnyRole, AppraiserDep, Editor
-from services.scoring_service.appraisals import now
 from services.scoring_service.domain.aggregates import Rule
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, RuleVersionIn, Scorecard
+from shared.canonical import timestamp_now
 from shared.errors import NotFound
 from shared.responses import canonical_response
 
@@ -44,7 +44,7 @@ def _routes(kind: str, path: str, body_model: type[RuleVersionIn]) -> None:
             body.effective_from.isoformat(),  # type: ignore[attr-defined]
             principal.actor,
             body.reason,  # type: ignore[attr-defined]
-            now(),
+            timestamp_now(),
         )
         return canonical_response(request, rule_out(rule), 201 if len(rule.versions) == 1 else 200)
 
