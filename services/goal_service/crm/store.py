@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.goal_service.crm.delivery import Delivery, Item
@@ -155,11 +155,11 @@ class CrmStore:
             return [dict(row._mapping) for row in connection.execute(query)]
 
     def map_user(self, source: str, crm_user_id: str, rep_id: str, actor: str, at: str) -> None:
-        row = {"rep_id": rep_id, "actor": actor, "updated_at": at}
-        key = (crm_users.c.source == source) & (crm_users.c.crm_user_id == crm_user_id)
-        with self.engine.begin() as connection:
-            if connection.execute(update(crm_users).where(key).values(**row)).rowcount == 0:
-                connection.execute(insert(crm_users).values(source=source, crm_user_id=crm_user_id, **row))
+        self._upsert(
+            crm_users,
+            {"source": source, "crm_user_id": crm_user_id},
+            {"rep_id": rep_id, "actor": actor, "updated_at": at},
+        )
 
     # --- CRM objects -------------------------------------------------------------------------------------
 
@@ -171,12 +171,12 @@ class CrmStore:
         return json.loads(found) if found else {}
 
     def save_properties(self, source: str, object_type: str, object_id: str, properties: dict[str, Any]) -> None:
-        o = crm_objects.c
-        key = (o.source == source) & (o.object_type == object_type) & (o.object_id == object_id)
+        key = {"source": source, "object_type": object_type, "object_id": object_id}
+        self._upsert(crm_objects, key, {"properties": _json(properties)})
+
+    def _upsert(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+        """Set `values` on the row with this primary key, making the row when there is none."""
+        where = and_(*(table.c[name] == value for name, value in key.items()))
         with self.engine.begin() as connection:
-            if connection.execute(update(crm_objects).where(key).values(properties=_json(properties))).rowcount == 0:
-                connection.execute(
-                    insert(crm_objects).values(
-                        source=source, object_type=object_type, object_id=object_id, properties=_json(properties)
-                    )
-                )
+            if connection.execute(update(table).where(where).values(**values)).rowcount == 0:
+                connection.execute(insert(table).values(**key, **values))
