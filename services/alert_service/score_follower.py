@@ -10,7 +10,7 @@ import httpx
 
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
-from services.alert_service.watcher import Watcher
+from services.alert_service.watcher import Watcher, warning_key
 from shared.periods import parse_period
 
 PAGE = 100
@@ -49,10 +49,10 @@ class ScoreFollower:
             if self.watcher.projections.held() < appraisal.ledger_position:
                 return  # judged when the ledger views hold its cut-off
             last_day = parse_period(appraisal.period).last_day
-            rules = [(r, d) for r, d in self.watcher.rules_in_force(last_day) if d.kind == "appraisal_score_below"]
+            rules = self.watcher.rules_in_force(last_day, ("appraisal_score_below",))
             facts = self.watcher.facts(last_day, appraisal.ledger_position, [d for _, d in rules]) if rules else None
             judged = [
-                (ref, f"{ref['id']}|rep:{appraisal.rep_id}|{appraisal.period}", verdict)
+                (ref, warning_key(ref, verdict), verdict)
                 for ref, definition in rules
                 for verdict in appraisal_score_below(definition, appraisal, facts)  # type: ignore[arg-type]
             ]

@@ -6,7 +6,7 @@ watch's new position in one transaction, so a restart resumes exactly where the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,13 @@ DEFINITION = TypeAdapter(WarningRuleDefinition)
 Judged = list[tuple[dict[str, Any], str, Verdict]]
 
 
+def warning_key(rule: dict[str, Any], verdict: Verdict, *more: object) -> str:
+    """What one active warning stands for: the rule and subject, the period (not for streak rules, which
+    run across periods), and whatever else tells two apart (a voided deal's position)."""
+    parts = [rule["id"], verdict.subject.key, *([] if rule["kind"] in ONGOING else [verdict.period])]
+    return "|".join([*parts, *map(str, more)])
+
+
 class Watcher:
     def __init__(self, app: AlertApplication, projections: Projections, zone: ZoneInfo):
         self.app = app
@@ -41,12 +48,13 @@ class Watcher:
         self.rulebook = RuleBook(projections.engine)
         self.zone = zone
 
-    def rules_in_force(self, day: date) -> list[tuple[dict[str, Any], RuleDefinition]]:
+    def rules_in_force(self, day: date, kinds: Container[str]) -> list[tuple[dict[str, Any], RuleDefinition]]:
+        """The enabled versions in force on a day of the rules of these kinds, each with its reference."""
         found = []
         for rule in self.app.rules():
             version = rule.in_force(day.isoformat())
             definition = DEFINITION.validate_python(version["definition"]) if version else None
-            if definition is not None and definition.enabled:
+            if definition is not None and definition.enabled and definition.kind in kinds:
                 found.append(({"id": rule.rule_id, "version": version["version"], "kind": definition.kind}, definition))
         return found
 
@@ -70,7 +78,7 @@ class Watcher:
         )
 
     def judge_day(self, day: date, known_at: int) -> Judged:
-        rules = [(ref, d) for ref, d in self.rules_in_force(day) if d.kind in DAY_RULES]
+        rules = self.rules_in_force(day, DAY_RULES)
         if not rules:
             return []
         facts = self.facts(day, known_at, [d for _, d in rules])
@@ -81,18 +89,16 @@ class Watcher:
             except CalendarYearMissing as missing:
                 log.warning("a rule needs a calendar year that is not published", rule=ref["id"], error=str(missing))
                 continue
-            for verdict in verdicts:
-                key = f"{ref['id']}|{verdict.subject.key}"
-                judged.append((ref, key if ref["kind"] in ONGOING else f"{key}|{verdict.period}", verdict))
+            judged += [(ref, warning_key(ref, verdict), verdict) for verdict in verdicts]
         return judged
 
     def judge_void(self, void: VoidedDeal, clock: date) -> Judged:
-        rules = [(ref, d) for ref, d in self.rules_in_force(clock) if d.kind == "large_deal_voided"]
+        rules = self.rules_in_force(clock, ("large_deal_voided",))
         if not rules:
             return []
         facts = self.facts(clock, void.position, [d for _, d in rules])
         return [
-            (ref, f"{ref['id']}|{v.subject.key}|{v.period}|{void.position}", v)
+            (ref, warning_key(ref, v, void.position), v)
             for ref, definition in rules
             for v in large_deal_voided(definition, void, facts)  # type: ignore[arg-type]
         ]
