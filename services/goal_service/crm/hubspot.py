@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from services.goal_service.crm.base import UNPLACED, Context, deal_event, decode_json
 from services.goal_service.crm.delivery import Delivery, Item
-from services.goal_service.crm.mapping import Unmappable, occurred_at
+from services.goal_service.crm.mapping import Unmappable, occurred_at, rep_for
 from services.goal_service.crm.sources import Source
 
 
@@ -71,9 +71,10 @@ class HubSpot:
         owner = value.get("hubspot_owner_id")
         if not owner:
             return Item(key, record, reason=f"deal {record.get('objectId')}: its owner is not known yet")
-        rep_id = context.rep_of(str(owner))
-        if rep_id is None:
-            return Item(key, record, reason=f"CRM user {owner!r} is not mapped to a rep; map it with PUT /v1/crm/users")
+        try:
+            rep_id = rep_for(context.rep_of, str(owner))
+        except Unmappable as unmapped:
+            return Item(key, record, reason=str(unmapped))
         data: dict[str, Any] = {"rep_id": rep_id, "customer_id": f"deal-{record['objectId']}",
                                 "deal_id": str(record["objectId"]), "crm_ref": str(record["objectId"])}  # fmt: skip
         kind = "deal.won" if stage in source.won_stages else "deal.lost"

@@ -35,6 +35,20 @@ def at_path(record: Any, path: str) -> Any:
     return value
 
 
+def rep_for(rep_of: RepOf, user: str) -> str:
+    """The rep a CRM user's activities are credited to; an unknown user is never guessed."""
+    rep_id = rep_of(user)
+    if rep_id is None:
+        raise Unmappable(f"CRM user {user!r} is not mapped to a rep; map it with PUT /v1/crm/users")
+    return rep_id
+
+
+def record_key(record: Any, mapping: Mapping) -> str:
+    """The record's id as text, "" when it has none."""
+    found = at_path(record, mapping.id)
+    return "" if found in (MISSING, None, "") else str(_plain(found))
+
+
 def records(body: Any, mapping: Mapping) -> list[Any]:
     found = at_path(body, mapping.records)
     if found is MISSING:
@@ -87,17 +101,14 @@ def _plain(value: Any) -> Any:
 
 def to_event(record: Any, mapping: Mapping, source_uri: str, rep_of: RepOf, zone: ZoneInfo) -> Item:
     """One record as an Item: its CloudEvent, an ignored state, or the reason it is quarantined."""
-    found = at_path(record, mapping.id)
-    key = "" if found is MISSING else str(_plain(found))
+    key = record_key(record, mapping)
     try:
-        key = str(_plain(_required(record, mapping.id, "id")))
+        if not key:
+            raise Unmappable(f"the id ({mapping.id}) is missing")
         kind = activity_type(record, mapping)
         if kind is None:
             return Item(key, record, ignored=f"state {at_path(record, mapping.type.field or '')!r} is not an activity")
-        user = str(_plain(_required(record, mapping.rep, "CRM user")))
-        rep_id = rep_of(user)
-        if rep_id is None:
-            raise Unmappable(f"CRM user {user!r} is not mapped to a rep; map it with PUT /v1/crm/users")
+        rep_id = rep_for(rep_of, str(_plain(_required(record, mapping.rep, "CRM user"))))
         data: dict[str, Any] = {"rep_id": rep_id, "crm_ref": key}
         for name, path in mapping.fields.items():
             value = at_path(record, path)
@@ -126,10 +137,10 @@ def to_event(record: Any, mapping: Mapping, source_uri: str, rep_of: RepOf, zone
 
 def to_void(record: Any, mapping: Mapping, source_uri: str, zone: ZoneInfo) -> Item:
     """A record removed in the CRM: the activity it made is voided (a correction that names it)."""
-    found = at_path(record, mapping.id)
-    key = "" if found is MISSING else str(_plain(found))
+    key = record_key(record, mapping)
     try:
-        key = str(_plain(_required(record, mapping.id, "id")))
+        if not key:
+            raise Unmappable(f"the id ({mapping.id}) is missing")
         kind = activity_type(record, mapping)
         if kind is None:
             return Item(key, {REMOVED: record}, ignored="the removed record was no activity")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from services.goal_service.crm.base import UNPLACED, Context, deal_event, decode_json
 from services.goal_service.crm.delivery import Delivery, Item
-from services.goal_service.crm.mapping import Unmappable, occurred_at
+from services.goal_service.crm.mapping import Unmappable, occurred_at, rep_for
 from services.goal_service.crm.sources import Source
 from shared.errors import InvalidInput, Unauthenticated
 
@@ -78,10 +78,7 @@ class Salesforce:
         if not won and str(record.get("IsClosed")).lower() != "true":
             return Item(key, record, ignored=f"opportunity at stage {record.get('StageName')!r} is still open")
         try:
-            owner = str(record["OwnerId"])
-            rep_id = context.rep_of(owner)
-            if rep_id is None:
-                raise Unmappable(f"CRM user {owner!r} is not mapped to a rep; map it with PUT /v1/crm/users")
+            rep_id = rep_for(context.rep_of, str(record["OwnerId"]))
             data: dict[str, Any] = {"rep_id": rep_id, "customer_id": str(record.get("AccountId") or record["Id"]),
                                     "deal_id": str(record["Id"]), "crm_ref": str(record["Id"])}  # fmt: skip
             if won:
