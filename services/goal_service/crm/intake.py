@@ -64,7 +64,7 @@ class CrmIntake:
         if not await asyncio.to_thread(self.store.keep, delivery, delivery_id, verification):
             kept = await asyncio.to_thread(self.store.delivery, name, delivery_id)
             return adapter.answer(), {"delivery_id": delivery_id, "duplicate": True, "records": kept["outcome"]}
-        context = self.context(name, source)
+        context = await asyncio.to_thread(self.context, name, source)  # reads the CRM users table
         async with self._translating:
             items = await asyncio.to_thread(adapter.translate, source, found, context)
         outcome = await self._settle(name, delivery_id, adapter, items)
@@ -123,7 +123,7 @@ class CrmIntake:
         source = self.sources.get(held["source"])
         adapter = ADAPTERS[source.provider]
         async with self._translating:
-            context = self.context(held["source"], source)
+            context = await asyncio.to_thread(self.context, held["source"], source)
             items = await asyncio.to_thread(adapter.translate, source, [held["record"]], context)
         results = await self._record(items)
         reasons = [item.reason for item, position, _ in results if position is None and not item.ignored]
