@@ -58,6 +58,10 @@ class Dispatcher:
 
     def enqueue(self) -> int:
         """Turn warning events not yet seen into deliveries; how many events were read."""
+        with self.engine.connect() as connection:
+            seen = connection.execute(select(outbound_position.c.notification_id)).scalar_one()
+        if not self.app.warning_events(seen, 1):
+            return 0  # nothing new: no write lock taken, twice a second, for nothing
         with self.engine.begin() as connection:
             # Writing first takes the lock (SQLite's database, PostgreSQL's row): one enqueuer at a time.
             connection.execute(update(outbound_position).values(notification_id=outbound_position.c.notification_id))
@@ -103,6 +107,8 @@ class Dispatcher:
         )
         with self.engine.connect() as connection:
             due = connection.execute(query).all()
+        if not due:
+            return 0
         secrets = {s.subscription_id: s for s in self.app.subscriptions()}
         for row in due:
             self._attempt(row, secrets.get(row.subscription_id))
