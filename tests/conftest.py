@@ -19,7 +19,7 @@ from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
 from services.scoring_service.app import create_app as create_scoring_app
 from services.scoring_service.settings import ScoringSettings
-from tests.support import SECRET, TOKENS, serve_in_thread
+from tests.support import SECRET, TOKENS, follower_settings, serve_in_thread
 
 PG_SERVER = os.environ.get("PERFLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SKIP_PG = os.environ.get("PERFLEDGER_TEST_SKIP_PG") == "1"
@@ -90,11 +90,7 @@ def goal(goal_url: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def scoring_settings(goal_url: str, storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> ScoringSettings:
-    """scoring_service beside this test's goal_service, on its own database (on PostgreSQL, its own schema)."""
-    monkeypatch.setenv("PERFLEDGER_GOAL_SERVICE_URL", goal_url)
-    if "PERFLEDGER_DATABASE_SCHEMA" in storage_env:
-        monkeypatch.setenv("PERFLEDGER_DATABASE_SCHEMA", storage_env["PERFLEDGER_DATABASE_SCHEMA"] + "_scoring")
-    return ScoringSettings()
+    return follower_settings(ScoringSettings, "scoring", goal_url, storage_env, monkeypatch)
 
 
 @pytest.fixture

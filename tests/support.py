@@ -15,11 +15,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
+
+from shared.settings import FollowerSettings
 
 SECRET_BYTES = b"test-secret-0123456789abcdef"
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
@@ -118,3 +121,16 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(20)
+
+
+S = TypeVar("S", bound=FollowerSettings)
+
+
+def follower_settings(
+    settings_class: type[S], name: str, goal_url: str, storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> S:
+    """A service following this test's goal_service, on its own database (on PostgreSQL, its own schema)."""
+    monkeypatch.setenv("PERFLEDGER_GOAL_SERVICE_URL", goal_url)
+    if "PERFLEDGER_DATABASE_SCHEMA" in storage_env:
+        monkeypatch.setenv("PERFLEDGER_DATABASE_SCHEMA", f"{storage_env['PERFLEDGER_DATABASE_SCHEMA']}_{name}")
+    return settings_class()

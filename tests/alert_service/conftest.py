@@ -10,18 +10,15 @@ import pytest
 
 from services.alert_service.app import create_app
 from services.alert_service.settings import AlertSettings
-from tests.support import serve_in_thread
+from tests.support import follower_settings, serve_in_thread
 
 
 @pytest.fixture
 def alert_settings(goal_url: str, storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AlertSettings:
-    monkeypatch.setenv("PERFLEDGER_GOAL_SERVICE_URL", goal_url)
     monkeypatch.setenv("PERFLEDGER_LEDGER_TOKEN", "t-service")
     monkeypatch.setenv("PERFLEDGER_DELIVERY_RETRY_SECONDS", "0.05")
     monkeypatch.setenv("PERFLEDGER_DELIVERY_ATTEMPTS", "4")
-    if "PERFLEDGER_DATABASE_SCHEMA" in storage_env:
-        monkeypatch.setenv("PERFLEDGER_DATABASE_SCHEMA", storage_env["PERFLEDGER_DATABASE_SCHEMA"] + "_alert")
-    return AlertSettings()
+    return follower_settings(AlertSettings, "alert", goal_url, storage_env, monkeypatch)
 
 
 @pytest.fixture
