@@ -3,7 +3,8 @@ reps commit, the manager agrees; every version stays readable and the consistenc
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tests.support import auth
 
@@ -94,7 +95,7 @@ def test_versions_stay_readable_and_the_goal_as_it_stood_on_a_day(company_goal):
     assert revised.status_code == 201 and revised.json()["target"] == "3300000"
     versions = company_goal.get("/v1/goals/q4/versions", headers=HR).json()["versions"]
     assert [(v["target"], v["reason"]) for v in versions] == [("3000000", None), ("3300000", "new product line")]
-    today = date.today().isoformat()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # `on` is a day in the company's zone
     assert company_goal.get("/v1/goals/q4", params={"on": today}, headers=HR).json()["target"] == "3300000"
     assert company_goal.get("/v1/goals/q4", params={"on": "2020-01-01"}, headers=HR).status_code == 404
     first = versions[0]["version"]
