@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from services.goal_service.application import LedgerApplication
+from services.goal_service.domain.checkpoints import LedgerDiscontinued
 from services.goal_service.ingest import GroupCommitWriter
 from shared.auth import Principal, Role, allow
 from shared.errors import PayloadTooLarge
@@ -23,6 +24,14 @@ async def get_ledger(request: Request) -> LedgerApplication:
 
 async def get_writer(request: Request) -> GroupCommitWriter:
     return request.app.state.writer
+
+
+async def ledger_open(request: Request) -> None:
+    """Refuse at once, before anything of the request is kept, while the ledger is known not to continue its
+    signed checkpoint (the writer checks again before every commit group)."""
+    checkpoints = request.app.state.ledger.checkpoints
+    if checkpoints is not None and (refused := checkpoints.refused) is not None:
+        raise LedgerDiscontinued(refused.detail)
 
 
 async def read_body(request: Request) -> bytes:
@@ -65,3 +74,4 @@ AnyRole = Annotated[Principal, Depends(allow(*Role))]
 KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
 LedgerReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
 Importer = Annotated[Principal, Depends(allow(Role.SERVICE, Role.ADMIN))]
+LedgerOpen = Depends(ledger_open)

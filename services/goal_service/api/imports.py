@@ -8,13 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.goal_service.api.deps import Importer, WriterDep
+from services.goal_service.api.deps import Importer, LedgerOpen, WriterDep
 from services.goal_service.api.schemas import ImportReport, RejectedLine
 from services.goal_service.domain.ledger import Submission
 from shared.errors import DomainError, PayloadTooLarge
 from shared.events.envelope import decode_json, validate_event
 
-router = APIRouter(prefix="/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/v1/imports", tags=["imports"], dependencies=[LedgerOpen])
 
 LINES_PER_COMMIT = 1000
 MAX_LINE_BYTES = 1024 * 1024
