@@ -194,7 +194,7 @@ class LedgerCheckpoints:
                 if latest is not None:
                     at = stored_head.hash if latest.position == stored_head.position else hash_at(latest.position)
             if reason := discontinuity(stored_head, latest, at, recorded):
-                raise refusal(reason, latest)
+                raise refusal(reason, latest.position if latest else None)
         except LedgerDiscontinued as error:
             if self.refused is None or self.refused.detail != error.detail:
                 log.error("ledger does not continue its checkpoint: refusing to record", reason=error.detail)
@@ -214,11 +214,9 @@ class LedgerCheckpoints:
         if trusted is not None and stored.position < trusted.position:
             return trusted  # newer ones were deleted from the database: the trusted one still binds
         if problem := self.keys.problem(stored):
-            raise refusal(
-                f"the checkpoint stored at position {stored.position} is not goal_service's: {problem}", trusted
-            )
+            raise refusal(f"the checkpoint stored there is not goal_service's: {problem}", stored.position)
         if trusted is not None and stored.position == trusted.position and stored.hash != trusted.hash:
-            raise refusal(f"two checkpoints at position {stored.position} sign different hashes", trusted)
+            raise refusal("two checkpoints there sign different hashes", stored.position)
         return stored
 
     def due(self, latest: Checkpoint | None, head: ChainHead, signed_at: str) -> Checkpoint | None:
@@ -247,7 +245,7 @@ class LedgerCheckpoints:
         return self._latch(reason)
 
     def _latch(self, reason: str) -> LedgerDiscontinued:
-        self._latched = self.refused = refusal(reason, self._latest)
+        self._latched = self.refused = refusal(reason, self._latest.position if self._latest else None)
         log.error("ledger altered: refusing to record", reason=reason)
         return self._latched
 

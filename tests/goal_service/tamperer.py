@@ -84,6 +84,13 @@ class Tamperer:
     def delete_checkpoints(self) -> None:
         run_sql(self.env, "DELETE FROM {table} WHERE originator_id = ?", (id_param(self.env, CHECKPOINT_LOG_ID),))
 
+    def match_checkpoints(self) -> None:
+        """Make every stored checkpoint name the hash the ledger now has at its position (it cannot re-sign)."""
+        hashes = {position: state["hash"] for position, state in self.states().items()}
+        for position, state in self.states(CHECKPOINT_LOG_ID).items():
+            state["hash"] = hashes[position]
+            self.write(position, state, CHECKPOINT_LOG_ID)
+
     def delete_witness(self) -> None:
         """Beyond the database: the data directory too."""
         (Path(self.env["PERFLEDGER_DATA_DIR"]) / "goal_service.ledger-witness.json").unlink()

@@ -187,6 +187,21 @@ def test_a_stretch_rewritten_with_recomputed_hashes_is_reported_from_its_first_p
         assert_refuses(restarted, checkpoint=7, head_position=7)
 
 
+def test_checkpoints_edited_to_match_a_rewritten_stretch_do_not_verify_and_goal_service_refuses(
+    five_deals, goal_settings, storage_env
+):
+    tamperer = Tamperer(storage_env)
+    tamperer.rewrite(3, lambda entry: entry["data"].update(amount="1.00"))
+    tamperer.match_checkpoints()  # the database now agrees with itself; only the signatures do not
+    tamperer.delete_witness()
+    with goal_service(goal_settings) as restarted:
+        problem = assert_refuses(restarted, checkpoint=5, head_position=5)  # the stored one, which it refuses
+        assert "the checkpoint stored there is not goal_service's: its signature does not verify" in (problem["detail"])
+    result = run_verify(storage_env)
+    assert result.returncode == 1
+    assert "CHECKPOINT at position 3 (database) is not goal_service's: its signature does not verify" in result.stdout
+
+
 def test_claims_and_entries_that_disagree_are_reported_and_a_redelivery_is_refused_not_answered_elsewhere(
     five_deals, goal_settings, storage_env
 ):

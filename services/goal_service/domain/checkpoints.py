@@ -96,8 +96,9 @@ def discontinuity(
     return None
 
 
-def refusal(reason: str, latest: Checkpoint | None) -> LedgerDiscontinued:
-    at = f"its signed checkpoint at position {latest.position}" if latest else "what goal_service recorded"
+def refusal(reason: str, checkpoint: int | None) -> LedgerDiscontinued:
+    """The problem every ingest route answers: which checkpoint (position) is not continued, why, what to do."""
+    at = f"its signed checkpoint at position {checkpoint}" if checkpoint else "what goal_service recorded"
     return LedgerDiscontinued(
         f"the ledger does not continue {at}: {reason}. Nothing is recorded until it does; "
         "run `perfledger ledger verify` and restore the ledger from a backup"
