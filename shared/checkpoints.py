@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shared.chain import ChainedEntry
 from shared.signing import ALGORITHM, Signer, key_id, verify
 
 CHECKPOINT_KIND = "perfledger.ledger-checkpoint.v1"
@@ -117,3 +118,28 @@ class CheckpointKeys:
 
     def listing(self) -> list[dict[str, str]]:
         return [key.to_json() for key in self.by_id.values()]
+
+
+def contradicted(hashes: Mapping[int, str], checkpoints: Iterable[Checkpoint | None]) -> str | None:
+    """How a page's hashes (position -> hash) contradict a trusted checkpoint, if one does."""
+    for checkpoint in checkpoints:
+        if checkpoint is not None and checkpoint.position in hashes and hashes[checkpoint.position] != checkpoint.hash:
+            return (
+                f"entry at position {checkpoint.position} (hash {hashes[checkpoint.position][:16]}…) contradicts "
+                f"the checkpoint signed there (hash {checkpoint.hash[:16]}…)"
+            )
+    return None
+
+
+def signed_prefix(
+    entries: Sequence[ChainedEntry], covering: Checkpoint | None, latest: Checkpoint | None
+) -> Sequence[ChainedEntry]:
+    """What a follower may absorb of a page: a page that stops short of the latest checkpoint ends at the
+    newest checkpoint inside it, as entries past that one are vouched for only by a checkpoint the follower
+    has not reached yet (a rewritten stretch would show there, after it was absorbed). A page reaching the
+    latest checkpoint is whole: past it lies the unsigned tail, shorter than the checkpoint's `every`."""
+    if not entries or covering is None or latest is None or entries[-1].position >= latest.position:
+        return entries
+    if not entries[0].position <= covering.position < entries[-1].position:
+        return entries  # no checkpoint inside this page: the chain, and the next checkpoint, must do
+    return [entry for entry in entries if entry.position <= covering.position]

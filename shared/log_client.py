@@ -27,6 +27,7 @@ class FollowedPage:
     previous_hash: str  # the upstream's hash at the position asked after
     head: ChainHead
     checkpoint: Checkpoint | None  # the upstream's latest signed checkpoint, unverified: see ledger_views
+    covering: Checkpoint | None  # the newest one at or below the page's last entry, when short of the latest
 
 
 class LedgerFollower:
@@ -83,11 +84,14 @@ class LedgerFollower:
         if isinstance(reached, ChainBreak):
             raise ChainMismatch(f"upstream entry {reached.position}: {reached.reason}")
         try:
-            checkpoint = Checkpoint.from_json(page["checkpoint"]) if page.get("checkpoint") else None
+            checkpoint, covering = (
+                Checkpoint.from_json(page[name]) if page.get(name) else None
+                for name in ("checkpoint", "covering_checkpoint")
+            )
         except ValueError as error:
             raise ChainMismatch(f"upstream's checkpoint is malformed: {error}") from None
         head = ChainHead(page["head"]["position"], page["head"]["hash"])
-        return FollowedPage(entries, page["previous_hash"], head, checkpoint)
+        return FollowedPage(entries, page["previous_hash"], head, checkpoint, covering)
 
     def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[ChainedEntry]:
         return self.read(after, wait=wait).entries

@@ -31,8 +31,9 @@ from services.goal_service.domain.ledger import (
 )
 from shared.canonical import format_timestamp
 from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
-from shared.checkpoints import Checkpoint, CheckpointKeys
+from shared.checkpoints import Checkpoint, CheckpointKeys, contradicted, signed_prefix
 from shared.errors import Unavailable
+from shared.projection import LedgerTampered
 
 # Several writers on one database only happen when several processes ingest; one of them wins every round,
 # so a loser retries (after a short jittered pause, to stop losing in lockstep) until this deadline.
@@ -89,6 +90,28 @@ class LedgerApplication(Application):
     def stored_latest_checkpoint(self) -> Checkpoint | None:
         last = self.checkpoint_log.get_last()
         return last.checkpoint() if last else None
+
+    def checkpoint_at_or_below(self, position: int) -> Checkpoint | None:
+        """The newest stored checkpoint at or below a position, as stored (unchecked)."""
+        found = next(self.checkpoint_log.get(lte=position, desc=True, limit=1), None)
+        return found.checkpoint() if found else None
+
+    def signed_entries(self, after: int, limit: int) -> list[ChainedEntry]:
+        """Entries for this service's own projections, held against the checkpoints as a follower holds them
+        (see shared.checkpoints.signed_prefix), so that a rebuild never absorbs a rewritten stretch."""
+        entries = self.entries(after, limit)
+        if self.checkpoints is None or not entries:
+            return entries
+        latest = self.checkpoints.latest()
+        if latest is None or entries[-1].position >= latest.position:  # caught up: the latest covers the page
+            covering = None
+        else:
+            covering = self.checkpoint_at_or_below(entries[-1].position)
+        if covering is not None and covering != latest and (problem := self.checkpoints.keys.problem(covering)):
+            raise LedgerTampered(f"the checkpoint stored at position {covering.position} is refused: {problem}")
+        if reason := contradicted({entry.position: entry.hash for entry in entries}, (latest, covering)):
+            raise LedgerTampered(f"ledger {reason}")
+        return list(signed_prefix(entries, covering, latest))
 
     def stored_checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
         """The checkpoints the database holds after a position, in position order, as stored (unchecked)."""

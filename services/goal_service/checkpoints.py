@@ -160,7 +160,7 @@ class LedgerCheckpoints:
                 f"the witness file {self.witness.path} names a checkpoint at {witnessed.position}, but {problem}"
             )
             return
-        self._trust(witnessed)
+        self._remember(None, witnessed)
 
     def snapshot(self) -> tuple[Checkpoint | None, ChainHead]:
         with self._lock:
@@ -201,11 +201,7 @@ class LedgerCheckpoints:
             self.refused = error
             raise
         self.refused = None
-        with self._lock:
-            if stored_head.position > self._recorded.position:
-                self._recorded = stored_head
-        if latest is not None:
-            self._trust(latest)
+        self._remember(stored_head, latest)
         return latest
 
     def _newest(self, trusted: Checkpoint | None, stored: Checkpoint | None) -> Checkpoint | None:
@@ -229,13 +225,10 @@ class LedgerCheckpoints:
 
     def committed(self, head: ChainHead, checkpoint: Checkpoint | None) -> None:
         """After a commit group: remember its head and checkpoint, and keep the checkpoint outside the database."""
-        with self._lock:
-            self._recorded = head
-        if checkpoint is None:
-            return
-        self._signed_at = time.monotonic()
-        self._trust(checkpoint)
-        self.witness.keep(checkpoint)
+        self._remember(head, checkpoint)
+        if checkpoint is not None:
+            self._signed_at = time.monotonic()
+            self.witness.keep(checkpoint)
 
     def close(self) -> None:
         self.witness.flush()
@@ -249,7 +242,10 @@ class LedgerCheckpoints:
         log.error("ledger altered: refusing to record", reason=reason)
         return self._latched
 
-    def _trust(self, checkpoint: Checkpoint) -> None:
+    def _remember(self, head: ChainHead | None, checkpoint: Checkpoint | None) -> None:
+        """Both at once: a check that saw the new head with the old checkpoint would think the head unsigned."""
         with self._lock:
-            if self._latest is None or checkpoint.position > self._latest.position:
+            if head is not None and head.position >= self._recorded.position:
+                self._recorded = head
+            if checkpoint is not None and (self._latest is None or checkpoint.position > self._latest.position):
                 self._latest = checkpoint

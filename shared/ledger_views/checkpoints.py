@@ -1,7 +1,9 @@
 """A follower's hold on goal_service's signed checkpoints: each page of the ledger carries goal_service's
-latest checkpoint; the follower verifies it with the key it pinned, keeps the newest in its own database,
-and refuses any page that contradicts the checkpoint it holds. So a follower never absorbs a rewritten
-stretch or builds on a forged one, even when goal_service's database has lost its checkpoints since.
+latest checkpoint (and, when the page stops short of it, the newest one inside the page); the follower
+verifies them with the key it pinned, keeps the newest in its own database, refuses any page that
+contradicts one, and absorbs a page only up to a signed position while it is behind the latest. So a
+follower never absorbs a rewritten stretch or builds on a forged one, even when goal_service's database
+has lost its checkpoints since.
 
 The key is trusted on first use: the first time a checkpoint arrives, the key goal_service lists with that
 key id is pinned beside the held checkpoint; later checkpoints must verify with it. A deployment that wants
@@ -15,7 +17,7 @@ import structlog
 from sqlalchemy import Engine, insert, select, update
 
 from shared.chain import ChainedEntry
-from shared.checkpoints import Checkpoint, CheckpointKeys, PublicKey, public_key
+from shared.checkpoints import Checkpoint, CheckpointKeys, PublicKey, contradicted, public_key, signed_prefix
 from shared.ledger_views.tables import held_checkpoint
 from shared.log_client import ChainMismatch, FollowedPage, LedgerFollower
 
@@ -25,10 +27,6 @@ UPSTREAM = "goal_service"
 
 class CheckpointRefused(ChainMismatch):
     """A page of the ledger contradicts a signed checkpoint this follower holds; nothing of it is absorbed."""
-
-
-def _short(hash_: str) -> str:
-    return f"{hash_[:16]}…"
 
 
 class CheckpointWatch:
@@ -47,12 +45,14 @@ class CheckpointWatch:
         return checkpoint, public_key(row.public_key)
 
     def read_page(self, after: int, wait: float) -> list[ChainedEntry]:
-        """The entries after `after`, once the page agrees with the checkpoint held (updated from the page)."""
+        """The entries after `after` that the checkpoints vouch for, once the page agrees with them."""
         page = self.follower.read(after, wait=wait)
         held = self._hold(page.checkpoint)
-        if held is not None:
-            self._check(page, after, held)
-        return page.entries
+        if held is None:
+            return page.entries
+        covering = self._verified(page.covering, held)
+        self._check(page, after, held, covering)
+        return list(signed_prefix(page.entries, covering, held))
 
     def _hold(self, shown: Checkpoint | None) -> Checkpoint | None:
         found = self.held()
@@ -62,8 +62,8 @@ class CheckpointWatch:
         if held is not None and shown.position == held.position:
             if shown.hash != held.hash:
                 raise self._refuse(
-                    f"goal_service now shows a checkpoint at position {held.position} with hash {_short(shown.hash)}, "
-                    f"where the one it signed and {self.service} holds says {_short(held.hash)}"
+                    f"goal_service now shows a checkpoint at position {held.position} with hash {shown.hash[:16]}…, "
+                    f"where the one it signed and {self.service} holds says {held.hash[:16]}…"
                 )
             return held
         key = self._key_for(shown, pinned)
@@ -71,6 +71,16 @@ class CheckpointWatch:
             raise self._refuse(f"goal_service's checkpoint at position {shown.position} is refused: {problem}")
         self._keep(shown, key, replacing=held)
         return shown
+
+    def _verified(self, covering: Checkpoint | None, held: Checkpoint) -> Checkpoint | None:
+        """The checkpoint inside a page, once it verifies with the key the held one was verified with."""
+        if covering is None or covering == held:
+            return covering
+        found = self.held()
+        key = self._key_for(covering, found[1] if found else None)
+        if problem := CheckpointKeys([key]).problem(covering):
+            raise self._refuse(f"goal_service's checkpoint at position {covering.position} is refused: {problem}")
+        return covering
 
     def _key_for(self, shown: Checkpoint, pinned: PublicKey | None) -> PublicKey:
         if self.configured:
@@ -118,7 +128,7 @@ class CheckpointWatch:
                     .values(**values)
                 )
 
-    def _check(self, page: FollowedPage, after: int, held: Checkpoint) -> None:
+    def _check(self, page: FollowedPage, after: int, held: Checkpoint, covering: Checkpoint | None) -> None:
         if page.head.position < held.position:
             raise self._refuse(
                 f"goal_service's ledger ends at {page.head.position}, below its checkpoint signed at position "
@@ -126,11 +136,8 @@ class CheckpointWatch:
                 "are missing"
             )
         shown = {after: page.previous_hash} | {entry.position: entry.hash for entry in page.entries}
-        if held.position in shown and shown[held.position] != held.hash:
-            raise self._refuse(
-                f"goal_service's entry at position {held.position} (hash {_short(shown[held.position])}) contradicts "
-                f"its checkpoint signed there (hash {_short(held.hash)}), which {self.service} holds"
-            )
+        if reason := contradicted(shown, (held, covering)):
+            raise self._refuse(f"goal_service's {reason}, which {self.service} holds")
 
     def _refuse(self, reason: str) -> CheckpointRefused:
         return CheckpointRefused(f"{reason}; nothing of this page is absorbed")

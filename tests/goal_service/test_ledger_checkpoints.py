@@ -17,7 +17,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.goal_service.app import create_app
-from services.goal_service.settings import GoalSettings
+from services.goal_service.application import LedgerApplication
+from services.goal_service.checkpoints import LedgerCheckpoints
+from services.goal_service.settings import SERVICE_NAME, GoalSettings
+from shared.eventstore import eventsourcing_env
+from shared.projection import LedgerTampered
 from tests.goal_service.tamperer import Tamperer, run_verify
 from tests.support import SOURCE, auth, cloudevent, serve_in_thread, signed_post
 
@@ -200,6 +204,22 @@ def test_checkpoints_edited_to_match_a_rewritten_stretch_do_not_verify_and_goal_
     result = run_verify(storage_env)
     assert result.returncode == 1
     assert "CHECKPOINT at position 3 (database) is not goal_service's: its signature does not verify" in result.stdout
+
+
+def test_goal_services_own_projections_absorb_nothing_that_contradicts_a_checkpoint(
+    five_deals, goal_settings, storage_env
+):
+    record_deals(five_deals, range(6, 7))
+    ledger = LedgerApplication(
+        eventsourcing_env(goal_settings, SERVICE_NAME), LedgerCheckpoints.from_settings(goal_settings)
+    )
+    try:
+        assert [e.position for e in ledger.signed_entries(0, 4)] == [1, 2, 3, 4]
+        Tamperer(storage_env).rewrite(3, lambda entry: entry["data"].update(amount="1.00"))
+        with pytest.raises(LedgerTampered, match=r"entry at position 4 .* contradicts the checkpoint signed there"):
+            ledger.signed_entries(0, 4)  # a rebuild's first page: its own checkpoint at 4 disagrees
+    finally:
+        ledger.close()
 
 
 def test_claims_and_entries_that_disagree_are_reported_and_a_redelivery_is_refused_not_answered_elsewhere(

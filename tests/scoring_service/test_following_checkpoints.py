@@ -10,11 +10,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 
 from services.goal_service.app import create_app as create_goal_app
 from services.goal_service.settings import GoalSettings
 from services.scoring_service.app import create_app as create_scoring_app
-from services.scoring_service.settings import ScoringSettings
+from services.scoring_service.projections import MIGRATIONS
+from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
+from shared.ledger_views.checkpoints import CheckpointRefused, CheckpointWatch
+from shared.ledger_views.followed import FollowedLedger
+from shared.ledger_views.tables import tracking
+from shared.log_client import LedgerFollower
+from shared.projection import ProjectionRunner
+from shared.readmodel import create_read_model_engine, migrate
 from tests.goal_service.tamperer import Tamperer
 from tests.scoring_service.scenario import caught_up, deal
 from tests.support import auth, follower_settings, serve_in_thread, signed_post
@@ -61,7 +69,7 @@ def test_a_stretch_rewritten_while_scoring_was_behind_is_refused_against_the_sig
         status = refusal(scoring)
         assert status["position"] == 3  # nothing of the page absorbed
         assert status["error"].startswith("CheckpointRefused: goal_service's entry at position 6 (hash ")
-        assert "contradicts its checkpoint signed there" in status["error"]
+        assert "contradicts the checkpoint signed there" in status["error"]
         assert "which scoring_service holds" in status["error"]
 
 
@@ -79,7 +87,7 @@ def test_scoring_holds_its_checkpoint_when_goal_service_has_lost_every_copy(goal
         status = refusal(scoring)
         assert status["position"] == 5
         assert status["error"].startswith("CheckpointRefused: goal_service's entry at position 5 (hash ")
-        assert "contradicts its checkpoint signed there" in status["error"]
+        assert "contradicts the checkpoint signed there" in status["error"]
 
 
 def test_a_checkpoint_signed_by_a_key_scoring_was_not_told_to_trust_is_refused(goal_settings, storage_env, monkeypatch):
@@ -89,3 +97,21 @@ def test_a_checkpoint_signed_by_a_key_scoring_was_not_told_to_trust_is_refused(g
         status = refusal(scoring)
         assert status["position"] == 0
         assert "which PERFLEDGER_LEDGER_CHECKPOINT_KEYS does not list" in status["error"]
+
+
+def test_a_follower_pages_behind_absorbs_no_entry_of_a_rewritten_stretch(goal_settings, storage_env, monkeypatch):
+    with serve_in_thread(create_goal_app(goal_settings)) as goal_url, httpx.Client(base_url=goal_url) as goal:
+        record(goal, 1, 6)
+        Tamperer(storage_env).rewrite(3, lambda entry: entry["data"].update(amount="100000000"))
+        settings = follower_settings(ScoringSettings, "scoring", goal_url, storage_env, monkeypatch)
+        engine = create_read_model_engine(settings, SERVICE_NAME)
+        migrate(engine, MIGRATIONS)
+        follower = LedgerFollower(goal_url, "t-service", page_size=2)  # three pages behind the checkpoint at 6
+        watch = CheckpointWatch(engine, follower, [], "scoring_service")
+        runner = ProjectionRunner(FollowedLedger(), engine, tracking, lambda after, limit: watch.read_page(after, 0))
+        assert runner.run_once() == 2  # 1-2, vouched for by the checkpoint at 2
+        with pytest.raises(CheckpointRefused, match=r"entry at position 4 .* contradicts the checkpoint signed there"):
+            runner.run_once()  # 3-4 chain from 2 as rewritten, but the page's own checkpoint at 4 says otherwise
+        assert runner.tracked().position == 2
+        follower.close()
+        engine.dispose()

@@ -57,11 +57,15 @@ async def ledger_events(
     checkpoint, previous_hash, head = await asyncio.to_thread(
         lambda: (ledger.latest_checkpoint(), ledger.hash_at(after), ledger.head())
     )
+    covering = None
+    if entries and (checkpoint is None or entries[-1].position < checkpoint.position):
+        covering = await asyncio.to_thread(ledger.checkpoint_at_or_below, entries[-1].position)
     return LedgerPage(
         previous_hash=previous_hash,
         events=[LedgerEntryOut(position=e.position, hash=e.hash, entry=dict(e.entry)) for e in entries],
         head=LedgerHeadOut(position=head.position, hash=head.hash),
         checkpoint=CheckpointOut.of(checkpoint),
+        covering_checkpoint=CheckpointOut.of(covering),
     )
 
 

@@ -82,6 +82,7 @@ class LedgerPage(BaseModel):
     events: list[LedgerEntryOut]
     head: LedgerHeadOut
     checkpoint: CheckpointOut | None = None  # the latest signed checkpoint, at or below `head`
+    covering_checkpoint: CheckpointOut | None = None  # the newest stored one at or below this page's last entry
 
 
 class RejectedLine(BaseModel):

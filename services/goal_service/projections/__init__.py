@@ -21,7 +21,7 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     engine = create_read_model_engine(settings, SERVICE_NAME)
     migrate(engine, MIGRATIONS)
     runners = [
-        ProjectionRunner(projection, engine, tracking, ledger.entries)
+        ProjectionRunner(projection, engine, tracking, ledger.signed_entries)
         for projection in (CreditProjection(), RuleProjection())
     ]
     return Projections(engine, runners, head=lambda: ledger.head().position)
