@@ -10,7 +10,7 @@ from services.goal_service.domain.checkpoints import Cadence, discontinuity
 from services.goal_service.domain.ledger import EventIdentity
 from shared.canonical import GENESIS_HASH
 from shared.chain import ChainedEntry, ChainHead, entry_hash
-from shared.checkpoints import Checkpoint, CheckpointKeys, public_key
+from shared.checkpoints import Checkpoint, CheckpointKeys, public_key, signed_prefix
 from shared.signing import Signer
 
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
@@ -120,3 +120,12 @@ def test_claims_that_point_elsewhere_and_entries_without_a_claim_are_named():
         "CLAIM of event 'e-1' from 'crm://t' points at position 3, which holds event 'e-3' from 'crm://t'",
         "UNCLAIMED position 3: event 'e-3' from 'crm://t' has no identity claim that points at it",
     ]
+
+
+def test_a_page_short_of_the_latest_checkpoint_is_absorbed_up_to_the_newest_checkpoint_inside_it():
+    entries = chain(6)
+    at_4, latest = signed(entries[3]), signed(entries[5])
+    assert [e.position for e in signed_prefix(entries[:5], at_4, latest)] == [1, 2, 3, 4]
+    assert signed_prefix(entries, at_4, latest) == entries  # it reaches the latest: whole
+    assert signed_prefix(entries[4:5], at_4, latest) == entries[4:5]  # no checkpoint inside: the next one must do
+    assert signed_prefix(entries[:5], None, latest) == entries[:5]
