@@ -15,10 +15,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog, LRUCache
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
 from services.goal_service.checkpoints import LedgerCheckpoints
-from services.goal_service.domain.audit import Claim, Finding, LedgerAudit, audit_ledger
 from services.goal_service.domain.checkpoints import CHECKPOINT_LOG_ID, LedgerCheckpointSigned, LedgerDiscontinued
 from services.goal_service.domain.ledger import (
     EMPTY_HEAD,
@@ -31,7 +29,7 @@ from services.goal_service.domain.ledger import (
 )
 from shared.canonical import format_timestamp
 from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
-from shared.checkpoints import Checkpoint, CheckpointKeys, contradicted, signed_prefix
+from shared.checkpoints import Checkpoint, contradicted, signed_prefix
 from shared.errors import Unavailable
 from shared.projection import LedgerTampered
 
@@ -42,7 +40,6 @@ IDENTITY_CACHE_SIZE = 200_000
 # Re-delivered events are checked against the entries their claims name, read a run of positions at a time;
 # a gap this small between two of them is cheaper read through than asked for twice.
 CLAIM_CHECK_GAP = 64
-CLAIM_TOPIC = get_topic(EventIdentity.Claimed)
 
 
 class LedgerApplication(Application):
@@ -191,7 +188,7 @@ class LedgerApplication(Application):
         )
         if not redelivered:
             return
-        stored = self._identities_at([position for position, _, _ in redelivered])
+        stored = self.identities_at([position for position, _, _ in redelivered])
         for position, source, event_id in redelivered:
             if (found := stored.get(position)) != (source, event_id):
                 holds = f"holds event {found[1]!r} from {found[0]!r}" if found else "holds no entry"
@@ -200,7 +197,7 @@ class LedgerApplication(Application):
                     raise self.checkpoints.latch(reason)
                 raise LedgerDiscontinued(f"the ledger was altered: {reason}; run `perfledger ledger verify`")
 
-    def _identities_at(self, positions: list[int]) -> dict[int, tuple[str, str]]:
+    def identities_at(self, positions: list[int]) -> dict[int, tuple[str, str]]:
         """(source, id) of the stored entries at these positions (sorted), read in runs."""
         found: dict[int, tuple[str, str]] = {}
         runs: list[list[int]] = []
@@ -239,48 +236,8 @@ class LedgerApplication(Application):
         damaged to decode is reported at its position."""
         return verify_chain(self.stored_entries(page_size))
 
-    def audit(self, checkpoints: list[tuple[str, Checkpoint]], keys: CheckpointKeys) -> LedgerAudit:
-        """The whole stored ledger held against its chain, these checkpoints (with the database's own) and
-        its identity claims: what `perfledger ledger verify` reports."""
-        unreadable: list[Finding] = []
-        stored = [("database", c) for c in self._all_stored_checkpoints(unreadable)]
-        audit = audit_ledger(
-            self.stored_entries(1000), stored + checkpoints, keys, self._stored_claims(unreadable), self._identity_at
-        )
-        audit.findings += unreadable
-        return audit
-
-    def _all_stored_checkpoints(self, unreadable: list[Finding], page_size: int = 1000) -> Iterator[Checkpoint]:
-        after = 0
-        while rows := self.recorder.select_events(CHECKPOINT_LOG_ID, gt=after, limit=page_size):
-            for row in rows:
-                try:
-                    yield self.mapper.to_domain_event(row).checkpoint()
-                except Exception:  # a damaged row proves nothing; say where it is
-                    at = row.originator_version
-                    unreadable.append(
-                        Finding("CHECKPOINT", at, f"CHECKPOINT at position {at} (database) is unreadable")
-                    )
-            after = rows[-1].originator_version
-
-    def _stored_claims(self, unreadable: list[Finding], page_size: int = 1000) -> Iterator[Claim]:
-        start = 1
-        while notifications := self.recorder.select_notifications(start, page_size, topics=[CLAIM_TOPIC]):
-            for notification in notifications:
-                try:
-                    claimed = self.mapper.to_domain_event(notification)
-                    yield Claim(notification.originator_id, claimed.source, claimed.event_id, claimed.position)
-                except Exception:
-                    unreadable.append(Finding("CLAIM", 0, f"CLAIM {notification.originator_id} is unreadable"))
-            start = notifications[-1].id + 1
-
-    def _identity_at(self, position: int) -> tuple[str, str] | None:
-        try:
-            return self._identities_at([position]).get(position)
-        except Exception:  # a damaged row: the chain check reports it
-            return None
-
     def stored_entries(self, page_size: int = 1000) -> Iterator[ChainedEntry]:
+        """Every stored entry, row by row, so that a row too damaged to decode is reported at its position."""
         after = 0
         while rows := self.recorder.select_events(LEDGER_ID, gt=after, limit=page_size):
             for row in rows:

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from services.goal_service.application import LedgerApplication
 from services.goal_service.checkpoints import Witness, WitnessUnreadable, existing_signer, trusted_keys, witness_file
 from services.goal_service.domain.audit import Finding
+from services.goal_service.ledger_audit import audit_stored_ledger
 from services.goal_service.projections import open_projections
 from services.goal_service.settings import SERVICE_NAME, LedgerSettings
 from shared.checkpoints import Checkpoint, CheckpointKeys, public_key
@@ -88,7 +89,7 @@ def verify(
         problems.append(Finding("CHECKPOINT", 0, f"CHECKPOINT witness file is unreadable: {error}"))
     app = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
     try:
-        audit = app.audit(kept, keys)
+        audit = audit_stored_ledger(app, kept, keys)
     finally:
         app.close()
     audit.findings += problems
