@@ -251,8 +251,9 @@ def test_an_auditor_who_kept_the_checkpoints_catches_a_tamperer_who_deleted_ever
     five_deals, storage_env, tmp_path
 ):
     listing = five_deals.get("/v1/ledger/checkpoints", headers=READER).json()
-    saved = tmp_path / "checkpoints.json"
-    saved.write_text(json.dumps(listing))
+    latest_only = five_deals.get("/v1/ledger/checkpoints", params={"limit": 0}, headers=READER).text
+    saved = tmp_path / "checkpoints.ndjson"  # the listings an auditor fetched, one a line
+    saved.write_text(json.dumps(listing) + "\n" + latest_only + "\n")
     tamperer = Tamperer(storage_env)
     tamperer.delete_entries(4)
     for event_id in ("d-4", "d-5"):
