@@ -70,6 +70,7 @@ class Witness:
     def __init__(self, path: Path):
         self.path = path
         self._pending: Checkpoint | None = None
+        self._closed = False
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -94,18 +95,23 @@ class Witness:
                 self._thread = threading.Thread(target=self._keep_writing, name="ledger-witness", daemon=True)
                 self._thread.start()
 
-    def flush(self) -> None:
-        """Write what is pending now (at shutdown)."""
+    def close(self) -> None:
+        """Write what is pending, and stop the thread."""
         with self._changed:
-            pending, self._pending = self._pending, None
-        if pending is not None:
-            self._write(pending)
+            self._closed = True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join(10)
+        if self._pending is not None:
+            self._write(self._pending)
 
     def _keep_writing(self) -> None:
         while True:
             with self._changed:
-                while self._pending is None:
+                while self._pending is None and not self._closed:
                     self._changed.wait()
+                if self._closed:
+                    return  # close() writes what is left
                 pending, self._pending = self._pending, None
             self._write(pending)
 
@@ -138,10 +144,16 @@ class LedgerCheckpoints:
         self.refused: LedgerDiscontinued | None = None  # what the last check found
 
     @classmethod
-    def from_settings(cls, settings: LedgerSettings) -> LedgerCheckpoints:
-        signer = checkpoint_signer(settings)
+    def from_settings(cls, settings: LedgerSettings, signer: Signer | None = None) -> LedgerCheckpoints:
+        signer = signer or checkpoint_signer(settings)
         cadence = Cadence(settings.checkpoint_every, settings.checkpoint_seconds)
         return cls(signer, trusted_keys(settings, signer), cadence, Witness(witness_file(settings)))
+
+    @classmethod
+    def existing(cls, settings: LedgerSettings) -> LedgerCheckpoints | None:
+        """For tools beside goal_service: its checkpoints if it has a key, without making one."""
+        signer = existing_signer(settings)
+        return cls.from_settings(settings, signer) if signer else None
 
     def public_keys(self) -> list[PublicKey]:
         return list(self.keys.by_id.values())
@@ -231,7 +243,7 @@ class LedgerCheckpoints:
             self.witness.keep(checkpoint)
 
     def close(self) -> None:
-        self.witness.flush()
+        self.witness.close()
 
     def latch(self, reason: str) -> LedgerDiscontinued:
         """Evidence that the ledger was altered which no later check would see again: refuse until restart."""

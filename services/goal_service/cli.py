@@ -14,23 +14,26 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from services.goal_service.application import LedgerApplication
-from services.goal_service.checkpoints import Witness, WitnessUnreadable, existing_signer, trusted_keys, witness_file
+from services.goal_service.checkpoints import (
+    LedgerCheckpoints,
+    Witness,
+    WitnessUnreadable,
+    existing_signer,
+    trusted_keys,
+    witness_file,
+)
 from services.goal_service.domain.audit import Finding
 from services.goal_service.ledger_audit import audit_stored_ledger
 from services.goal_service.projections import open_projections
 from services.goal_service.settings import SERVICE_NAME, LedgerSettings
 from shared.checkpoints import Checkpoint, CheckpointKeys, public_key
 from shared.eventstore import eventsourcing_env
-from shared.settings import ServiceSettings, load_settings
+from shared.projection import LedgerTampered
+from shared.settings import load_settings
 
 ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
 projections_cli = typer.Typer(help="goal_service's read model.", no_args_is_help=True)
 console = Console(soft_wrap=True)
-
-
-def open_ledger() -> LedgerApplication:
-    """goal_service's ledger on PERFLEDGER_DATABASE_URL, or the SQLite file under PERFLEDGER_DATA_DIR."""
-    return LedgerApplication(eventsourcing_env(load_settings(ServiceSettings), SERVICE_NAME))
 
 
 def saved_checkpoints(path: Path) -> list[Checkpoint]:
@@ -109,12 +112,17 @@ def verify(
 @projections_cli.command("rebuild")
 def rebuild() -> None:
     """Delete every projection's rows and project the whole ledger again from position zero. Safe while
-    goal_service runs: its runners notice their tracking moved and continue from the rebuilt position."""
-    ledger = open_ledger()
-    projections = open_projections(load_settings(ServiceSettings), ledger)
+    goal_service runs: its runners notice their tracking moved and continue from the rebuilt position.
+    Held against the signed checkpoints: a ledger that contradicts them is not projected."""
+    settings = load_settings(LedgerSettings)
+    ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME), LedgerCheckpoints.existing(settings))
+    projections = open_projections(settings, ledger)
     try:
         for name, runner in projections.runners.items():
             typer.echo(f"{name}: projected {runner.rebuild()} entries, now at {runner.tracked().position}")
+    except LedgerTampered as error:
+        typer.echo(f"stopped: {error}; run `perfledger ledger verify`", err=True)
+        raise typer.Exit(1) from None
     finally:
         projections.stop()
         ledger.close()

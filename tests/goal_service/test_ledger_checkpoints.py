@@ -8,6 +8,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,7 +26,7 @@ from services.goal_service.settings import SERVICE_NAME, GoalSettings
 from shared.eventstore import eventsourcing_env
 from shared.projection import LedgerTampered
 from tests.goal_service.tamperer import Tamperer, run_verify
-from tests.support import SOURCE, auth, cloudevent, serve_in_thread, signed_post
+from tests.support import ROOT, SOURCE, auth, cloudevent, serve_in_thread, signed_post
 
 READER = auth("t-auditor")
 
@@ -220,6 +223,21 @@ def test_goal_services_own_projections_absorb_nothing_that_contradicts_a_checkpo
             ledger.signed_entries(0, 4)  # a rebuild's first page: its own checkpoint at 4 disagrees
     finally:
         ledger.close()
+
+
+def test_a_rebuild_of_the_read_model_stops_at_a_ledger_that_contradicts_its_checkpoints(five_deals, storage_env):
+    Tamperer(storage_env).rewrite(3, lambda entry: entry["data"].update(amount="1.00"))
+    rebuild = subprocess.run(
+        [sys.executable, "-m", "services.cli", "projections", "rebuild"],
+        cwd=ROOT,
+        env={**os.environ, **storage_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert rebuild.returncode == 1, rebuild.stdout + rebuild.stderr
+    assert "stopped: ledger entry at position 5" in rebuild.stderr
+    assert "contradicts the checkpoint signed there" in rebuild.stderr and "perfledger ledger verify" in rebuild.stderr
 
 
 def test_claims_and_entries_that_disagree_are_reported_and_a_redelivery_is_refused_not_answered_elsewhere(
