@@ -74,6 +74,24 @@ class Tamperer:
             (json.dumps(state).encode(), id_param(self.env, originator_id), position),
         )
 
+    def rows(self, first: int) -> list[tuple]:
+        """The ledger's rows from a position on, as a backup holds them."""
+        return run_sql(
+            self.env,
+            "SELECT originator_id, originator_version, topic, state FROM {table} "
+            "WHERE originator_id = ? AND originator_version >= ?",
+            (id_param(self.env, LEDGER_ID), first),
+        )
+
+    def restore(self, rows: list[tuple]) -> None:
+        """What an operator does with a backup."""
+        for originator_id, version, topic, state in rows:
+            run_sql(
+                self.env,
+                "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+                (originator_id, version, topic, bytes(state)),
+            )
+
     def delete_entries(self, first: int) -> None:
         run_sql(
             self.env,

@@ -146,6 +146,17 @@ def test_a_deleted_tail_is_caught_by_verify_and_stops_goal_service_even_after_a_
         assert_refuses(restarted, checkpoint=5, head_position=3)
 
 
+def test_a_ledger_restored_from_a_backup_is_recorded_to_again_without_a_restart(five_deals, storage_env):
+    tamperer = Tamperer(storage_env)
+    backup = tamperer.rows(4)
+    tamperer.delete_entries(4)
+    assert_refuses(five_deals, checkpoint=5, head_position=3)
+    tamperer.restore(backup)
+    assert signed_post(five_deals, deal(6)).json()["position"] == 6
+    assert five_deals.get("/ready").status_code == 200
+    assert run_verify(storage_env).returncode == 0
+
+
 def test_an_entry_forged_after_the_head_is_reported_and_goal_service_writes_nothing_after_it(
     five_deals, goal_settings, storage_env
 ):

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from services.goal_service.application import LedgerApplication
-from services.goal_service.domain.checkpoints import LedgerDiscontinued
 from services.goal_service.ingest import GroupCommitWriter
 from shared.auth import Principal, Role, allow
 from shared.errors import PayloadTooLarge
@@ -27,11 +26,12 @@ async def get_writer(request: Request) -> GroupCommitWriter:
 
 
 async def ledger_open(request: Request) -> None:
-    """Refuse at once, before anything of the request is kept, while the ledger is known not to continue its
-    signed checkpoint (the writer checks again before every commit group)."""
-    checkpoints = request.app.state.ledger.checkpoints
-    if checkpoints is not None and (refused := checkpoints.refused) is not None:
-        raise LedgerDiscontinued(refused.detail)
+    """Refuse before anything of the request is kept while the ledger does not continue its signed
+    checkpoint. Only then is it checked again here (the writer checks before every commit group), so that
+    a ledger restored from a backup opens again without a restart."""
+    ledger = request.app.state.ledger
+    if ledger.checkpoints is not None and ledger.checkpoints.refused is not None:
+        await asyncio.to_thread(ledger.continuing_head)  # LedgerDiscontinued while it still does not
 
 
 async def read_body(request: Request) -> bytes:
