@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from shared.metrics.catalogue import MEASURES, RATES, Unit, metric_named
-from shared.money import quantize_ratio, show_count, show_money, show_ratio
+from shared.money import quantize_money, quantize_ratio, show_count, show_money, show_ratio
 from shared.organisation import Organisation
 
 
@@ -94,6 +94,18 @@ def is_summed(metric: str) -> bool:
     """Whether a metric adds up over time (a flow): what a forecast can extrapolate."""
     definition = metric_named(metric)
     return definition.key in MEASURES and not MEASURES[definition.key].level
+
+
+def forecast(metric: str, actual: Decimal | None, total: int, elapsed: int, currency: str | None) -> Decimal | None:
+    """A flow extrapolated over a period's working days, actual x total / elapsed: money rounded to the minor
+    unit, a count to a whole one (half up); a rate or a level forecasts itself; None before a working day."""
+    if actual is None or not is_summed(metric):
+        return actual
+    if not elapsed:
+        return None
+    if metric_named(metric).unit is Unit.MONEY:
+        return quantize_money(actual * total / elapsed, currency or "")
+    return (actual * total / elapsed).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def show_figure(metric: str, value: Decimal | None, currency: str | None) -> int | str | Decimal | None:

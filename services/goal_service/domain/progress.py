@@ -19,15 +19,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from shared.goals import Goal, GoalVersion
-from shared.metrics.catalogue import MEASURES, Unit, metric_named
 from shared.metrics.figures import (
     Credit,
+    forecast,
     growth,
-    is_summed,
     metric_value,
     owned,
     ratio,
@@ -35,7 +34,6 @@ from shared.metrics.figures import (
     totals,
     window,
 )
-from shared.money import quantize_money
 from shared.organisation import Organisation
 from shared.periods import GrowthSpans, Span, growth_spans
 from shared.workdays import WorkingCalendar
@@ -90,18 +88,6 @@ def drill_down(
     }
 
 
-def _forecast(metric: str, actual: Decimal | None, total: int, elapsed: int, currency: str | None) -> Decimal | None:
-    """A flow extrapolated over the period's working days: money to the minor unit, a count to a whole one;
-    a rate or a level forecasts itself."""
-    if actual is None or not is_summed(metric):
-        return actual
-    if not elapsed:
-        return None
-    if MEASURES[metric_named(metric).key].unit is Unit.MONEY:
-        return quantize_money(actual * total / elapsed, currency or "")
-    return (actual * total / elapsed).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-
-
 def progress(
     goal: Goal,
     version: GoalVersion,
@@ -150,7 +136,7 @@ def progress(
         },
         # pace from the exact figures: completion / (elapsed / total), rounded once
         "pace": ratio(actual * total_days, version.target * elapsed) if actual is not None and elapsed else None,
-        "forecast": shown(_forecast(goal.metric, actual, total_days, elapsed, currency)),
+        "forecast": shown(forecast(goal.metric, actual, total_days, elapsed, currency)),
         "trend": {
             "last_7_days": shown(this_week),
             "previous_7_days": shown(last_week),
