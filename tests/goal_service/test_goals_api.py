@@ -83,7 +83,8 @@ def test_a_manager_decomposes_their_region_to_reps_who_commit_and_then_agree(com
         company_goal.post("/v1/goals/q4-r2/commitments", json={"value": "1"}, headers=auth("t-rep")).status_code == 404
     )
     agreed = company_goal.post("/v1/goals/q4-r1/agreement", json={"reason": "agreed 1:1"}, headers=east)
-    assert agreed.status_code == 201 and agreed.json()["target"] == "800000.00" and agreed.json()["basis"] == "consensus"
+    assert agreed.status_code == 201
+    assert (agreed.json()["target"], agreed.json()["basis"]) == ("800000.00", "consensus")
     report = company_goal.get("/v1/goals/q4-east/consistency", headers=east).json()
     assert (report["children_total"], report["difference"], report["consistent"]) == ("1550000.00", "50000.00", False)
 
