@@ -145,6 +145,13 @@ def test_q1_complete_is_compared_with_all_of_the_previous_q4_not_its_first_90_da
         "2000000.00",
         "-0.8000",
     )
+    # before Q1 begins there is nothing to compare, and the answer says so
+    assert figures(quarter, "q1", as_of="2026-12-31")["growth"] == {
+        "basis": "not_started",
+        "this": None,
+        "previous_period": None,
+        "a_year_before": None,
+    }
     # in progress on 30 March (day 89 of 90): Q4's first 89 days end on 28 December, before the late deal
     so_far = figures(quarter, "q1", as_of="2027-03-30")["growth"]["previous_period"]
     assert (so_far["basis"], so_far["through"], so_far["actual"], so_far["change"]) == (
