@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.errors import Conflict, FieldError, InvalidInput
-from shared.metrics.catalogue import METRICS, Unit
+from shared.metrics.catalogue import Unit, metric_named
 from shared.money import MINOR_UNITS
 from shared.organisation import Organisation
 from shared.periods import Period, parse_period
@@ -68,7 +68,7 @@ class Goal:
     @property
     def additive(self) -> bool:
         """Whether children's targets add up to this one (not so for rates)."""
-        return METRICS[self.metric].unit is not Unit.RATIO
+        return metric_named(self.metric).unit is not Unit.RATIO
 
 
 def _invalid(pointer: str, detail: str) -> InvalidInput:
@@ -227,6 +227,6 @@ def owns_within(organisation: Organisation, parent: Goal, kind: str, owner_id: s
 
 
 def quantum(metric: str, currency: str | None) -> Decimal:
-    if METRICS[metric].unit is Unit.MONEY:
+    if metric_named(metric).unit is Unit.MONEY:
         return Decimal(1).scaleb(-MINOR_UNITS.get(currency or "", 2))
     return Decimal(1)

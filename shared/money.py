@@ -3,12 +3,16 @@
 The rule: amounts are kept exactly as recorded; a computed amount is rounded to the currency's minor unit
 (2 places unless listed) with ROUND_HALF_UP (四舍五入, what Chinese finance teams expect) only when it
 becomes a figure someone is paid or shown. Rates and scores use `quantize_ratio` (4 places, same rule).
+
+How an answer writes a figure is the other half of the rule, also here (`show_money`, `show_count`,
+`show_ratio`): money at least to the currency's minor unit, more places only where the exact figure has
+them (a split share), never rounded; counts as integers; ratios at 4 places.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
@@ -73,3 +77,31 @@ def allocate(total: Decimal, weights: Sequence[Decimal], step: Decimal) -> list[
     for i in by_remainder[:left]:
         floors[i] += step
     return floors
+
+
+# --- how answers write figures -------------------------------------------------------------------------------
+
+
+def show_money(amount: Decimal, currency: str | None) -> str:
+    """An amount as every answer writes it: `200000.00`, never `200000` (at least the currency's minor unit),
+    and `333.336667` where a split made more places. Only zeros are added or dropped, so the figure stays
+    exact; a written amount is a string, so no JSON reader turns it into a float."""
+    places = MINOR_UNITS.get(currency or "", 2)
+    with localcontext() as exact:
+        exact.prec = 60  # wide enough that quantizing never rounds a figure of up to 28 digits
+        significant = min(-places, amount.normalize().as_tuple().exponent)  # type: ignore[operator]
+        shown = amount.quantize(Decimal(1).scaleb(significant))
+    return f"{shown if shown else abs(shown):f}"  # never "-0.00"
+
+
+def show_count(value: Decimal | int) -> int | str:
+    """A count as every answer writes it: a JSON integer. A count split between reps (a third of a deal) is
+    no whole number; it is written as its exact decimal string."""
+    if value == int(value):
+        return int(value)
+    return f"{Decimal(value).normalize():f}"
+
+
+def show_ratio(value: Decimal) -> Decimal:
+    """A ratio (a rate, a completion, a growth) as every answer writes it: 4 places, half up."""
+    return quantize_ratio(value)

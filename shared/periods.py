@@ -89,6 +89,44 @@ class Period:
         return Period(_year_back(self.first_day), _year_back(self.last_day), self.kind)
 
 
+class GrowthBasis(StrEnum):
+    WHOLE_PERIOD = "whole_period"  # a complete period against the whole earlier period
+    SAME_DAYS = "same_days"  # a period in progress against as many first days of the earlier period
+
+
+@dataclass(frozen=True)
+class Span:
+    """Some days of a period, first..last, both included."""
+
+    period: Period
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class GrowthSpans:
+    basis: GrowthBasis
+    this: Span
+    previous_period: Span  # 环比
+    a_year_before: Span  # 同比
+
+
+def growth_spans(period: Period, as_of: date) -> GrowthSpans | None:
+    """What 环比 and 同比 compare on a business day: once the period is complete (`as_of` on or after its last
+    day), the whole period against the whole earlier one (November against all of October, Q1 against all of
+    Q4, a leap February against all of the February before); while it is in progress, the days so far against
+    as many first days of the earlier period (at most all of it). None before the period begins."""
+    if as_of < period.first_day:
+        return None
+    earlier = (period.previous(), period.a_year_before())
+    if as_of >= period.last_day:
+        whole = [Span(p, p.first_day, p.last_day) for p in (period, *earlier)]
+        return GrowthSpans(GrowthBasis.WHOLE_PERIOD, *whole)
+    days = as_of - period.first_day
+    then = [Span(p, p.first_day, min(p.first_day + days, p.last_day)) for p in earlier]
+    return GrowthSpans(GrowthBasis.SAME_DAYS, Span(period, period.first_day, as_of), *then)
+
+
 def _year_back(day: date) -> date:
     return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
 

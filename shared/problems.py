@@ -56,6 +56,19 @@ def _status_of(error: errors.DomainError) -> int:
     return 400
 
 
+def problem_of(error: errors.DomainError, instance: str | None = None) -> dict[str, Any]:
+    """The problem a domain error is, as a body: what an error answer carries, and what a list answer
+    carries in place of the one item the error spoils (a goal's line in a list of progress)."""
+    body: dict[str, Any] = {"type": "about:blank", "title": error.title, "status": _status_of(error)}
+    if error.detail:
+        body["detail"] = error.detail
+    if instance:
+        body["instance"] = instance
+    if error.errors:
+        body["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in error.errors]
+    return body
+
+
 def _request_field_errors(exc: RequestValidationError) -> list[FieldError]:
     found = []
     for err in exc.errors():
@@ -68,11 +81,9 @@ def _request_field_errors(exc: RequestValidationError) -> list[FieldError]:
 
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
-        status = _status_of(exc)
-        headers = {"www-authenticate": "Bearer"} if status == 401 else None
-        return problem_response(
-            status, exc.title, exc.detail, field_errors=exc.errors, instance=request.url.path, headers=headers
-        )
+        body = problem_of(exc, request.url.path)
+        headers = {"www-authenticate": "Bearer"} if body["status"] == 401 else None
+        return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         field_errors = _request_field_errors(exc)

@@ -29,6 +29,10 @@ class CalendarYear:
 class CalendarYearMissing(Conflict):
     """No calendar is published for a year a figure needs."""
 
+    def __init__(self, detail: str, *, years: tuple[int, ...]):
+        super().__init__(detail)
+        self.years = years  # what would let the figure be computed: HR publishing these years
+
 
 @dataclass(frozen=True)
 class WorkingCalendar:
@@ -39,7 +43,8 @@ class WorkingCalendar:
             return self.years[number]
         except KeyError:
             raise CalendarYearMissing(
-                f"no working-day calendar is published for {number}; HR publishes it with PUT /v1/calendars/{number}"
+                f"no working-day calendar is published for {number}; HR publishes it with PUT /v1/calendars/{number}",
+                years=(number,),
             ) from None
 
     def require(self, first: date, last: date) -> None:
@@ -47,9 +52,10 @@ class WorkingCalendar:
         missing = [number for number in range(first.year, last.year + 1) if number not in self.years]
         if missing:
             listed = ", ".join(map(str, missing))
+            publish = ", ".join(f"PUT /v1/calendars/{number}" for number in missing)
             raise CalendarYearMissing(
-                f"no working-day calendar is published for {listed}; "
-                f"HR publishes a year with PUT /v1/calendars/{{year}}"
+                f"no working-day calendar is published for {listed}; HR publishes it with {publish}",
+                years=tuple(missing),
             )
 
     def working_days(self, first: date, last: date) -> int:

@@ -77,14 +77,18 @@ class AlertApplication(ServiceApplication):
         judged_through: str | None,
         on: str,
         judged: list[tuple[dict[str, Any], str, Verdict]],
+        waiting_for: dict[str, Any] | None = None,
+        known_at: int | None = None,
     ) -> None:
-        """Apply the verdicts reached about one business day (or one void) at a ledger position, in one
-        transaction with the watch's advance. `on` is the business day judged (for a void, the clock's);
-        `judged` holds (rule, key, verdict)."""
+        """Apply the verdicts reached about one business day (or one void) as known at a ledger position
+        (`known_at`, by default `position`), in one transaction with the watch's advance to `position`. `on`
+        is the business day judged (for a void, the clock's); `judged` holds (rule, key, verdict);
+        `waiting_for`, the day judging waits at and why, if it does."""
         with self.writing:
             watch = self.watch()
-            changed, opened, closed = self._apply(watch, judged, {"day": on, "position": position})
-            watch.advance(position, clock, judged_through, opened, closed)
+            at = {"day": on, "position": position if known_at is None else known_at}
+            changed, opened, closed = self._apply(watch, judged, at)
+            watch.advance(position, clock, judged_through, opened, closed, waiting_for)
             self.save(watch, *changed)
 
     def record_score_judgement(

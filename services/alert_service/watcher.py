@@ -1,12 +1,18 @@
 """Judging the followed ledger in order: the watcher reads the contributions recorded since it last
 stopped, moves the business clock with them, and judges each business day once it is over (as known just
 before the entry that ended it) and each voided deal at its own position. Every judgement is saved with the
-watch's new position in one transaction, so a restart resumes exactly where the last save left off."""
+watch's new position in one transaction, so a restart resumes exactly where the last save left off.
+
+A day the rules cannot judge, because a calendar year they need is not published as known then, is never
+skipped: the clock's judging waits at it (the watch says which years it waits for) while the clock itself
+goes on with the ledger, and the days from it up to the clock are judged at the position where a calendar
+is published, as known there. Replaying the same ledger waits and judges at the same positions."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Container, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,7 +28,7 @@ from services.alert_service.domain.evaluation import DAY_RULES, ONGOING, VoidedD
 from services.alert_service.domain.facts import MEASURES_READ, Day, Verdict
 from shared.ledger_views.queries import load_credits
 from shared.ledger_views.rulebook import RuleBook
-from shared.ledger_views.tables import contributions
+from shared.ledger_views.tables import contributions, rule_entries
 from shared.periods import day_start, local_day
 from shared.projection import Projections
 from shared.workdays import CalendarYearMissing
@@ -32,6 +38,18 @@ POSITIONS_PER_READ = 1000
 MOST_DAYS_JUDGED_AT_ONCE = 31  # a clock that jumps further judges only the last month of days it skipped
 DEFINITION = TypeAdapter(WarningRuleDefinition)
 Judged = list[tuple[dict[str, Any], str, Verdict]]
+
+
+@dataclass
+class Clock:
+    """The watch's business time while a page of the ledger is judged."""
+
+    clock: date | None  # the business day of the latest activity
+    through: date | None  # the last business day judged
+    waiting_for: dict[str, Any] | None  # the day judging waits at, and the calendar years it waits for
+
+    def days(self) -> tuple[str | None, str | None]:
+        return (self.clock.isoformat() if self.clock else None, self.through.isoformat() if self.through else None)
 
 
 def warning_key(rule: dict[str, Any], verdict: Verdict, *more: object) -> str:
@@ -78,19 +96,44 @@ class Watcher:
         )
 
     def judge_day(self, day: date, known_at: int) -> Judged:
+        """Every rule in force on the day, as known at `known_at`. CalendarYearMissing when one needs a
+        calendar year not published there: then the day cannot be judged yet, and none of it counts."""
         rules = self.rules_in_force(day, DAY_RULES)
         if not rules:
             return []
         facts = self.facts(day, known_at, [d for _, d in rules])
         judged: Judged = []
         for ref, definition in rules:
-            try:
-                verdicts = DAY_RULES[definition.kind](definition, facts)
-            except CalendarYearMissing as missing:
-                log.warning("a rule needs a calendar year that is not published", rule=ref["id"], error=str(missing))
-                continue
-            judged += [(ref, warning_key(ref, verdict), verdict) for verdict in verdicts]
+            judged += [
+                (ref, warning_key(ref, verdict), verdict) for verdict in DAY_RULES[definition.kind](definition, facts)
+            ]
         return judged
+
+    def judge_days(self, state: Clock, first: date, last: date, known_at: int, saved_at: int) -> None:
+        """Judge first..last in order as known at `known_at`, each saved with the watch at `saved_at` (a
+        position not yet read through, so a restart judges what is left the same way), until a day cannot
+        be judged: judging then waits at it."""
+        day = first
+        while day <= last:
+            try:
+                judged = self.judge_day(day, known_at)
+            except CalendarYearMissing as missing:
+                waited = state.waiting_for or {}
+                state.waiting_for = {
+                    "day": day.isoformat(),
+                    "calendar_years": list(missing.years),
+                    "detail": missing.detail,
+                    "since_position": waited.get("since_position", known_at),
+                }
+                log.warning("judging waits for a calendar", day=day.isoformat(), years=list(missing.years))
+                return
+            state.through = day
+            if state.waiting_for is not None:  # catching up after a wait: a restart resumes from the next day
+                state.waiting_for = {**state.waiting_for, "day": (day + timedelta(days=1)).isoformat()}
+            clock, through = state.days()
+            self.app.record_judgement(saved_at, clock, through, day.isoformat(), judged, state.waiting_for, known_at)
+            day += timedelta(days=1)
+        state.waiting_for = None
 
     def judge_void(self, void: VoidedDeal, clock: date) -> Judged:
         rules = self.rules_in_force(clock, ("large_deal_voided",))
@@ -119,6 +162,13 @@ class Watcher:
             for row in connection.execute(query):
                 by_position[row.position].append(row)
         return by_position
+
+    def _calendars_published(self, after: int, upto: int) -> set[int]:
+        """The positions in (after, upto] that publish a calendar year: where a waiting clock tries again."""
+        r = rule_entries.c
+        query = select(r.position).where(r.position > after, r.position <= upto, r.type == "calendar.year.published")
+        with self.projections.engine.connect() as connection:
+            return set(connection.execute(query).scalars())
 
     def _voids(self, position: int, rows: list[Any]) -> list[VoidedDeal]:
         """Deals whose won count drops by one at this position: voided here."""
@@ -150,28 +200,40 @@ class Watcher:
         held = self.projections.held()
         while (watch := self.app.watch()).position < held:
             upto = min(held, watch.position + POSITIONS_PER_READ)
-            clock = date.fromisoformat(watch.clock) if watch.clock else None
-            through = date.fromisoformat(watch.judged_through) if watch.judged_through else None
-            for position, rows in sorted(self._read(watch.position, upto).items()):
+            state = Clock(
+                date.fromisoformat(watch.clock) if watch.clock else None,
+                date.fromisoformat(watch.judged_through) if watch.judged_through else None,
+                watch.waiting_for,
+            )
+            activity = self._read(watch.position, upto)
+            published = self._calendars_published(watch.position, upto)
+            for position in sorted(activity.keys() | published):
+                if position in published and state.waiting_for and state.clock and state.through:
+                    # the days waited for, up to the clock, as known where the calendar is published
+                    first, last = state.through + timedelta(days=1), state.clock - timedelta(days=1)
+                    self.judge_days(state, first, last, known_at=position, saved_at=position - 1)
+                rows = activity.get(position)
+                if not rows:
+                    continue
                 latest = max(local_day(r.occurred_at, self.zone) for r in rows)
-                if clock is None:
-                    clock, through = latest, latest - timedelta(days=1)
-                elif latest > clock:
-                    first = max(through + timedelta(days=1), latest - timedelta(days=MOST_DAYS_JUDGED_AT_ONCE))
-                    day = first
-                    while day < latest:
-                        judged = self.judge_day(day, position - 1)
-                        self.app.record_judgement(
-                            position - 1, clock.isoformat(), day.isoformat(), day.isoformat(), judged
+                if state.clock is None or state.through is None:
+                    state.clock, state.through = latest, latest - timedelta(days=1)
+                elif latest > state.clock:
+                    if state.waiting_for is None:
+                        first = max(
+                            state.through + timedelta(days=1), latest - timedelta(days=MOST_DAYS_JUDGED_AT_ONCE)
                         )
-                        through, day = day, day + timedelta(days=1)
-                    clock = latest
+                        self.judge_days(state, first, latest - timedelta(days=1), position - 1, position - 1)
+                    state.clock = latest
                 for void in self._voids(position, rows):
-                    judged = self.judge_void(void, clock)
+                    judged = self.judge_void(void, state.clock)
                     if judged:
                         self.app.record_judgement(
-                            position, clock.isoformat(), through.isoformat(), clock.isoformat(), judged
+                            position,
+                            state.clock.isoformat(),
+                            state.through.isoformat(),
+                            state.clock.isoformat(),
+                            judged,
+                            state.waiting_for,
                         )
-            self.app.record_judgement(
-                upto, clock.isoformat() if clock else None, through.isoformat() if through else None, "", []
-            )
+            self.app.record_judgement(upto, *state.days(), "", [], state.waiting_for)

@@ -3,6 +3,7 @@ writer, routes."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,11 +29,14 @@ from services.goal_service.projections import open_projections
 from services.goal_service.rule_changes import RuleChanges
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
 from shared import projection_routes
+from shared.errors import Unavailable
 from shared.eventstore import eventsourcing_env
 from shared.ledger_views.rulebook import RuleBook
 from shared.settings import load_settings
 from shared.web import create_service_app
 from shared.webhooks import WebhookVerifier
+
+CRM_CATCH_UP_SECONDS = 10.0  # a CRM delivery waits this long for the projection of what records made
 
 
 def create_app(settings: GoalSettings | None = None) -> FastAPI:
@@ -45,7 +49,14 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         app.state.projections = projections = open_projections(settings, ledger)
         app.state.writer = GroupCommitWriter(ledger, on_commit=projections.poke)
         app.state.rulebook = RuleBook(projections.engine)
-        app.state.crm = CrmIntake(Sources(settings.crm_sources), CrmStore(projections.engine), app.state.writer)
+
+        async def crm_records_caught_up() -> None:
+            head = (await asyncio.to_thread(ledger.head)).position
+            if await projections.reach(head, CRM_CATCH_UP_SECONDS, ("crm_records",)) < head:
+                raise Unavailable("what CRM records made is not yet projected from the ledger; retry")
+
+        crm_store = CrmStore(projections.engine)
+        app.state.crm = CrmIntake(Sources(settings.crm_sources), crm_store, app.state.writer, crm_records_caught_up)
         app.state.rule_changes = RuleChanges(ledger, app.state.writer, projections, app.state.rulebook, settings.zone)
         projections.start()
         await app.state.writer.start()

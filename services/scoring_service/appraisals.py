@@ -18,6 +18,7 @@ from services.scoring_service.domain.aggregates import PeriodClose
 from services.scoring_service.domain.appraisal import PeriodInputs, PeriodResult, RuleInForce, appraise
 from services.scoring_service.domain.commission import Settled
 from services.scoring_service.domain.definitions import RULE_KINDS, CommissionPlan
+from services.scoring_service.domain.presentation import FIRST_FORMAT, RESULT_FORMAT
 from services.scoring_service.domain.scoring import GivenRating
 from shared.canonical import GENESIS_HASH, canonical_json, sha256_hex, timestamp_now
 from shared.errors import Conflict, FieldError, InvalidInput, Unavailable
@@ -31,6 +32,12 @@ from shared.projection import Projections
 from shared.signing import ALGORITHM, Signer, verify
 
 Earlier = dict[str, dict[str, int]]  # earlier period -> rep id -> the revision of its appraisal that counts
+
+
+def result_format_of(closing: PeriodClose) -> int:
+    """How a close writes its figures: what it recorded when it began, or the first format for a close
+    recorded before formats existed, so that its seals replay byte for byte."""
+    return closing.inputs.get("result_format", FIRST_FORMAT)
 
 
 class Appraiser:
@@ -63,7 +70,8 @@ class Appraiser:
         found = []
         for ref in references:
             rule = self.app.rule(ref["kind"], ref["id"])
-            definition = RULE_KINDS[ref["kind"]].model_validate(rule.versions[ref["version"] - 1]["definition"])
+            stored = rule.versions[ref["version"] - 1]["definition"]
+            definition = RULE_KINDS[ref["kind"]].model_validate(stored, context={"stored": True})
             found.append(RuleInForce(ref["kind"], ref["id"], ref["version"], definition))
         return found
 
@@ -128,7 +136,13 @@ class Appraiser:
         return settled
 
     def inputs(
-        self, period: Period, known_at: int, rules: list[dict[str, Any]], ratings_seen: int, earlier: Earlier
+        self,
+        period: Period,
+        known_at: int,
+        rules: list[dict[str, Any]],
+        ratings_seen: int,
+        earlier: Earlier,
+        result_format: int = RESULT_FORMAT,
     ) -> PeriodInputs:
         previous = earlier.get(period.previous().key, {})
         return PeriodInputs(
@@ -148,6 +162,7 @@ class Appraiser:
                 rep_id: Decimal(self._sealed_result(period.previous().key, rep_id, revision)["score"])
                 for rep_id, revision in previous.items()
             },
+            result_format=result_format,
         )
 
     def live(self, period: Period, known_at: int | None = None) -> tuple[int, PeriodResult]:
@@ -178,6 +193,7 @@ class Appraiser:
             "rules": self.rules_in_force(period),
             "ratings_seen": len(self.app.ratings(period.key)),
             "earlier": self.earlier(period),
+            "result_format": RESULT_FORMAT,
         }
         return self.app.begin_close(period.key, head if cutoff is None else cutoff, inputs, actor, timestamp_now())
 
@@ -191,7 +207,14 @@ class Appraiser:
         period = parse_period(closing.period)
         inputs = closing.inputs
         result = appraise(
-            self.inputs(period, closing.cutoff, inputs["rules"], inputs["ratings_seen"], inputs["earlier"])
+            self.inputs(
+                period,
+                closing.cutoff,
+                inputs["rules"],
+                inputs["ratings_seen"],
+                inputs["earlier"],
+                result_format_of(closing),
+            )
         )
         return result, {rep_id: canonical_json(a).decode() for rep_id, a in result.appraisals.items()}
 
@@ -215,6 +238,7 @@ class Appraiser:
                     for q, reps in closing.inputs["earlier"].items()
                     if rep_id in reps
                 ],
+                "result_format": result_format_of(closing),
                 "result_sha256": sha256_hex(text.encode()),
                 "algorithm": ALGORITHM,
                 "key_id": self.signer.key_id,

@@ -53,7 +53,7 @@ def test_a_fortnight_raises_the_expected_warnings_with_evidence_and_diagnosis(go
     assert Decimal(cleared["evidence"]["pace"]) == Decimal("1.5")  # 90,000 x 5 / (100,000 x 3)
 
     forecast = found[("forecast", "r-1", "2026-10")]
-    assert Decimal(forecast["evidence"]["forecast"]) == Decimal("216000.00")  # 60,000 x 18 / 5
+    assert (forecast["evidence"]["forecast"], forecast["evidence"]["target"]) == ("216000.00", "240000.00")  # x 18 / 5
     assert forecast["history"][-1]["day"] == "2026-10-15"  # 110,000 x 18 / 7 = 282,857.14
 
     idle = found[("no-visits", "r-3", "2026-10")]
@@ -64,10 +64,11 @@ def test_a_fortnight_raises_the_expected_warnings_with_evidence_and_diagnosis(go
     converting = found[("conversion", "r-2", "2026-W43")]
     assert [w["rate"] for w in converting["evidence"]["weeks"]] == ["0.2500", "0.0000"]
     assert [w["team_mean"] for w in converting["evidence"]["weeks"]] == ["0.4167", "0.4167"]
+    assert [(w["leads_created"], w["leads_converted"]) for w in converting["evidence"]["weeks"]] == [(4, 1), (4, 0)]
     assert converting["diagnosis"]["gap"] == "capability" and "coaching" in converting["diagnosis"]["reason"]
 
     voided = found[("voided", "r-4", "2026-10")]
-    assert Decimal(voided["evidence"]["amount"]) == Decimal("150000")
+    assert (voided["evidence"]["amount"], voided["evidence"]["min_amount"]) == ("150000.00", "100000.00")
     assert voided["evidence"]["positions"] == [voided["raised"]["position"]]
     for warning in found.values():
         assert warning["rule"]["version"] == 1 and warning["diagnosis"]["reason"]

@@ -88,7 +88,7 @@ def test_weekly_pace_below_threshold_on_tuesday_holds():
     [verdict] = weekly(on(10, 13), "2026-W42", [(on(10, 12), "30000")])
     assert (verdict.subject.key, verdict.period, verdict.holds) == ("rep:r-1", "2026-W42", True)
     assert verdict.evidence["phase"] == "pace"
-    assert (verdict.evidence["actual"], verdict.evidence["target"]) == (D("30000"), D("100000"))
+    assert (verdict.evidence["actual"], verdict.evidence["target"]) == ("30000.00", "100000.00")  # to the fen
     assert (verdict.evidence["completion"], verdict.evidence["pace"]) == (D("0.3000"), D("0.7500"))
     assert verdict.evidence["working_days"] == {"total": 5, "elapsed": 2, "calendar_versions": VERSIONS}
     assert verdict.evidence["goal"] == {"id": "g-r-1-2026-W42", "version": 50}
@@ -138,7 +138,7 @@ def test_weekly_team_goal_sums_the_team_reps_in_its_currency_and_names_only_thei
     credits = [money("revenue_won", r, on(10, 12), a, 101 + i, c) for i, (r, a, c) in enumerate(won)]
     team_goal = goal(50, "team-a", "2026-W42", "300000", "unit")
     [verdict] = ev.weekly_goal_completion(WEEKLY, facts(on(10, 13), credits, [team_goal]))
-    assert (verdict.subject.key, verdict.holds, verdict.evidence["actual"]) == ("unit:team-a", False, D("150000"))
+    assert (verdict.subject.key, verdict.holds, verdict.evidence["actual"]) == ("unit:team-a", False, "150000.00")
     assert (verdict.evidence["pace"], verdict.evidence["positions"]) == (D("1.2500"), [101, 102])
 
 
@@ -265,7 +265,7 @@ def test_collection_rate_judged_on_the_month_end_in_its_currency():
     r1, r2 = verdicts["r-1"], verdicts["r-2"]
     # r-1: 60,000 / 100,000 = 0.6 < 0.7 (the USD payment does not count)
     assert (r1.holds, r1.period, r1.evidence["collection_rate"]) == (True, "2026-10", D("0.6000"))
-    assert (r1.evidence["revenue_won"], r1.evidence["payments_collected"]) == (D("100000"), D("60000"))
+    assert (r1.evidence["revenue_won"], r1.evidence["payments_collected"]) == ("100000.00", "60000.00")
     assert r1.evidence["positions"] == [501, 502]
     # r-2: 40,000 / 50,000 = 0.8
     assert (r2.holds, r2.evidence["collection_rate"]) == (False, D("0.8000"))
@@ -306,15 +306,16 @@ def forecast(day: date, won: list[tuple[date, str]], target: str = "240000", rul
 def test_forecast_below_target_holds_from_the_fifth_working_day_then_clears():
     # Tue 13 Oct: 8, 9, 10, 12, 13 = 5 of 18; 60,000 x 18 / 5 = 216,000 < 240,000
     [verdict] = forecast(on(10, 13), [(on(10, 9), "60000")])
-    assert (verdict.holds, verdict.period, verdict.evidence["forecast"]) == (True, "2026-10", D("216000.00"))
+    assert (verdict.holds, verdict.period, verdict.evidence["forecast"]) == (True, "2026-10", "216000.00")
     assert verdict.evidence["working_days"] == {"total": 18, "elapsed": 5, "calendar_versions": VERSIONS}
-    assert (verdict.evidence["actual"], verdict.evidence["positions"]) == (D("60000"), [600])
+    assert (verdict.evidence["actual"], verdict.evidence["positions"]) == ("60000.00", [600])
+    assert (verdict.evidence["target"], verdict.evidence["threshold"]) == ("240000.00", D("1.0000"))
 
     assert forecast(on(10, 12), [(on(10, 9), "60000")]) == []  # Mon 12 Oct: 4 working days elapsed
     assert forecast(on(10, 11), [(on(10, 9), "60000")]) == []  # Sunday
     # Thu 15 Oct, 7 of 18: 110,000 x 18 / 7 = 282,857.142857... -> 282,857.14: clear
     [later] = forecast(on(10, 15), [(on(10, 9), "60000"), (on(10, 14), "50000")])
-    assert (later.holds, later.evidence["forecast"]) == (False, D("282857.14"))
+    assert (later.holds, later.evidence["forecast"]) == (False, "282857.14")
 
 
 @pytest.mark.parametrize(
@@ -325,7 +326,7 @@ def test_forecast_is_rounded_to_cents_then_compared_with_threshold_x_target(targ
     # 100,000 x 18 / 7 = 257,142.857142... -> 257,142.86; 0.5 x 514,285.72 = 257,142.86 (not below), x .74 = .87
     rule = rules.ForecastMiss(kind="forecast_miss", threshold=D(threshold))
     [verdict] = forecast(on(10, 15), [(on(10, 9), "100000")], target=target, rule=rule)
-    assert (verdict.evidence["forecast"], verdict.holds) == (D("257142.86"), holds)
+    assert (verdict.evidence["forecast"], verdict.holds) == ("257142.86", holds)
 
 
 # --- large deal voided ---------------------------------------------------------------------------------------
@@ -342,8 +343,8 @@ def void(shares: dict[str, str], currency: str = "CNY") -> ev.VoidedDeal:
 def test_large_deal_voided_one_verdict_per_credited_rep_with_its_share():
     verdicts = ev.large_deal_voided(VOIDED, void({"r-4": "90000", "r-1": "60000"}), facts(on(10, 22), []))
     shares = [(v.subject.id, v.period, v.holds, v.evidence["rep_share"]) for v in verdicts]
-    assert shares == [("r-1", "2026-10", True, D("60000")), ("r-4", "2026-10", True, D("90000"))]
-    assert verdicts[0].evidence["amount"] == D("150000")
+    assert shares == [("r-1", "2026-10", True, "60000.00"), ("r-4", "2026-10", True, "90000.00")]
+    assert (verdicts[0].evidence["amount"], verdicts[0].evidence["min_amount"]) == ("150000.00", "100000.00")
     assert (verdicts[0].evidence["positions"], verdicts[0].evidence["deal"]) == ([700], {"source": "crm", "id": "d-9"})
 
 

@@ -74,10 +74,11 @@ def jiandaoyun_post(
     )
 
 
-def hubspot_post(client, source: str, events: list[dict], *, ts_ms: int | None = None):
+def hubspot_post(client, source: str, events: list[dict], *, ts_ms: int | None = None, url: str | None = None):
+    """Signed as HubSpot signs: over the full URL HubSpot calls (`url` when a proxy stands between)."""
     body = json.dumps(events, separators=(",", ":")).encode()
     timestamp = str(int(time.time() * 1000) if ts_ms is None else ts_ms)
-    url = str(client.base_url).rstrip("/") + f"/v1/webhooks/crm/{source}"  # the full URL HubSpot calls
+    url = url or str(client.base_url).rstrip("/") + f"/v1/webhooks/crm/{source}"
     signed = b"POST" + url.encode() + body + timestamp.encode()
     signature = base64.b64encode(hmac.new(HUBSPOT_SECRET.encode(), signed, hashlib.sha256).digest()).decode()
     headers = {
@@ -86,3 +87,8 @@ def hubspot_post(client, source: str, events: list[dict], *, ts_ms: int | None =
         "X-HubSpot-Request-Timestamp": timestamp,
     }
     return client.post(f"/v1/webhooks/crm/{source}", content=body, headers=headers)
+
+
+def salesforce_post(client, source: str, body: bytes, content_type: str = "text/xml; charset=utf-8"):
+    headers = {"content-type": content_type, "SOAPAction": '""'}
+    return client.post(f"/v1/webhooks/crm/{source}", params={"token": SF_TOKEN}, content=body, headers=headers)

@@ -224,4 +224,5 @@ def test_one_command_rebuilds_the_read_model_from_position_zero(goal, storage_en
     assert result.stdout.splitlines() == [
         "credit: projected 2 entries, now at 2",
         "rules: projected 2 entries, now at 2",
+        "crm_records: projected 2 entries, now at 2",
     ]

@@ -4,6 +4,7 @@ delivery is kept beside it; what cannot be placed is quarantined with the reason
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -27,6 +28,10 @@ from tests.support import auth, sign
 
 def ledger(goal) -> list[dict]:
     return [e["entry"] for e in goal.get("/v1/ledger/events", headers=auth("t-service")).json()["events"]]
+
+
+def answered_id(goal, position: int) -> str:
+    return goal.get(f"/v1/crm/entries/{position}", headers=auth("t-auditor")).json()["delivery_id"]
 
 
 def map_user(goal, source: str, crm_user: str, rep: str) -> None:
@@ -68,7 +73,7 @@ def test_a_jiandaoyun_push_lands_once_and_an_unknown_user_waits_in_quarantine(cr
     (record,) = won.json()["records"]
     assert record["status"] == "recorded"
     entry = ledger(crm)[-1]
-    assert entry["type"] == "deal.won" and entry["position"] == record["position"]
+    assert entry["type"] == "deal.won" and [entry["position"]] == record["positions"]
     assert (entry["source"], entry["id"]) == ("crm://jdy", "6700acb0f1e2d30008c4e5f6:deal.won")
     assert entry["data"]["amount"] == "48000" and entry["data"]["rep_id"] == "r-1"
 
@@ -95,6 +100,7 @@ def test_a_jiandaoyun_push_lands_once_and_an_unknown_user_waits_in_quarantine(cr
     map_user(crm, "jdy", "zhaoliu", "r-2")
     released = crm.post(f"/v1/crm/quarantine/{record['quarantine_id']}/reprocess", headers=HR).json()
     assert released["state"] == "released" and released["positions"] == [ledger(crm)[-1]["position"]]
+    assert "PUT /v1/crm/users/jdy/zhaoliu" in record["release"]
     source_of = crm.get(f"/v1/crm/entries/{released['positions'][0]}", headers=auth("t-auditor")).json()
     assert source_of["delivery_id"] == "deliver-5" and "zhaoliu" in source_of["body"]
     assert crm.get(f"/v1/crm/entries/{record['quarantine_id'] + 10**6}", headers=HR).status_code == 404
@@ -128,14 +134,16 @@ def test_hubspot_property_changes_out_of_order_make_one_deal_won_with_its_amount
     first = hubspot_post(crm, "hubspot", batch)
     assert first.status_code == 201, first.text
     statuses = {r["key"]: r["status"] for r in first.json()["records"]}
-    assert statuses == {"1804557213": "ignored", "2950381477": "quarantined", "3120944958": "ignored"}
+    assert statuses == {"1804557213": "ignored", "2950381477": "ignored", "3120944958": "quarantined"}
+    (held,) = [r for r in first.json()["records"] if r["status"] == "quarantined"]
+    assert "hubspot_owner_id" in held["reason"] and "access_token_env" in held["release"]
     assert not [e for e in ledger(crm) if e["type"] == "deal.won"]
 
     # The owner arrives (even stamped earlier): the held stage change is released by itself.
     owner = hubspot_post(crm, "hubspot", [hubspot_event(4000000001, 1791169100000, "hubspot_owner_id", "910901")])
     assert owner.status_code == 201
     (won,) = [e for e in ledger(crm) if e["type"] == "deal.won"]
-    assert (won["id"], won["data"]["amount"], won["data"]["rep_id"]) == ("2950381477", "48000", "r-1")
+    assert (won["id"], won["data"]["amount"], won["data"]["rep_id"]) == ("21977364101:deal.won", "48000", "r-1")
     assert won["occurred_at"].startswith("2026-10-05T03:00:00")  # occurredAt 1791169200000 ms
     assert crm.get("/v1/crm/quarantine", params={"state": "held"}, headers=HR).json() == []
 
@@ -160,7 +168,10 @@ def test_salesforce_outbound_messages_are_acknowledged_and_recorded_once_with_th
         "CNY",
     )
 
-    kept = crm.get("/v1/crm/deliveries/sf/04l8a00000BvY2cAAF,04l8a00000BvY2dAAF", headers=auth("t-auditor")).json()
+    delivery_id = answered_id(crm, won["position"])
+    ids = "04l8a00000BvY2cAAF\n04l8a00000BvY2dAAF"  # the whole set of notification ids, as a digest
+    assert delivery_id == "sf:" + hashlib.sha256(ids.encode()).hexdigest()
+    kept = crm.get(f"/v1/crm/deliveries/sf/{delivery_id}", headers=auth("t-auditor")).json()
     assert kept["url"].endswith("?token=redacted") and kept["verification"] == "token in the endpoint URL"
     recorded = len(ledger(crm))
     again = crm.post("/v1/webhooks/crm/sf", params={"token": SF_TOKEN}, content=body, headers=soap)
@@ -197,7 +208,7 @@ mapping:
     sample = {"items": [visit, call]}
     preview = crm.post("/v1/crm/inhouse/dry-run", json=sample, headers=HR).json()
     assert [p["status"] for p in preview] == ["would record", "would quarantine"]
-    assert preview[0]["event"]["time"] == "2026-10-05T02:00:00Z" and "call" in preview[1]["reason"]
+    assert preview[0]["events"][0]["time"] == "2026-10-05T02:00:00.000000Z" and "call" in preview[1]["reason"]
     assert all(e["source"] != "crm://inhouse" for e in ledger(crm))  # a dry run records nothing
 
     body = json.dumps(sample).encode()

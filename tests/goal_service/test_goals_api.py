@@ -13,7 +13,7 @@ HR = auth("t-hr")
 
 def test_a_goal_answers_with_exact_decimals_and_its_version(company_goal):
     goal = company_goal.get("/v1/goals/q4", headers=HR).json()
-    assert goal["target"] == "3000000" and goal["currency"] == "CNY" and goal["basis"] == "set"
+    assert goal["target"] == "3000000.00" and goal["currency"] == "CNY" and goal["basis"] == "set"
     assert goal["actor"] == "wang.fang" and goal["sub_targets"][0]["at_least_percent"] == "60"
 
 
@@ -83,7 +83,8 @@ def test_a_manager_decomposes_their_region_to_reps_who_commit_and_then_agree(com
         company_goal.post("/v1/goals/q4-r2/commitments", json={"value": "1"}, headers=auth("t-rep")).status_code == 404
     )
     agreed = company_goal.post("/v1/goals/q4-r1/agreement", json={"reason": "agreed 1:1"}, headers=east)
-    assert agreed.status_code == 201 and agreed.json()["target"] == "800000" and agreed.json()["basis"] == "consensus"
+    assert agreed.status_code == 201
+    assert (agreed.json()["target"], agreed.json()["basis"]) == ("800000.00", "consensus")
     report = company_goal.get("/v1/goals/q4-east/consistency", headers=east).json()
     assert (report["children_total"], report["difference"], report["consistent"]) == ("1550000.00", "50000.00", False)
 
@@ -92,14 +93,14 @@ def test_versions_stay_readable_and_the_goal_as_it_stood_on_a_day(company_goal):
     revised = company_goal.post(
         "/v1/goals/q4/revisions", json={"target": "3300000", "reason": "new product line"}, headers=HR
     )
-    assert revised.status_code == 201 and revised.json()["target"] == "3300000"
+    assert revised.status_code == 201 and revised.json()["target"] == "3300000.00"
     versions = company_goal.get("/v1/goals/q4/versions", headers=HR).json()["versions"]
-    assert [(v["target"], v["reason"]) for v in versions] == [("3000000", None), ("3300000", "new product line")]
+    assert [(v["target"], v["reason"]) for v in versions] == [("3000000.00", None), ("3300000.00", "new product line")]
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # `on` is a day in the company's zone
-    assert company_goal.get("/v1/goals/q4", params={"on": today}, headers=HR).json()["target"] == "3300000"
+    assert company_goal.get("/v1/goals/q4", params={"on": today}, headers=HR).json()["target"] == "3300000.00"
     assert company_goal.get("/v1/goals/q4", params={"on": "2020-01-01"}, headers=HR).status_code == 404
     first = versions[0]["version"]
-    assert company_goal.get("/v1/goals/q4", params={"known_at": first}, headers=HR).json()["target"] == "3000000"
+    assert company_goal.get("/v1/goals/q4", params={"known_at": first}, headers=HR).json()["target"] == "3000000.00"
     no_reason = company_goal.post("/v1/goals/q4/revisions", json={"target": "1"}, headers=HR)
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["pointer"] == "/reason"
 

@@ -97,6 +97,9 @@ WRITES = {
     "/v1/crm/quarantine/{quarantine_id}/reprocess": lambda c: (
         c.post("/v1/crm/quarantine/1/reprocess", headers=REP_A).status_code == 403
     ),
+    "/v1/crm/quarantine/{quarantine_id}/dismiss": lambda c: (
+        c.post("/v1/crm/quarantine/1/dismiss", json={"reason": "mine"}, headers=REP_A).status_code == 403
+    ),
     "/v1/crm/users/{source}/{crm_user_id}": lambda c: (
         c.put("/v1/crm/users/jdy/u", json={"rep_id": "r-1"}, headers=REP_A).status_code == 403
     ),

@@ -45,14 +45,17 @@ def test_hr_closes_a_month_and_publishes_appraisals_a_rep_can_trace_and_an_audit
     result = sealed["result"]
     revenue, visit_line = result["kpis"]
     # revenue: 1.5M of 1M is 150%, capped at 120% -> 120 points x 60% = 72; visits 12/10 -> 120 x 40% = 48
-    assert (revenue["actual"], revenue["completion"], revenue["points"]) == ("1500000", "1.5000", "120.00")
+    # money to the fen as every answer writes it, though the CRM sent "1500000"; the visits a count
+    assert (revenue["actual"], revenue["completion"], revenue["points"]) == ("1500000.00", "1.5000", "120.00")
+    assert (revenue["target"], visit_line["actual"], visit_line["target"]) == ("1000000.00", 12, 10)
     assert (visit_line["points"], result["score"]) == ("120.00", "120.00")
     assert result["rank"]["company"] == {"rank": 1, "of": 2, "percentile": "100.00"}
     # tiers: 1M at 1% + 0.5M at 1.5% = 10,000 + 7,500
     commission = result["commission"]
     assert [line["amount"] for line in commission["lines"]] == ["10000.00", "7500.00"]
     assert commission["total"] == "17500.00"
-    assert [e["value"] for e in commission["basis"]["events"]] == ["1500000"]
+    assert [e["value"] for e in commission["basis"]["events"]] == ["1500000.00"]
+    assert (commission["basis"]["amount"], commission["lines"][1]["amount_in_band"]) == ("1500000.00", "500000.00")
     assert "top_seller" in result["honours"]
     # the events behind a figure are ledger entries a rep can read back
     entries = goal.get(

@@ -84,7 +84,7 @@ def test_stopped_while_10000_events_arrive_it_catches_up_to_the_figures_of_a_reb
         caught_up(scoring, head)
         assert scores(scoring) == followed
     r1 = followed["scores"]["r-1"]
-    assert r1["kpis"][1]["actual"] == "2500"  # 250 visits on each of ten days
+    assert r1["kpis"][1]["actual"] == 2500  # 250 visits on each of ten days: a count, an integer
 
 
 def test_a_deal_voided_after_its_month_was_sealed_is_clawed_back_in_the_next_statement(goal, scoring):
@@ -107,7 +107,7 @@ def test_a_deal_voided_after_its_month_was_sealed_is_clawed_back_in_the_next_sta
     band, clawback = statement["lines"]
     assert band["amount"] == "1000.00"
     assert clawback["kind"] == "clawback" and clawback["period"] == "2026-10"
-    assert (clawback["was"], clawback["now"], clawback["amount"]) == ("13000.00", "0", "-13000.00")
+    assert (clawback["was"], clawback["now"], clawback["amount"]) == ("13000.00", "0.00", "-13000.00")
     assert clawback["positions"] == [head - 1]  # the void, traceable in the ledger
     assert statement["total"] == "-12000.00"
     # December does not claw October back a second time

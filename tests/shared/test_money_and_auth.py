@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from shared.auth import Principal, Role, parse_api_tokens, service_token
-from shared.money import parse_amount, quantize_money, quantize_ratio
+from shared.money import parse_amount, quantize_money, quantize_ratio, show_count, show_money, show_ratio
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,29 @@ def test_malformed_token_entries_say_what_is_wrong(text, message):
 def test_a_follower_reads_the_ledger_with_the_first_service_token_unless_given_one():
     assert service_token("t1=admin,t2=service@scoring,t3=service") == "t2"
     assert service_token("t1=admin,t4=rep:r-17") is None
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "written"),
+    [
+        ("200000", "CNY", "200000.00"),  # never 200000 beside 4000000.00
+        ("4000000.00", "CNY", "4000000.00"),
+        ("1E+6", "CNY", "1000000.00"),  # no exponent, whatever the Decimal's form
+        ("1000.010000", "CNY", "1000.01"),  # trailing zeros past the fen are no information
+        ("333.3366666666666666666666667", "CNY", "333.3366666666666666666666667"),  # a third of 1000.01: exact
+        ("0.0000001", "CNY", "0.0000001"),
+        ("-0", "CNY", "0.00"),
+        ("1234", "JPY", "1234"),  # the yen has no minor unit
+        ("12.3", "KWD", "12.300"),  # the dinar has three
+        ("999999999999999.999999", "CNY", "999999999999999.999999"),
+    ],
+)
+def test_answers_write_money_to_at_least_the_minor_unit_and_never_round_it(amount, currency, written):
+    assert show_money(Decimal(amount), currency) == written
+
+
+def test_answers_write_counts_as_integers_and_ratios_at_four_places():
+    assert show_count(Decimal("12")) == 12 and isinstance(show_count(Decimal("12.000")), int)
+    assert show_count(Decimal("0.333333")) == "0.333333"  # a third of a split deal stays exact
+    assert str(show_ratio(Decimal(1) / Decimal(3))) == "0.3333"
+    assert str(show_ratio(Decimal("0.5"))) == "0.5000"

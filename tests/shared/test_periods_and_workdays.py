@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.periods import PeriodKind, local_day, parse_period
+from shared.periods import PeriodKind, growth_spans, local_day, parse_period
 from shared.workdays import CalendarYearMissing, WorkingCalendar, calendar_year, seed_year
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -77,3 +77,36 @@ def test_a_year_without_a_published_calendar_is_named():
         WorkingCalendar({}).working_days(date(2026, 12, 31), date(2027, 1, 4))
     with pytest.raises(LookupError, match="2027"):
         seed_year(2027)
+
+
+@pytest.mark.parametrize(
+    ("text", "as_of", "basis", "this", "previous", "year_before"),
+    [
+        # complete: November against all of October; the year before likewise
+        ("2026-11", "2026-11-30", "whole_period", "2026-11-01..30", "2026-10-01..31", "2025-11-01..30"),
+        ("2026-11", "2027-02-01", "whole_period", "2026-11-01..30", "2026-10-01..31", "2025-11-01..30"),
+        # complete: Q1 (90 days) against all of Q4 (92 days)
+        ("2027-Q1", "2027-03-31", "whole_period", "2027-01-01..03-31", "2026-10-01..12-31", "2026-01-01..03-31"),
+        # complete: the leap February (29 days) against the whole February before (28), and January (31)
+        ("2028-02", "2028-02-29", "whole_period", "2028-02-01..29", "2028-01-01..31", "2027-02-01..28"),
+        # in progress: as many first days of each earlier period, at most all of it
+        ("2026-11", "2026-11-10", "same_days", "2026-11-01..10", "2026-10-01..10", "2025-11-01..10"),
+        ("2027-Q1", "2027-03-30", "same_days", "2027-01-01..03-30", "2026-10-01..12-28", "2026-01-01..03-30"),
+        ("2026-03", "2026-03-30", "same_days", "2026-03-01..30", "2026-02-01..28", "2025-03-01..30"),
+    ],
+)
+def test_growth_compares_whole_periods_once_complete_and_the_same_first_days_while_in_progress(
+    text, as_of, basis, this, previous, year_before
+):
+    spans = growth_spans(parse_period(text), date.fromisoformat(as_of))
+
+    def days(span) -> str:  # 2026-10-01..31 is 1 to 31 October 2026
+        first, last = span.first.isoformat(), span.last.isoformat()
+        return f"{first}..{last[8:] if first[:7] == last[:7] else last[5:]}"
+
+    assert spans.basis == basis
+    assert [days(spans.this), days(spans.previous_period), days(spans.a_year_before)] == [this, previous, year_before]
+
+
+def test_growth_has_no_spans_before_the_period_begins():
+    assert growth_spans(parse_period("2026-11"), date(2026, 10, 31)) is None

@@ -176,7 +176,10 @@ async def resolve(
 async def business_clock(request: Request, _: AnyRole, app: ApplicationDep, watcher: WatcherDep) -> Response:
     """`position`: judged through; `held`: what the read model holds, so `lag` is what is left to judge;
     `clock`: the business day of the latest activity; `judged_through`: the last business day judged;
-    `scores_position`: scoring_service's sealed appraisals judged through this event id."""
+    `waiting_for`: null, or the day judging waits at because a calendar year it needs is not published
+    (`day`, `calendar_years`, `detail` naming how HR publishes them, `since_position`): those days are
+    judged where HR publishes the year; `scores_position`: scoring_service's sealed appraisals judged
+    through this event id."""
     watch = await asyncio.to_thread(app.watch)
     held = await asyncio.to_thread(watcher.projections.held)
     return canonical_response(
@@ -187,6 +190,7 @@ async def business_clock(request: Request, _: AnyRole, app: ApplicationDep, watc
             "lag": max(held - watch.position, 0),
             "clock": watch.clock,
             "judged_through": watch.judged_through,
+            "waiting_for": watch.waiting_for,
             "scores_position": watch.scores_position,
         },
     )

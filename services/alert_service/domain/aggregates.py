@@ -136,7 +136,10 @@ class PerformanceWarning(Aggregate):
 
 
 class Watch(Aggregate):
-    """How far the ledger has been judged, the business day it has reached, and the warning open per key."""
+    """How far the ledger has been judged, the business day it has reached, and the warning open per key;
+    and, while the clock waits at a day it cannot judge (its calendar year is not published), what for."""
+
+    waiting_for = None  # read from snapshots and events recorded before the clock could wait
 
     @staticmethod
     def create_id() -> UUID:
@@ -153,9 +156,16 @@ class Watch(Aggregate):
 
     @event("Advanced")
     def advance(
-        self, position: int, clock: str | None, judged_through: str | None, opened: dict[str, str], closed: list[str]
+        self,
+        position: int,
+        clock: str | None,
+        judged_through: str | None,
+        opened: dict[str, str],
+        closed: list[str],
+        waiting_for: dict[str, Any] | None = None,
     ) -> None:
         self.position, self.clock, self.judged_through = position, clock, judged_through
+        self.waiting_for = waiting_for  # {day, calendar_years, detail, since_position} or None
         self._track(opened, closed)
 
     @event("ScoresJudged")

@@ -10,11 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from services.alert_service.domain.facts import MEASURES_READ
 from shared.events.activities import Schema, Text
 from shared.metrics.catalogue import MEASURES
 from shared.money import CurrencyCode
 
 Ratio = Annotated[Decimal, Field(gt=0, le=10, decimal_places=4)]  # 0.8 is 80%
+# What a goal rule can watch: the measures the watcher reads, summed over a period (the customer base, a
+# level folded from all history, has no weekly share and no forecast, and is not read for every day judged).
+SUMMED = tuple(key for key in MEASURES_READ if not MEASURES[key].level)
 Amount = Annotated[Decimal, Field(ge=0, lt=Decimal(10) ** 15, decimal_places=6)]
 
 
@@ -30,8 +34,8 @@ class GoalRule(RuleDefinition):
     @field_validator("metric")
     @classmethod
     def _summed(cls, value: str) -> str:
-        if value not in MEASURES:
-            raise ValueError(f"{value} is not a summed metric; use one of {', '.join(MEASURES)}")
+        if value not in SUMMED:
+            raise ValueError(f"{value} is not a summed metric; use one of {', '.join(SUMMED)}")
         return value
 
 

@@ -5,7 +5,10 @@ subject it did not judge gets no verdict, so an open warning about it stays as i
 
 Business time: a day is judged once it is over, which the ledger shows when the first activity of a later
 day is recorded. Period-end rules judge a period on its last day; "N working days without" rules count
-working days up to the day judged. A voided deal is judged at the void's own ledger position."""
+working days up to the day judged. A voided deal is judged at the void's own ledger position.
+
+Evidence writes its figures as every answer does (`shared.metrics.figures.show_figure`): money to at least
+the currency's minor unit, counts as integers, ratios at 4 places; the verdicts compare the exact figures."""
 
 from __future__ import annotations
 
@@ -28,8 +31,8 @@ from services.alert_service.domain.definitions import (
 from services.alert_service.domain.facts import VISIT_LOOKBACK_DAYS, Day, Subject, Verdict, positions
 from shared.goals import Goal
 from shared.metrics.catalogue import counts_money
-from shared.metrics.figures import Credit, owned, ratio, totals
-from shared.money import quantize_money, quantize_ratio
+from shared.metrics.figures import Credit, forecast, owned, ratio, show_figure, totals
+from shared.money import quantize_ratio, show_count, show_money, show_ratio
 from shared.periods import Period, month, parse_period, quarter, week, year
 
 
@@ -88,11 +91,11 @@ def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdi
                 {
                     "phase": "week_end" if at_end else "pace",
                     "goal": {"id": goal.goal_id, "version": goal.current.version},
-                    "target": target,
-                    "actual": actual,
+                    "target": show_figure(goal.metric, target, goal.currency),
+                    "actual": show_figure(goal.metric, actual, goal.currency),
                     "completion": completion,
-                    "pace": pace,
-                    "threshold": rule.threshold,
+                    "pace": show_ratio(pace),
+                    "threshold": show_ratio(rule.threshold),
                     "working_days": days,
                     "positions": positions(credited),
                 },
@@ -126,8 +129,8 @@ def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Da
                 {
                     "week": w.key,
                     "team": facts.organisation.unit_of(rep_id, w.last_day),
-                    "leads_created": created,
-                    "leads_converted": converted,
+                    "leads_created": show_count(created),
+                    "leads_converted": show_count(converted),
                     "rate": rate,
                     "team_mean": mean,
                     "positions": positions(c for c in window if c.rep_id == rep_id),
@@ -203,10 +206,10 @@ def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict
                 rate < rule.threshold,
                 {
                     "currency": rule.currency,
-                    "revenue_won": revenue,
-                    "payments_collected": collected,
+                    "revenue_won": show_money(revenue, rule.currency),
+                    "payments_collected": show_money(collected, rule.currency),
                     "collection_rate": rate,
-                    "threshold": rule.threshold,
+                    "threshold": show_ratio(rule.threshold),
                     "positions": positions(mine),
                 },
                 facts.diagnosis(subject, period.first_day, facts.day, period.key),
@@ -227,19 +230,21 @@ def forecast_miss(rule: ForecastMiss, facts: Day) -> list[Verdict]:
             continue
         target = goal.current.target
         actual, credited = _goal_figures(goal, facts, current)
-        forecast = quantize_money(actual * days["total"] / days["elapsed"], goal.currency or "")
+        expected = forecast(goal.metric, actual, days["total"], days["elapsed"], goal.currency)
+        if expected is None:  # no working day elapsed: nothing to extrapolate
+            continue
         subject = Subject(goal.owner_kind, goal.owner_id)
         verdicts.append(
             Verdict(
                 subject,
                 current.key,
-                forecast < target * rule.threshold,
+                expected < target * rule.threshold,
                 {
                     "goal": {"id": goal.goal_id, "version": goal.current.version},
-                    "target": target,
-                    "actual": actual,
-                    "forecast": forecast,
-                    "threshold": rule.threshold,
+                    "target": show_figure(goal.metric, target, goal.currency),
+                    "actual": show_figure(goal.metric, actual, goal.currency),
+                    "forecast": show_figure(goal.metric, expected, goal.currency),
+                    "threshold": show_ratio(rule.threshold),
                     "working_days": days,
                     "positions": positions(credited),
                 },
@@ -276,10 +281,10 @@ def large_deal_voided(rule: LargeDealVoided, void: VoidedDeal, facts: Day) -> li
                 {
                     "deal": void.deal,
                     "occurred_on": void.occurred_on,
-                    "amount": amount,
-                    "rep_share": lost,
+                    "amount": show_money(amount, void.currency),
+                    "rep_share": show_money(lost, void.currency),
                     "currency": void.currency,
-                    "min_amount": rule.min_amount,
+                    "min_amount": show_money(rule.min_amount, rule.currency),
                     "positions": [void.position],
                 },
                 facts.diagnosis(subject, period.first_day, facts.day, f"{period.key} so far"),

@@ -14,8 +14,8 @@ from services.goal_service.crm.delivery import Delivery
 from services.goal_service.crm.intake import CrmIntake
 from shared.auth import Principal, Role, allow
 from shared.canonical import timestamp_now
-from shared.errors import FieldError, InvalidInput, NotFound
-from shared.events.activities import Ref, Schema
+from shared.errors import Conflict, FieldError, InvalidInput, NotFound
+from shared.events.activities import Ref, Schema, Text
 from shared.responses import canonical_response
 
 router = APIRouter(tags=["CRM adapters"])
@@ -26,6 +26,10 @@ Overseer = Annotated[Principal, Depends(allow(Role.HR, Role.AUDITOR, Role.ADMIN)
 
 class CrmUserIn(Schema):
     rep_id: Ref
+
+
+class DismissalIn(Schema):
+    reason: Text
 
 
 def intake(request: Request) -> CrmIntake:
@@ -69,7 +73,7 @@ async def quarantine(
     request: Request,
     _: Overseer,
     source: Annotated[str | None, Query(max_length=64)] = None,
-    state: Literal["held", "released"] | None = None,
+    state: Literal["held", "released", "dismissed"] | None = None,
 ) -> Response:
     found = await asyncio.to_thread(intake(request).store.quarantined, source, state)
     return canonical_response(request, found)
@@ -78,6 +82,19 @@ async def quarantine(
 @router.post("/v1/crm/quarantine/{quarantine_id}/reprocess", summary="Process a held record again")
 async def reprocess(request: Request, quarantine_id: Annotated[int, Path(ge=1, le=2**62)], _: Editor) -> Response:
     return canonical_response(request, await intake(request).reprocess(quarantine_id))
+
+
+@router.post("/v1/crm/quarantine/{quarantine_id}/dismiss", summary="Set aside a held record nothing can place")
+async def dismiss(
+    request: Request, quarantine_id: Annotated[int, Path(ge=1, le=2**62)], body: DismissalIn, principal: Editor
+) -> Response:
+    store = intake(request).store
+    if not await asyncio.to_thread(store.dismiss, quarantine_id, principal.actor, body.reason, timestamp_now()):
+        found = await asyncio.to_thread(store.quarantined, quarantine_id=quarantine_id)
+        if not found:
+            raise NotFound(f"no quarantined record {quarantine_id}")
+        raise Conflict(f"quarantined record {quarantine_id} is {found[0]['state']}, not held")
+    return canonical_response(request, (await asyncio.to_thread(store.quarantined, quarantine_id=quarantine_id))[0])
 
 
 @router.get("/v1/crm/deliveries/{source}/{delivery_id}", summary="A delivery as it arrived, and what it became")

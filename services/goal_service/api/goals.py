@@ -22,7 +22,7 @@ from shared.events.goals import GOAL_SCHEMAS, Owner
 from shared.goals import Goal, Goals, GoalVersion, quantum
 from shared.ledger_views.queries import load_credits
 from shared.metrics.catalogue import measures_needed
-from shared.metrics.figures import metric_value, owned, totals
+from shared.metrics.figures import metric_value, owned, show_figure, totals
 from shared.money import allocate
 from shared.openapi import request_body
 from shared.organisation import Organisation
@@ -35,6 +35,9 @@ ChangeBody = Annotated[dict[str, Any], Body()]
 
 
 def goal_view(goal: Goal, version: GoalVersion) -> dict[str, Any]:
+    def shown(value: Decimal) -> Any:
+        return show_figure(goal.metric, value, goal.currency)
+
     return {
         "goal_id": goal.goal_id,
         "metric": goal.metric,
@@ -48,12 +51,12 @@ def goal_view(goal: Goal, version: GoalVersion) -> dict[str, Any]:
         "actor": version.actor,
         "reason": version.reason,
         "basis": version.basis,
-        "target": version.target,
+        "target": shown(version.target),
         "description": version.description,
         "sub_targets": list(version.sub_targets),
         "status": version.status,
         "commitments": [
-            {"value": c.value, "actor": c.actor, "position": c.position, "recorded_at": c.recorded_at}
+            {"value": shown(c.value), "actor": c.actor, "position": c.position, "recorded_at": c.recorded_at}
             for c in goal.commitments
             if c.position <= version.version or version is goal.current
         ],
@@ -180,7 +183,9 @@ async def history_weights(
         zone,
     )
     weights = [
-        metric_value(goal.metric, totals(owned(credits, organisation, c.owner.kind, c.owner.id), goal.currency))
+        metric_value(
+            goal.metric, totals(owned(credits, organisation, c.owner.kind, c.owner.id), goal.currency, then.first_day)
+        )
         or Decimal(0)
         for c in body.children
     ]
@@ -251,8 +256,18 @@ async def decompose_goal(request: Request, goal_id: str, principal: AnyRole, bod
 @router.get("/{goal_id}/consistency")
 async def consistency(request: Request, goal_id: str, principal: AnyRole, known_at: KnownAt = None) -> Response:
     """Where the children's current targets do not add up to the parent's, and by how much."""
-    _, _, goals, position = await _visible_goal(request, goal_id, principal, known_at)
-    return canonical_response(request, {**goals.consistency(goal_id), "known_at": position})
+    goal, _, goals, position = await _visible_goal(request, goal_id, principal, known_at)
+    report = goals.consistency(goal_id)
+
+    def shown(value: Decimal | None) -> Any:
+        return show_figure(goal.metric, value, goal.currency)
+
+    for child in report["children"]:
+        child["target"], child["committed"] = shown(child["target"]), shown(child["committed"])
+    for key in ("target", "children_total", "difference"):
+        if key in report:
+            report[key] = shown(report[key])
+    return canonical_response(request, {**report, "known_at": position})
 
 
 @router.get("")

@@ -17,10 +17,12 @@ from shared.auth import Principal, Role
 from shared.errors import FieldError, InvalidInput, NotFound
 from shared.goals import Goal
 from shared.ledger_views.queries import load_credits
-from shared.metrics.catalogue import METRICS, counts_money, measures_needed
-from shared.metrics.figures import Credit, growth, metric_value, owned, totals
-from shared.periods import day_start
+from shared.metrics.catalogue import counts_money, is_metric, measures_needed
+from shared.metrics.figures import Credit, metric_value, owned, show_figure, totals
+from shared.periods import day_start, growth_spans
+from shared.problems import problem_of
 from shared.responses import canonical_response, query_period
+from shared.workdays import CalendarYearMissing
 
 router = APIRouter(tags=["progress"])
 
@@ -58,28 +60,36 @@ async def goal_progress(
 
     last_day = min(as_of, goal.period.last_day)
     credits = await credits_between(min(goal.period.first_day, as_of - timedelta(days=13)), last_day)
-    in_period = [c for c in credits if goal.period.contains(c.day)]
-    figures = progress(goal, version, in_period, organisation, calendar, as_of, drill)
-    figures["trend"] = progress(goal, version, credits, organisation, calendar, as_of)["trend"]  # may reach back
-    # 环比 and 同比: the period so far against as many days from the start of the earlier period.
-    days_so_far = (last_day - goal.period.first_day).days
-    figures["growth"] = {}
-    for name, earlier in (("previous_period", goal.period.previous()), ("a_year_before", goal.period.a_year_before())):
-        span_end = min(earlier.first_day + timedelta(days=days_so_far), earlier.last_day)
-        then = metric_value(
-            goal.metric,
-            totals(
-                owned(await credits_between(earlier.first_day, span_end), organisation, goal.owner_kind, goal.owner_id),
-                goal.currency,
-            ),
-        )
-        figures["growth"][name] = {
-            "period": earlier.key,
-            "through": span_end,
-            "actual": then,
-            "change": growth(figures["actual"], then),
+    spans = growth_spans(goal.period, as_of)
+    earlier = {}
+    if spans is not None:
+        earlier = {
+            "previous_period": await credits_between(spans.previous_period.first, spans.previous_period.last),
+            "a_year_before": await credits_between(spans.a_year_before.first, spans.a_year_before.last),
         }
-    return figures
+    return progress(goal, version, credits, organisation, calendar, as_of, drill, earlier)
+
+
+async def progress_lines(
+    request: Request, goals: list[Goal], position: int, as_of: date, organisation: Any, calendar: Any
+) -> list[dict[str, Any]]:
+    """Each goal's progress; a goal whose figures cannot be computed (its year has no published calendar)
+    gets a problem entry in its place and spoils no other line."""
+    lines = []
+    for goal in goals:
+        try:
+            lines.append(await goal_progress(request, goal, position, as_of, None, organisation, calendar))
+        except CalendarYearMissing as missing:
+            lines.append(
+                {
+                    "goal_id": goal.goal_id,
+                    "metric": goal.metric,
+                    "owner": {"kind": goal.owner_kind, "id": goal.owner_id},
+                    "period": goal.period.key,
+                    "problem": problem_of(missing, f"/v1/goals/{goal.goal_id}/progress"),
+                }
+            )
+    return lines
 
 
 @router.get("/v1/goals/{goal_id}/progress")
@@ -103,11 +113,8 @@ async def read_goal_progress(
     day = as_of or today(request)
     body = {"known_at": position, **await goal_progress(request, goal, position, day, drill, organisation, calendar)}
     if children:
-        body["children"] = [
-            await goal_progress(request, child, position, day, None, organisation, calendar)
-            for child in goals.children(goal_id)
-            if may_see_goal(principal, organisation, child)
-        ]
+        visible = [child for child in goals.children(goal_id) if may_see_goal(principal, organisation, child)]
+        body["children"] = await progress_lines(request, visible, position, day, organisation, calendar)
     return canonical_response(request, body)
 
 
@@ -125,7 +132,8 @@ async def list_progress(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """The progress of every active goal visible to you for an owner, a period and a metric (each filter
-    optional), in goal id order; `next_offset` pages on."""
+    optional), in goal id order; `next_offset` pages on. A goal whose figures cannot be computed (no
+    working-day calendar for its year) is listed with a `problem` (RFC 9457) instead of figures."""
     if period is not None:
         period = query_period(period).key
     position = await figures_known_at(request, known_at)
@@ -141,10 +149,7 @@ async def list_progress(
         and may_see_goal(principal, organisation, g)
     ]
     day = as_of or today(request)
-    page = [
-        await goal_progress(request, g, position, day, None, organisation, calendar)
-        for g in found[offset : offset + limit]
-    ]
+    page = await progress_lines(request, found[offset : offset + limit], position, day, organisation, calendar)
     return canonical_response(
         request,
         {
@@ -169,7 +174,7 @@ async def leaderboard(
 ) -> Response:
     """Reps ranked by a metric over a period: highest first, ties broken by rep id. A rep sees their own
     team's board, a manager the subtree they lead."""
-    if metric not in METRICS:
+    if not is_metric(metric):
         raise InvalidInput(f"unknown metric {metric}", errors=[FieldError("path:metric", "see the metric catalogue")])
     chosen = query_period(period)
     position = await figures_known_at(request, known_at)
@@ -192,7 +197,8 @@ async def leaderboard(
     for credit in credits:
         by_rep.setdefault(credit.rep_id, []).append(credit)
     money = counts_money(metric)
-    scored = [(rep, metric_value(metric, totals(rows, currency if money else None))) for rep, rows in by_rep.items()]
+    in_money = currency if money else None
+    scored = [(rep, metric_value(metric, totals(rows, in_money, chosen.first_day))) for rep, rows in by_rep.items()]
     ranked = sorted(((rep, value) for rep, value in scored if value is not None), key=lambda r: (-r[1], r[0]))
     return canonical_response(
         request,
@@ -203,7 +209,10 @@ async def leaderboard(
             "known_at": position,
             "unit_id": root,
             **({"currency": currency} if money else {}),
-            "ranking": [{"rank": i + 1, "rep_id": rep, "value": value} for i, (rep, value) in enumerate(ranked)],
+            "ranking": [
+                {"rank": i + 1, "rep_id": rep, "value": show_figure(metric, value, in_money)}
+                for i, (rep, value) in enumerate(ranked)
+            ],
         },
     )
 

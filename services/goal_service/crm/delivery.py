@@ -52,20 +52,23 @@ class Delivery:
     def kept_headers(self) -> dict[str, str]:
         return {name: self.headers[name] for name in KEPT_HEADERS if name in self.headers}
 
+    @property
+    def media_type(self) -> str:
+        """The content type without its parameters, lower-cased: media types are case-insensitive (RFC 9110)."""
+        return self.headers.get("content-type", "").partition(";")[0].strip().lower()
+
 
 @dataclass(frozen=True)
 class Item:
-    """One record of a delivery and what it becomes: a canonical CloudEvent, nothing (a state that is not
-    an activity), or a quarantine reason."""
+    """One record of a delivery and what it becomes: the events it makes in the ledger (recorded together
+    or not at all), nothing (`ignored`, or `unchanged` when the ledger already holds it), or a quarantine
+    reason with what would release it."""
 
     key: str  # the provider's id for this record (event id, notification id, record id)
     raw: Any
-    event: dict[str, Any] | None = None
+    ref: str | None = None  # the CRM record it is about: a held record is tried again when that one changes
+    events: list[dict[str, Any]] = field(default_factory=list)
     ignored: str | None = None
+    unchanged_at: int | None = None  # where what the record says already stands
     reason: str | None = None
-
-
-@dataclass
-class Translation:
-    delivery_id: str
-    items: list[Item] = field(default_factory=list)
+    release: str | None = None

@@ -1,4 +1,5 @@
-"""简道云 data push and any other JSON source: records placed by the source's declarative mapping."""
+"""简道云 data push and any other JSON source: records placed by the source's declarative mapping, each a
+CRM record whose latest state decides what stands in the ledger (reconcile.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from services.goal_service.crm.base import UNPLACED, Context, decode_json
+from services.goal_service.crm.base import DISMISS, REPROCESS, UNPLACED, Context, Held, decode_json
 from services.goal_service.crm.delivery import Delivery, Item
-from services.goal_service.crm.mapping import REMOVED, Unmappable, at_path, records, to_event, to_void
-from services.goal_service.crm.sources import Source
+from services.goal_service.crm.mapping import MISSING, at_path, change_time, record_key, records, wanted_activity
+from services.goal_service.crm.reconcile import Removal, Restoration, Wanted
+from services.goal_service.crm.sources import Mapping, Source
 from shared.errors import InvalidInput
+
+PLACED = "placed_record"  # one record of a body, with what the body said happened to it (op)
 
 
 class JsonRecords:
@@ -27,30 +31,49 @@ class JsonRecords:
     def records(self, source: Source, delivery: Delivery) -> list[Any]:
         return [{UNPLACED: delivery.text}]  # placed when translated, so a fixed mapping places it again
 
+    def record_key(self, record: Any) -> str | None:
+        return None
+
     def translate(self, source: Source, found: list[Any], context: Context) -> list[Item]:
         assert source.mapping is not None
-        items = []
-        mapping, uri, zone = source.mapping, context.source_uri, context.zone
+        items: list[Item] = []
         for entry in found:
-            placed = [entry]  # a record held in quarantine comes back placed
             if isinstance(entry, dict) and UNPLACED in entry:
-                try:
-                    body = decode_json(entry[UNPLACED].encode())
-                    placed = records(body, mapping)
-                except (Unmappable, InvalidInput) as error:
-                    items.append(Item("", {UNPLACED: entry[UNPLACED]}, reason=getattr(error, "detail", str(error))))
-                    continue
-                if mapping.op and at_path(body, mapping.op) in mapping.removals:
-                    placed = [{REMOVED: record} for record in placed]
-            for record in placed:
-                if isinstance(record, dict) and REMOVED in record:
-                    items.append(to_void(record[REMOVED], mapping, uri, zone))
-                else:
-                    items.append(to_event(record, mapping, uri, context.rep_of, zone))
+                items.extend(self._placed(str(entry[UNPLACED]), source.mapping, context))
+            elif isinstance(entry, dict) and PLACED in entry:  # held before, placed then
+                items.append(self._item(entry, source.mapping, context))
         return items
 
-    def object_ref(self, record: Any) -> str | None:
-        return None
+    def _placed(self, text: str, mapping: Mapping, context: Context) -> list[Item]:
+        try:
+            body = decode_json(text.encode())
+            placed = records(body, mapping)
+        except InvalidInput as error:
+            return [Item("", {UNPLACED: text}, reason=error.detail, release=DISMISS)]
+        except Held as held:
+            return [Item("", {UNPLACED: text}, reason=held.reason, release=held.release)]
+        op = at_path(body, mapping.op) if mapping.op else None
+        op = None if op is MISSING else op
+        if mapping.changes and op not in mapping.changes:
+            return [Item("", {UNPLACED: text}, ignored=f"op {op!r} is not a change of records (a message push)")]
+        return [self._item({PLACED: record, "op": op}, mapping, context) for record in placed]
+
+    def _item(self, raw: dict[str, Any], mapping: Mapping, context: Context) -> Item:
+        record, op = raw[PLACED], raw.get("op")
+        key = record_key(record, mapping)
+        try:
+            if not key:
+                raise Held(f"the record's id ({mapping.id}) is missing", f"fix mapping.id, then {REPROCESS}")
+            wanted: Wanted
+            if op in mapping.removals:
+                wanted = Removal(change_time(record, mapping, context))
+            elif op in mapping.restorations and at_path(record, mapping.rep) is MISSING:
+                wanted = Restoration(change_time(record, mapping, context))  # restored, and named by its id alone
+            else:
+                wanted = wanted_activity(record, mapping, context)
+            return context.settle(key, raw, key, wanted)
+        except Held as held:
+            return Item(key, raw, key or None, reason=held.reason, release=held.release)
 
     def answer(self) -> Response | None:
         return None

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 
 from shared.errors import NotFound, Unavailable
 from shared.events.activities import Schema
@@ -47,11 +47,20 @@ class ActivityType(Schema):
 
 
 class Mapping(Schema):
-    """Dotted paths into a record (`owner.username`, `items.0.id`)."""
+    """Dotted paths into a record (`owner.username`, `items.0.id`); a path continues into JSON carried in a
+    string field (`content.owner` when `content` is a JSON string, as WeSCRM sends it)."""
 
     records: str = Field("", description="Where the record, or the list of records, is in the body.")
-    id: str = Field(description="The record's id: with the activity type, the canonical event's id.")
-    time: str = Field(description="When it happened: ISO 8601, or epoch milliseconds.")
+    id: str = Field(description="The record's stable id: with the activity type, the canonical event's id.")
+    time: str = Field(description="When it happened, in `time_unit`.")
+    time_unit: Literal["iso8601", "epoch_seconds", "epoch_millis", "auto"] = Field(
+        "auto", description="auto: an ISO 8601 string, or a JSON number of epoch milliseconds."
+    )
+    changed: str | None = Field(
+        None,
+        description="When the record last changed (简道云 updateTime): a change older than the latest applied is "
+        "superseded. Without it, deliveries apply in the order they arrive.",
+    )
     rep: str = Field(description="The CRM user credited; resolved to a rep through the CRM users table.")
     type: ActivityType
     amount: str | None = None
@@ -61,9 +70,22 @@ class Mapping(Schema):
         default_factory=dict, description="More data fields of the activity, by path: customer_id, deal_id, ..."
     )
     op: str | None = Field(None, description="Where the body says what happened to its records (简道云: op).")
+    changes: list[str] = Field(
+        default_factory=list, description="Operations that change records; any other is ignored. Empty: all do."
+    )
     removals: list[str] = Field(
         default_factory=list, description="Operations that remove a record (data_remove): its activity is voided."
     )
+    restorations: list[str] = Field(
+        default_factory=list, description="Operations that restore a removed record (data_recover)."
+    )
+
+
+JIANDAOYUN_CHANGES = ["data_create", "data_update", "data_remove", "data_recover"]
+DEFAULT_STAGES = {  # won, lost
+    "hubspot": (["closedwon"], ["closedlost"]),
+    "salesforce": (["Closed Won"], ["Closed Lost"]),
+}
 
 
 class Source(Schema):
@@ -71,11 +93,46 @@ class Source(Schema):
     signature: Signature
     mapping: Mapping | None = None
     delivery_id_header: str | None = Field(None, description="The header carrying the provider's delivery id.")
+    public_url: str | None = Field(
+        None, description="The URL the CRM calls, when a proxy changes it on the way (HubSpot signs it)."
+    )
     organization_id: str | None = Field(None, description="Salesforce: the only organisation accepted.")
-    won_stages: list[str] = Field(["closedwon"], description="HubSpot: deal stages that mean won.")
-    lost_stages: list[str] = Field(["closedlost"], description="HubSpot: deal stages that mean lost.")
+    won_stages: list[str] = Field(
+        default_factory=list, description="Stages that mean won (HubSpot closedwon; Salesforce Closed Won)."
+    )
+    lost_stages: list[str] = Field(
+        default_factory=list, description="Stages that mean lost (HubSpot closedlost; Salesforce Closed Lost)."
+    )
+    access_token_env: str | None = Field(
+        None, description="HubSpot: a variable holding a private app token, to fetch a won deal's missing owner."
+    )
+    api_base_url: str = Field("https://api.hubapi.com", description="HubSpot's API, for access_token_env.")
     default_currency: str | None = Field(None, description="For amounts the CRM sends without a currency.")
     zone: str = Field("UTC", description="The zone of times the source sends without an offset.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _provider_defaults(cls, raw: object) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        provider, raw = raw.get("provider"), dict(raw)
+        won, lost = DEFAULT_STAGES.get(str(provider), ([], []))
+        raw.setdefault("won_stages", won)
+        raw.setdefault("lost_stages", lost)
+        if provider == "jiandaoyun" and isinstance(raw.get("mapping"), dict):
+            # 简道云 says what happened to a record in `op`; message pushes share the envelope with other ops.
+            defaults = {"op": "op", "changes": JIANDAOYUN_CHANGES, "removals": ["data_remove"], "changed": "updateTime"}
+            raw["mapping"] = {**defaults, "restorations": ["data_recover"], **raw["mapping"]}
+        return raw
+
+    @model_validator(mode="after")
+    def _has_mapping(self) -> Self:
+        if self.provider in ("json", "jiandaoyun") and self.mapping is None:
+            raise ValueError(f"a {self.provider} source needs a mapping")
+        return self
+
+    def access_token(self) -> str | None:
+        return os.environ.get(self.access_token_env) if self.access_token_env else None
 
 
 class Sources:

@@ -4,14 +4,26 @@ quarantine, CRM users and CRM objects is here."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Engine, Table, and_, insert, select, update
+from sqlalchemy import Engine, Table, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.goal_service.crm.delivery import Delivery, Item
-from services.goal_service.crm.tables import crm_deliveries, crm_entries, crm_objects, crm_quarantine, crm_users
+from services.goal_service.crm.reconcile import Standing
+from services.goal_service.crm.tables import (
+    crm_deliveries,
+    crm_entries,
+    crm_objects,
+    crm_quarantine,
+    crm_records,
+    crm_seen,
+    crm_users,
+)
+from services.goal_service.projections.crm_records import standing_of
 from shared.canonical import canonical_json
+
+Kept = Literal["new", "kept"]
 
 
 def _json(value: Any) -> str:
@@ -44,8 +56,9 @@ class CrmStore:
             "outcome": json.loads(row.outcome) if row.outcome else None,
         }
 
-    def keep(self, delivery: Delivery, delivery_id: str, verification: str) -> bool:
-        """Keep a delivery as it arrived; False when this delivery id was kept before (a re-delivery)."""
+    def keep(self, delivery: Delivery, delivery_id: str, verification: str) -> Kept:
+        """Keep a delivery as it arrived: "new", or "kept" before (whether its records were settled then is
+        in its outcome)."""
         row = {
             "source": delivery.source,
             "delivery_id": delivery_id,
@@ -60,8 +73,14 @@ class CrmStore:
             with self.engine.begin() as connection:
                 connection.execute(insert(crm_deliveries).values(**row))
         except IntegrityError:
-            return False
-        return True
+            return "kept"
+        return "new"
+
+    def forget_unsettled(self, source: str, delivery_id: str) -> None:
+        """Drop what an unfinished attempt at a delivery held: it was never answered, and is decided again."""
+        q = crm_quarantine.c
+        with self.engine.begin() as connection:
+            connection.execute(delete(crm_quarantine).where(q.source == source, q.delivery_id == delivery_id))
 
     def record_outcome(self, source: str, delivery_id: str, outcome: list[dict[str, Any]]) -> None:
         with self.engine.begin() as connection:
@@ -70,13 +89,19 @@ class CrmStore:
                 .where(crm_deliveries.c.source == source, crm_deliveries.c.delivery_id == delivery_id)
                 .values(outcome=_json(outcome))
             )
-        self.link([r["position"] for r in outcome if r.get("status") == "recorded"], source, delivery_id)
+        made = [p for r in outcome if r["status"] in ("recorded", "duplicate") for p in r.get("positions", [])]
+        self.link(made, source, delivery_id)
 
     def link(self, positions: list[int], source: str, delivery_id: str) -> None:
-        """Remember that these ledger entries came from this delivery."""
-        if positions:
-            rows = [{"position": p, "source": source, "delivery_id": delivery_id} for p in positions]
-            with self.engine.begin() as connection:
+        """Remember that these ledger entries came from this delivery (entries linked before stay linked to
+        the delivery that first made them)."""
+        if not positions:
+            return
+        with self.engine.begin() as connection:
+            query = select(crm_entries.c.position).where(crm_entries.c.position.in_(positions))
+            linked = set(connection.execute(query).scalars())
+            rows = [{"position": p, "source": source, "delivery_id": delivery_id} for p in positions if p not in linked]
+            if rows:
                 connection.execute(insert(crm_entries), rows)
 
     def delivery_of(self, position: int) -> tuple[str, str] | None:
@@ -88,14 +113,15 @@ class CrmStore:
 
     # --- quarantine --------------------------------------------------------------------------------------
 
-    def hold(self, source: str, delivery_id: str, item: Item, object_ref: str | None, at: str) -> int:
+    def hold(self, source: str, delivery_id: str, item: Item, at: str) -> int:
         row = {
             "source": source,
             "delivery_id": delivery_id,
             "record_key": item.key,
-            "object_ref": object_ref,
+            "object_ref": item.ref,
             "record": _json(item.raw),
             "reason": item.reason,
+            "release": item.release,
             "state": "held",
             "held_at": at,
         }
@@ -125,6 +151,8 @@ class CrmStore:
                     "object_ref": row.object_ref,
                     "record": json.loads(row.record),
                     "reason": row.reason,
+                    "release": row.release,
+                    "dismissal": json.loads(row.dismissal) if row.dismissal else None,
                     "state": row.state,
                     "held_at": row.held_at,
                     "released_at": row.released_at,
@@ -133,14 +161,60 @@ class CrmStore:
                 for row in connection.execute(query)
             ]
 
-    def settle(self, quarantine_id: int, reason: str | None, positions: list[int] | None, at: str) -> None:
+    def settle(
+        self, quarantine_id: int, reason: str | None, release: str | None, positions: list[int] | None, at: str
+    ) -> None:
         """Release a held record (recorded at `positions`, or not an activity after all), or hold it with
         a new reason."""
         changes: dict[str, Any] = {"reason": reason} if reason else {}
+        if release:
+            changes["release"] = release
         if reason is None:
             changes.update(state="released", released_at=at, positions=_json(positions or []))
         with self.engine.begin() as connection:
             connection.execute(update(crm_quarantine).where(crm_quarantine.c.id == quarantine_id).values(**changes))
+
+    def dismiss(self, quarantine_id: int, actor: str, reason: str, at: str) -> bool:
+        """Set aside a held record nothing can place, saying who and why; False when it is not held."""
+        q = crm_quarantine.c
+        with self.engine.begin() as connection:
+            done = connection.execute(
+                update(crm_quarantine)
+                .where(q.id == quarantine_id, q.state == "held")
+                .values(state="dismissed", released_at=at, dismissal=_json({"by": actor, "reason": reason}))
+            )
+        return done.rowcount == 1
+
+    # --- records ---------------------------------------------------------------------------------------
+
+    def standing(self, source_uri: str, record_ref: str) -> Standing:
+        """What a CRM record has made in the ledger, as far as the crm_records projection holds."""
+        query = select(crm_records).where(crm_records.c.source == source_uri, crm_records.c.record_ref == record_ref)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return standing_of(row) if row else Standing()
+
+    def seen(self, source: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Of these records, those settled before in some delivery: what became of each then."""
+        if not keys:
+            return {}
+        query = select(crm_seen.c.record_key, crm_seen.c.outcome).where(
+            crm_seen.c.source == source, crm_seen.c.record_key.in_(keys)
+        )
+        with self.engine.connect() as connection:
+            return {row.record_key: json.loads(row.outcome) for row in connection.execute(query)}
+
+    def remember_seen(self, source: str, delivery_id: str, outcomes: list[dict[str, Any]]) -> None:
+        fresh = [o for o in outcomes if o.get("key") and o["status"] in ("recorded", "duplicate", "ignored")]
+        known = self.seen(source, [o["key"] for o in fresh])
+        rows = {
+            o["key"]: {"source": source, "record_key": o["key"], "delivery_id": delivery_id, "outcome": _json(o)}
+            for o in fresh
+            if o["key"] not in known
+        }
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(insert(crm_seen), list(rows.values()))
 
     # --- CRM users -----------------------------------------------------------------------------------------
 

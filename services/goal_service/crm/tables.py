@@ -1,11 +1,12 @@
 """What goal_service keeps of CRM deliveries beside the ledger: each delivery as it arrived (raw body,
 headers that matter, how it was verified, what became of it), the quarantine of records that could not
 become activities, the table of CRM users and their reps, and the last known properties of CRM objects
-(HubSpot sends one changed property at a time). Changed only through migrations."""
+(HubSpot sends one changed property at a time), what each CRM record has made in the ledger, and the
+records of a delivery already seen on their own. Changed only through migrations."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 from shared.projection import Position
 
@@ -44,11 +45,15 @@ crm_quarantine = Table(
     Column("object_ref", String(256)),  # the CRM object it is about, to retry when that object changes
     Column("record", Text, nullable=False),  # JSON: the record as it arrived
     Column("reason", Text, nullable=False),
-    Column("state", String(16), nullable=False),  # held or released
+    Column("state", String(16), nullable=False),  # held, released or dismissed
     Column("held_at", String(32), nullable=False),
     Column("released_at", String(32)),
     Column("positions", Text),  # JSON: where it was recorded once released
+    Column("release", Text),  # what would release it, in words
+    Column("dismissal", Text),  # JSON: who dismissed it, and why, when nothing could place it
     Index("ix_crm_quarantine_state", "source", "state"),
+    Index("ix_crm_quarantine_object", "source", "object_ref", "state"),
+    Index("ix_crm_quarantine_delivery", "source", "delivery_id"),
 )
 
 crm_users = Table(
@@ -68,4 +73,36 @@ crm_objects = Table(
     Column("object_type", String(64), primary_key=True),
     Column("object_id", String(256), primary_key=True),
     Column("properties", Text, nullable=False),  # JSON: name -> {value, at (ms)}; a later change wins
+)
+
+# What each CRM record has made in the ledger, kept by a projection of the ledger itself (crm_records.py),
+# so that what the adapters decide next (amend, reassign, void, make again) can never disagree with what
+# the ledger holds, even after a crash between recording and remembering.
+crm_records = Table(
+    "crm_records",
+    metadata,
+    Column("source", String(1024), primary_key=True),  # the events' CloudEvent source, crm://<source>
+    Column("record_ref", String(128), primary_key=True),  # the activity's crm_ref: the record in the CRM
+    Column("activity_id", String(256), nullable=False),  # the latest activity it made
+    Column("kind", String(64), nullable=False),
+    Column("occurred_at", String(32), nullable=False),
+    Column("data", Text, nullable=False),  # JSON: the activity's data as corrected since
+    Column("active", Boolean, nullable=False),  # False once voided
+    Column("voided_by_hand", Boolean, nullable=False),  # voided by a correction from another source
+    Column("split", Boolean, nullable=False),  # its credit was split by hand
+    Column("made", Integer, nullable=False),  # activities the record has made: numbers the next one
+    Column("corrections", Integer, nullable=False),  # corrections of the latest activity: numbers the next
+    Column("changed_at", String(32), nullable=False),  # the CRM's time of its latest change
+    Column("position", Position, nullable=False),  # the ledger entry that last changed it
+    Index("ix_crm_records_activity", "source", "activity_id", unique=True),
+)
+
+# Records deduplicated on their own id (Salesforce notifications), whatever delivery carried them.
+crm_seen = Table(
+    "crm_seen",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("record_key", String(256), primary_key=True),
+    Column("delivery_id", String(256), nullable=False),
+    Column("outcome", Text, nullable=False),  # JSON: what became of it the first time
 )

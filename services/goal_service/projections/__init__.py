@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.goal_service.application import LedgerApplication
+from services.goal_service.projections.crm_records import CrmRecordProjection
 from services.goal_service.settings import SERVICE_NAME
 from shared.ledger_views.credit import CreditProjection
 from shared.ledger_views.rules import RuleProjection
@@ -22,6 +23,6 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     migrate(engine, MIGRATIONS)
     runners = [
         ProjectionRunner(projection, engine, tracking, ledger.signed_entries)
-        for projection in (CreditProjection(), RuleProjection())
+        for projection in (CreditProjection(), RuleProjection(), CrmRecordProjection())
     ]
     return Projections(engine, runners, head=lambda: ledger.head().position)

@@ -20,6 +20,7 @@ from typing import Any
 from services.scoring_service.domain.bonus import honours, split_pool, team_revenue
 from services.scoring_service.domain.commission import Settled, statement
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, Scorecard
+from services.scoring_service.domain.presentation import RESULT_FORMAT, written_appraisal, written_honours
 from services.scoring_service.domain.scoring import GivenRating, points_places, rank, score_rep
 from shared.goals import Goals
 from shared.metrics.figures import Credit
@@ -51,6 +52,7 @@ class PeriodInputs:
     ratings: Sequence[GivenRating] = ()
     settled: Mapping[str, Sequence[Settled]] = field(default_factory=dict)  # rep id -> earlier statements
     previous_scores: Mapping[str, Decimal] = field(default_factory=dict)  # rep id -> last period's score
+    result_format: int = RESULT_FORMAT  # how figures are written (presentation.py); a sealed close keeps its own
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def appraise(inputs: PeriodInputs) -> PeriodResult:
                 by_rep[rep_id],
                 goal_targets(inputs.goals, rep_id, period),
                 ratings[rep_id],
+                since=period.first_day,
             ),
         }
 
@@ -157,26 +160,30 @@ def appraise(inputs: PeriodInputs) -> PeriodResult:
     for rep_id, figures in scored.items():
         team_id, ancestry = placed[rep_id]
         plan = nearest_rule(inputs.rules, "commission_plan", ancestry)
-        appraisals[rep_id] = {
-            "period": period.key,
-            "rep_id": rep_id,
-            "name": organisation.reps[rep_id].name,
-            "team_id": team_id,
-            **{k: v for k, v in figures.items() if k != "currency"},
-            "rank": {"company": company_ranks[rep_id], "team": team_ranks[team_id][rep_id]},
-            "commission": statement(
-                plan.rule_id,
-                plan.version,
-                plan.definition,  # type: ignore[arg-type]
-                by_rep[rep_id],
-                figures["score"],
-                inputs.settled.get(rep_id, ()),
-            )
-            if plan
-            else None,
-            "bonus": bonuses.get(rep_id),
-            "honours": sorted(h for h, who in awarded.items() if who["rep_id"] == rep_id),
-        }
+        appraisals[rep_id] = written_appraisal(
+            {
+                "period": period.key,
+                "rep_id": rep_id,
+                "name": organisation.reps[rep_id].name,
+                "team_id": team_id,
+                **{k: v for k, v in figures.items() if k != "currency"},
+                "rank": {"company": company_ranks[rep_id], "team": team_ranks[team_id][rep_id]},
+                "commission": statement(
+                    plan.rule_id,
+                    plan.version,
+                    plan.definition,  # type: ignore[arg-type]
+                    by_rep[rep_id],
+                    figures["score"],
+                    inputs.settled.get(rep_id, ()),
+                )
+                if plan
+                else None,
+                "bonus": bonuses.get(rep_id),
+                "honours": sorted(h for h, who in awarded.items() if who["rep_id"] == rep_id),
+            },
+            figures["currency"],
+            inputs.result_format,
+        )
     team_figures = {
         team_id: {
             "reps": len(members),
@@ -186,4 +193,5 @@ def appraise(inputs: PeriodInputs) -> PeriodResult:
         }
         for team_id, members in sorted(teams.items())
     }
-    return PeriodResult(appraisals, team_figures, awarded)
+    currencies = {r: scored[r]["currency"] for r in scored}
+    return PeriodResult(appraisals, team_figures, written_honours(awarded, currencies, inputs.result_format))

@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from shared.events.activities import Ref, Schema, Text
-from shared.metrics.catalogue import METRICS, counts_money
+from shared.metrics.catalogue import RENAMED, counts_money, is_metric
 from shared.money import CurrencyCode
 
 HUNDRED = Decimal(100)
@@ -71,11 +71,17 @@ class Kpi(Schema):
     curve: Curve = Field(default_factory=LinearCurve)
 
     @model_validator(mode="after")
-    def _source(self) -> Self:
+    def _source(self, info: ValidationInfo) -> Self:
         if (self.metric is None) == (self.rating_scale is None):
             raise ValueError(f"KPI {self.key}: give either a metric or a rating_scale")
         if self.metric is not None:
-            if self.metric not in METRICS:
+            # A renamed metric keeps its old meaning in versions stored under it; a new version uses the new name.
+            if self.metric in RENAMED and not (info.context or {}).get("stored"):
+                raise ValueError(
+                    f"KPI {self.key}: {self.metric} is now {RENAMED[self.metric]}; the seeds' churn, customers "
+                    "lost over the customers at the period's start, is customer_churn_rate"
+                )
+            if not is_metric(self.metric):
                 raise ValueError(f"KPI {self.key}: unknown metric {self.metric}; see the metric catalogue")
             if self.target is None:
                 raise ValueError(f"KPI {self.key}: a metric KPI needs a target")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -63,8 +64,10 @@ def kpi_line(
     credits: Sequence[Credit],
     goal_target: Decimal | None,
     ratings: Sequence[GivenRating],
+    since: date | None = None,
 ) -> dict[str, Any]:
-    """One KPI of one rep: `credits` are the rep's, `ratings` the rep's for this KPI."""
+    """One KPI of one rep: `credits` are the rep's, `ratings` the rep's for this KPI; `since` is the period's
+    first day, where a rate over the customers at the start measures them."""
     if kpi.metric is None:  # rated
         values = [r.value for r in ratings]
         actual = sum(values, Decimal(0)) / len(values) if values else None
@@ -76,7 +79,7 @@ def kpi_line(
         }
     else:
         measures = measures_needed(kpi.metric)
-        actual = metric_value(kpi.metric, totals(credits, currency))
+        actual = metric_value(kpi.metric, totals(credits, currency, since))
         target = goal_target if kpi.target == "goal" else kpi.target  # type: ignore[assignment]
         completion = completion_of(kpi, actual, target)
         evidence = {"positions": sorted({c.position for c in credits if c.measure in measures})}
@@ -112,8 +115,10 @@ def score_rep(
     credits: Sequence[Credit],
     goal_targets: Mapping[str, Decimal],
     ratings: Sequence[GivenRating],
+    since: date | None = None,
 ) -> dict[str, Any]:
-    """A rep's KPI lines and score; `goal_targets` holds the rep's goal target per metric."""
+    """A rep's KPI lines and score; `goal_targets` holds the rep's goal target per metric; `credits` are the
+    period's (a level, such as the customer base: all its history), `since` the period's first day."""
     lines = [
         kpi_line(
             kpi,
@@ -121,6 +126,7 @@ def score_rep(
             credits,
             goal_targets.get(kpi.metric or ""),
             [r for r in ratings if r.kpi == kpi.key],
+            since,
         )
         for kpi in scorecard.kpis
     ]
