@@ -4,10 +4,8 @@ needs, and reading a JSON body exactly."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -15,7 +13,7 @@ from fastapi.responses import Response
 
 from services.goal_service.crm.delivery import Delivery, Item
 from services.goal_service.crm.sources import Source
-from shared.errors import InvalidInput
+from shared.json_input import decode_json as decode_exact_json
 
 UNPLACED = "unplaced_body"  # a body kept whole: placed into records when translated, or held with the reason
 
@@ -50,10 +48,8 @@ class Adapter(Protocol):
 
 
 def decode_json(body: bytes) -> Any:
-    try:
-        return json.loads(body, parse_float=Decimal)  # amounts stay exact
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidInput("the body is not JSON") from None
+    # Exact amounts, and bounded depth and number length: a hostile body is a 4xx, never a 500.
+    return decode_exact_json(body)
 
 
 def deal_event(event_id: str, kind: str, when: str, data: dict[str, Any], context: Context) -> dict[str, Any]:
