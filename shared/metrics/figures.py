@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from shared.metrics.catalogue import MEASURES, RATES, Unit
-from shared.money import quantize_ratio
+from shared.money import SUMS, quantize_ratio
 from shared.organisation import Organisation
 
 
@@ -47,9 +47,10 @@ def owned(credits: Iterable[Credit], organisation: Organisation, kind: str, owne
 
 def totals(credits: Iterable[Credit], currency: str | None) -> dict[str, Decimal]:
     summed: dict[str, Decimal] = defaultdict(Decimal)
-    for credit in credits:
-        if MEASURES[credit.measure].unit is not Unit.MONEY or credit.currency == currency:
-            summed[credit.measure] += credit.value
+    with localcontext(SUMS):  # wide enough that no sum of bounded contributions is ever rounded
+        for credit in credits:
+            if MEASURES[credit.measure].unit is not Unit.MONEY or credit.currency == currency:
+                summed[credit.measure] += credit.value
     return summed
 
 
