@@ -19,14 +19,17 @@ from shared.goals import Goal
 from shared.ledger_views.queries import load_credits
 from shared.metrics.catalogue import METRICS, counts_money, measures_needed
 from shared.metrics.figures import Credit, growth, metric_value, owned, totals
-from shared.periods import day_start
+from shared.periods import FIRST_DAY, LAST_DAY, day_start
 from shared.responses import canonical_response, query_period
 
 router = APIRouter(tags=["progress"])
 
 FRESHNESS_WAIT_SECONDS = 2.0
 
-AsOf = Annotated[date | None, Query(description="Business day: activity that occurred by its end (default today).")]
+AsOf = Annotated[
+    date | None,
+    Query(ge=FIRST_DAY, le=LAST_DAY, description="Business day: activity that occurred by its end (default today)."),
+]
 Drill = Annotated[Literal["rep", "team", "region", "product"] | None, Query(description="Break the actual down.")]
 
 
