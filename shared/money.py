@@ -13,9 +13,10 @@ The read models keep every value as text, so the database never rounds either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
@@ -28,6 +29,8 @@ MAX_AMOUNT = Decimal(10) ** 15  # far above any one sale; beyond it a figure is 
 AMOUNT_PLACES = 6
 MAX_WRITTEN = 50  # characters: room for every bounded amount, however it is written
 SUMS = Context(prec=60)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def parse_amount(value: object) -> Decimal:
@@ -74,6 +77,17 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """The sum of bounded amounts or contributions, never rounded (see the bounds above)."""
     with localcontext(SUMS):
         return sum(values, Decimal(0))
+
+
+def exact_sums(function: Callable[P, R]) -> Callable[P, R]:
+    """`function` run in the SUMS context, so that the sums it makes of bounded values are never rounded."""
+
+    @functools.wraps(function)
+    def in_sums_context(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(SUMS):
+            return function(*args, **kwargs)
+
+    return in_sums_context
 
 
 def quantize_money(amount: Decimal, currency: str) -> Decimal:

@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from shared.metrics.catalogue import MEASURES, RATES, Unit
-from shared.money import SUMS, quantize_ratio
+from shared.money import exact_sums, quantize_ratio
 from shared.organisation import Organisation
 
 
@@ -45,12 +45,12 @@ def owned(credits: Iterable[Credit], organisation: Organisation, kind: str, owne
     return [c for c in credits if organisation.within(organisation.unit_of(c.rep_id, c.day), owner_id, c.day)]
 
 
+@exact_sums  # wide enough that no sum of bounded contributions is ever rounded
 def totals(credits: Iterable[Credit], currency: str | None) -> dict[str, Decimal]:
     summed: dict[str, Decimal] = defaultdict(Decimal)
-    with localcontext(SUMS):  # wide enough that no sum of bounded contributions is ever rounded
-        for credit in credits:
-            if MEASURES[credit.measure].unit is not Unit.MONEY or credit.currency == currency:
-                summed[credit.measure] += credit.value
+    for credit in credits:
+        if MEASURES[credit.measure].unit is not Unit.MONEY or credit.currency == currency:
+            summed[credit.measure] += credit.value
     return summed
 
 
