@@ -158,4 +158,9 @@ class RuleChanges:
         if position is None:
             position = (await asyncio.to_thread(self.ledger.head)).position
         if await self.projections.reach(position, CATCH_UP_SECONDS, ("rules",)) < position:
+            if poisoned := self.projections.runners["rules"].poisoned:
+                raise Unavailable(
+                    f"the rule projection is stopped at poisoned entry {poisoned.position} ({poisoned.reason}); "
+                    "an operator must pass over it (GET /v1/projections, perfledger projections skip)"
+                )
             raise Unavailable("the rule projection is behind the ledger; retry shortly")

@@ -65,7 +65,7 @@ def test_the_depth_refusal_points_at_where_it_went_too_deep():
 @pytest.mark.parametrize("value", ["r\x00-1", "r\x01", "r-1\x7f", "r\x85-1", "r\u009f", "r\ud800"])
 def test_identifiers_refuse_every_control_character(value):
     # (pydantic itself refuses an unpaired surrogate, as no unicode string)
-    with pytest.raises(ValidationError, match="must not hold control characters|unable to parse raw data as a unicode"):
+    with pytest.raises(ValidationError, match=r"must not hold control characters|unable to parse raw data"):
         TypeAdapter(Ref).validate_python(value)
 
 
@@ -135,7 +135,7 @@ def test_sums_of_bounded_amounts_and_their_shares_are_exact():
     largest = Decimal("999999999999999.999999")
     share = largest * Decimal("33.3333") / 100
     assert share == Decimal("333332999999999.999999666667")
-    expected = Decimal("333332999999999999999666667") / Decimal(10) ** 6  # share × 10^6, written out
+    expected = Decimal("333332999999999999999666667") / Decimal(10) ** 6  # share * 10^6, written out
     assert exact_sum([share] * 1_000_000) == expected
     credits = [Credit("revenue_won", "r-1", date(2026, 10, 5), share, "CNY", None, None)] * 1_000_000
     assert totals(credits, "CNY")["revenue_won"] == expected
