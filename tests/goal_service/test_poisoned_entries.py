@@ -216,9 +216,12 @@ def test_a_poisoned_entry_is_reported_everywhere_and_an_operator_gets_past_it(
         "/v1/projections/ledger/skips", json={"position": position, "reason": "bad entry from v0.3"}, headers=ADMIN
     )
     assert answer.status_code == 201, answer.text
-    assert scoring.post(
-        "/v1/projections/ledger/skips", json={"position": position, "reason": "twice"}, headers=ADMIN
-    ).status_code == 200
+    assert (
+        scoring.post(
+            "/v1/projections/ledger/skips", json={"position": position, "reason": "twice"}, headers=ADMIN
+        ).status_code
+        == 200
+    )
     wait_for(lambda: projection(scoring, "ledger")["lag"] == 0)
     assert perfledger("status", *urls).returncode == 0
 
