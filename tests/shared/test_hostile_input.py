@@ -32,6 +32,8 @@ AMOUNT = TypeAdapter(Amount)
         (b'{"amount": -Infinity}', "-Infinity, which is not a JSON number"),
         (b'{"rep_id": "\\ud800"}', "unpaired UTF-16 surrogate"),
         (b'{"\\udfff": 1}', "unpaired UTF-16 surrogate"),
+        (b'{"rep_id": "\xed\xa0\x80"}', "unpaired UTF-16 surrogate"),  # the same, as CESU-8 bytes
+        (b'{"ids": [1, 2, "\\ud83d"]}', "unpaired UTF-16 surrogate"),  # half an emoji
     ],
 )
 def test_json_beyond_the_bounds_is_invalid_input_saying_why(body, says):
