@@ -73,12 +73,6 @@ def _plausible(amount: Decimal) -> Decimal:
 Amount = Annotated[Decimal, BeforeValidator(parse_amount), AfterValidator(_plausible)]
 
 
-def exact_sum(values: Iterable[Decimal]) -> Decimal:
-    """The sum of bounded amounts or contributions, never rounded (see the bounds above)."""
-    with localcontext(SUMS):
-        return sum(values, Decimal(0))
-
-
 def exact_sums(function: Callable[P, R]) -> Callable[P, R]:
     """`function` run in the SUMS context, so that the sums it makes of bounded values are never rounded."""
 
@@ -88,6 +82,12 @@ def exact_sums(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return in_sums_context
+
+
+@exact_sums
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The sum of bounded amounts or contributions, never rounded (see the bounds above)."""
+    return sum(values, Decimal(0))
 
 
 def quantize_money(amount: Decimal, currency: str) -> Decimal:
