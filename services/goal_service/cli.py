@@ -21,7 +21,9 @@ from shared.eventstore import eventsourcing_env
 from shared.settings import ServiceSettings, load_settings
 
 ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
-projections_cli = typer.Typer(help="goal_service's read model.", no_args_is_help=True)
+projections_cli = typer.Typer(
+    help="Read models: rebuild goal_service's; pass over a poisoned entry in any service's.", no_args_is_help=True
+)
 console = Console(soft_wrap=True)
 
 
@@ -48,15 +50,25 @@ def verify() -> None:
 @projections_cli.command("rebuild")
 def rebuild() -> None:
     """Delete every projection's rows and project the whole ledger again from position zero. Safe while
-    goal_service runs: its runners notice their tracking moved and continue from the rebuilt position."""
+    goal_service runs: its runners notice their tracking moved and continue from the rebuilt position.
+    Entries an operator passed over stay passed over; a poisoned entry stops it (exit 1)."""
     ledger = open_ledger()
     projections = open_projections(load_settings(ServiceSettings), ledger)
+    stopped = False
     try:
         for name, runner in projections.runners.items():
             typer.echo(f"{name}: projected {runner.rebuild()} entries, now at {runner.tracked().position}")
+            if poisoned := runner.poisoned:
+                typer.echo(
+                    f"{name}: STOPPED at poisoned entry {poisoned.position}: {poisoned.reason}; pass over it with "
+                    f"`perfledger projections skip --position {poisoned.position} --projection {name} --reason ...`"
+                )
+                stopped = True
     finally:
         projections.stop()
         ledger.close()
+    if stopped:
+        raise typer.Exit(1)
 
 
 def _post_with_retries(client: httpx.Client, lines: list[bytes], first_line: int) -> dict:

@@ -9,7 +9,7 @@ import httpx
 import structlog
 
 from shared.ledger_views.followed import FollowedLedger
-from shared.ledger_views.tables import tracking
+from shared.ledger_views.tables import skips, tracking
 from shared.log_client import LedgerFollower
 from shared.projection import ProjectionRunner, Projections
 from shared.readmodel import create_read_model_engine, migrate
@@ -33,7 +33,11 @@ def follow_ledger(
     token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
     follower = LedgerFollower(settings.goal_service_url, token, wait_seconds=LONG_POLL_SECONDS)
     runner = ProjectionRunner(
-        FollowedLedger(), engine, tracking, lambda after, limit: follower.read_page(after, wait=LONG_POLL_SECONDS)
+        FollowedLedger(),
+        engine,
+        tracking,
+        lambda after, limit: follower.read_page(after, wait=LONG_POLL_SECONDS),
+        skips=skips,
     )
 
     def upstream_head() -> int:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from services.goal_service.api.deps import LedgerDep, LedgerReader, WriterDep
 from services.goal_service.api.schemas import LedgerEntryOut, LedgerHeadOut, LedgerPage
+from shared.canonical import INT64_MAX
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -27,7 +28,7 @@ async def ledger_events(
     ledger: LedgerDep,
     writer: WriterDep,
     _: LedgerReader,
-    after: Annotated[int, Query(ge=0, description="Return entries after this position.")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Return entries after this position.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     wait: Annotated[
         float, Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for a first entry when none is there yet.")
