@@ -1,4 +1,5 @@
-"""`perfledger`: run the whole system locally, import into the ledger, verify the ledger."""
+"""`perfledger`: run the whole system locally, import into the ledger, verify the ledger, see and unblock
+every service's projections."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ import typer
 from rich.console import Console
 
 from services.goal_service.cli import import_file, ledger_cli, projections_cli
+from services.projection_cli import skip, status
 
 app = typer.Typer(help="PerfLedger: sales performance on a tamper-evident activity ledger.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
 app.add_typer(projections_cli, name="projections")
 app.command("import")(import_file)
+app.command("status")(status)
+projections_cli.command("skip")(skip)
 console = Console(soft_wrap=True)
 
 SERVICES = ["goal_service", "scoring_service", "alert_service"]

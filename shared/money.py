@@ -7,13 +7,20 @@ becomes a figure someone is paid or shown. Rates and scores use `quantize_ratio`
 How an answer writes a figure is the other half of the rule, also here (`show_money`, `show_count`,
 `show_ratio`): money at least to the currency's minor unit, more places only where the exact figure has
 them (a split share), never rounded; counts as integers; ratios at 4 places.
+
+Bounds, so that "sums are exact" stays true: an amount is below 10^15 (at most 15 integer digits) with at
+most 6 decimal places, so it has at most 21 significant digits; a share of it (a split's percent has at
+most 4 places and 7 digits) has at most 27, within the 28 of Python's default context, so crediting never
+rounds. Sums of contributions run in `SUMS`, 60 digits wide, which no ledger of bounded amounts can fill.
+The read models keep every value as text, so the database never rounds either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
-from typing import Annotated
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from typing import Annotated, ParamSpec, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
@@ -22,37 +29,69 @@ RATIO_PLACES = Decimal("0.0001")
 
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
+MAX_AMOUNT = Decimal(10) ** 15  # far above any one sale; beyond it a figure is a typo or an attack
+AMOUNT_PLACES = 6
+MAX_WRITTEN = 50  # characters: room for every bounded amount, however it is written
+SUMS = Context(prec=60)
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def parse_amount(value: object) -> Decimal:
     """A decimal amount from a string or a JSON number parsed as Decimal; never from a float."""
     if isinstance(value, (bool, float)):
         raise ValueError('amount must be a decimal string such as "1200.50", not a float')
-    if isinstance(value, (int, Decimal)):
-        amount = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal amount") from None
-    else:
+    if not isinstance(value, (int, Decimal, str)):
         raise ValueError("amount must be a decimal string")
+    written = value.strip() if isinstance(value, str) else str(value)
+    if len(written) > MAX_WRITTEN:
+        raise ValueError(f"amount must be written in at most {MAX_WRITTEN} characters")
+    try:
+        amount = Decimal(written)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal amount") from None
     if not amount.is_finite():
         raise ValueError(f"{value!r} is not a finite amount")
     return amount
 
 
-MAX_AMOUNT = Decimal(10) ** 15  # far above any one sale; beyond it a figure is a typo or an attack
+def decimal_places(value: Decimal) -> int:
+    """How many decimal places the value needs (trailing zeros do not count, as in pydantic's check)."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or not any(digits):  # not finite, or zero
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros))
 
 
 def _plausible(amount: Decimal) -> Decimal:
     if amount < 0:
         raise ValueError("amount must not be negative")
     if amount >= MAX_AMOUNT:
-        raise ValueError(f"amount must be below {MAX_AMOUNT:,}")
+        raise ValueError(f"amount must be below {MAX_AMOUNT:,} (at most 15 integer digits)")
+    if decimal_places(amount) > AMOUNT_PLACES:
+        raise ValueError(f"amount must have at most {AMOUNT_PLACES} decimal places")
     return amount
 
 
 Amount = Annotated[Decimal, BeforeValidator(parse_amount), AfterValidator(_plausible)]
+
+
+def exact_sums(function: Callable[P, R]) -> Callable[P, R]:
+    """`function` run in the SUMS context, so that the sums it makes of bounded values are never rounded."""
+
+    @functools.wraps(function)
+    def in_sums_context(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(SUMS):
+            return function(*args, **kwargs)
+
+    return in_sums_context
+
+
+@exact_sums
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The sum of bounded amounts or contributions, never rounded (see the bounds above)."""
+    return sum(values, Decimal(0))
 
 
 def quantize_money(amount: Decimal, currency: str) -> Decimal:

@@ -66,6 +66,7 @@ class ObservedRequests:
 
 def install_observability(app: FastAPI) -> None:
     registry = CollectorRegistry()  # one per app: several apps may share a test process
+    app.state.metrics_registry = registry  # where other parts of the service add their own collectors
     app.add_middleware(ObservedRequests, metrics=HttpMetrics(registry))
 
     @app.get("/metrics", include_in_schema=False)

@@ -179,12 +179,19 @@ def _custom(first: date, last: date) -> Period:
     return Period(first, last, PeriodKind.CUSTOM)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a working-day calendar can hold
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)  # bounds of any day a query names
+
+
 def parse_period(text: str) -> Period:
     """`2026-W41`, `2026-10`, `2026-Q4`, `2026` or `2026-10-05..2026-11-20`; ValueError naming the forms."""
     for pattern, build in PATTERNS:
         if match := pattern.fullmatch(text.strip()):
             try:
-                return build(match)
-            except ValueError as error:
+                period = build(match)
+            except (ValueError, OverflowError) as error:  # 9999-12 ends past the last date Python has
                 raise ValueError(f"{text!r} is not a real period: {error}") from None
+            if period.first_day.year < FIRST_YEAR or period.last_day.year > LAST_YEAR:
+                raise ValueError(f"{text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+            return period
     raise ValueError(f"{text!r} is not a period: use 2026-W41, 2026-10, 2026-Q4, 2026 or 2026-10-05..2026-11-20")

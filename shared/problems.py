@@ -75,7 +75,7 @@ def _request_field_errors(exc: RequestValidationError) -> list[FieldError]:
         where, *path = err["loc"]
         # Body errors point into the body; query, path and header errors name the parameter.
         pointer = json_pointer(path) if where == "body" else f"{where}:{'.'.join(map(str, path))}"
-        found.append(FieldError(pointer or "/", err["msg"]))
+        found.append(FieldError(pointer or "/", err["msg"].removeprefix("Value error, ")))  # our validators' words
     return found
 
 

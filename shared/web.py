@@ -8,13 +8,28 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from eventsourcing.application import Application
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from shared.errors import FieldError, InvalidInput
 from shared.logging import configure_logging
 from shared.observability import install_observability
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import ServiceSettings
+from shared.text import control_character
+
+
+async def printable_parameters(request: Request) -> None:
+    """Path and query parameters without control characters, for every route: they are looked up in text
+    columns, which on PostgreSQL refuse NUL with an error that would otherwise be a 500."""
+    found = []
+    for where, pairs in (("path", request.path_params.items()), ("query", request.query_params.multi_items())):
+        for name, value in pairs:
+            if isinstance(value, str) and (reason := control_character(name) or control_character(value)):
+                shown = ascii(name)[1:-1] if control_character(name) else name  # never echo a control back
+                found.append(FieldError(f"{where}:{shown}", reason))
+    if found:
+        raise InvalidInput("; ".join(f"{e.pointer}: {e.detail}" for e in found), errors=found)
 
 
 def create_service_app(
@@ -27,7 +42,13 @@ def create_service_app(
 ) -> FastAPI:
     """`readiness(app)` raises when the service cannot do its work (its database does not answer)."""
     configure_logging(service, settings.log_level)
-    app = FastAPI(title=f"PerfLedger {service}", description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=f"PerfLedger {service}",
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(printable_parameters)],
+    )
     app.state.settings = settings
     install_problem_handlers(app)
     install_observability(app)

@@ -19,8 +19,8 @@ from services.alert_service.projections import open_projections
 from services.alert_service.score_follower import ScoreFollower
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
 from services.alert_service.watcher import Watcher
-from shared import projection_routes
 from shared.eventstore import eventsourcing_env
+from shared.projection_routes import install_projection_routes
 from shared.settings import load_settings
 from shared.web import create_service_app
 
@@ -98,5 +98,5 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
     app.include_router(rules.router)
     app.include_router(warnings.router)
     app.include_router(subscriptions.router)
-    app.include_router(projection_routes.router)
+    install_projection_routes(app)
     return app

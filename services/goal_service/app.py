@@ -28,10 +28,10 @@ from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.projections import open_projections
 from services.goal_service.rule_changes import RuleChanges
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
-from shared import projection_routes
 from shared.errors import Unavailable
 from shared.eventstore import eventsourcing_env
 from shared.ledger_views.rulebook import RuleBook
+from shared.projection_routes import install_projection_routes
 from shared.settings import load_settings
 from shared.web import create_service_app
 from shared.webhooks import WebhookVerifier
@@ -80,7 +80,7 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
     app.include_router(crm.router)
     app.include_router(imports.router)
     app.include_router(ledger.router)
-    app.include_router(projection_routes.router)
+    install_projection_routes(app)
     app.include_router(organisation.router)
     app.include_router(calendars.router)
     app.include_router(goals.router)

@@ -32,7 +32,9 @@ from shared.projection import LedgerTampered
 from shared.settings import load_settings
 
 ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
-projections_cli = typer.Typer(help="goal_service's read model.", no_args_is_help=True)
+projections_cli = typer.Typer(
+    help="Read models: rebuild goal_service's; pass over a poisoned entry in any service's.", no_args_is_help=True
+)
 console = Console(soft_wrap=True)
 
 
@@ -113,19 +115,29 @@ def verify(
 def rebuild() -> None:
     """Delete every projection's rows and project the whole ledger again from position zero. Safe while
     goal_service runs: its runners notice their tracking moved and continue from the rebuilt position.
-    Held against the signed checkpoints: a ledger that contradicts them is not projected."""
+    Entries an operator passed over stay passed over; a poisoned entry stops it (exit 1), and so does a ledger
+    that contradicts its signed checkpoints: it is not projected."""
     settings = load_settings(LedgerSettings)
     ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME), LedgerCheckpoints.existing(settings))
     projections = open_projections(settings, ledger)
+    stopped = False
     try:
         for name, runner in projections.runners.items():
             typer.echo(f"{name}: projected {runner.rebuild()} entries, now at {runner.tracked().position}")
+            if poisoned := runner.poisoned:
+                typer.echo(
+                    f"{name}: STOPPED at poisoned entry {poisoned.position}: {poisoned.reason}; pass over it with "
+                    f"`perfledger projections skip --position {poisoned.position} --projection {name} --reason ...`"
+                )
+                stopped = True
     except LedgerTampered as error:
         typer.echo(f"stopped: {error}; run `perfledger ledger verify`", err=True)
-        raise typer.Exit(1) from None
+        stopped = True
     finally:
         projections.stop()
         ledger.close()
+    if stopped:
+        raise typer.Exit(1)
 
 
 def _post_with_retries(client: httpx.Client, lines: list[bytes], first_line: int) -> dict:

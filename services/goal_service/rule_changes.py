@@ -12,7 +12,7 @@ from datetime import time as clock
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.ledger import RecordedEvent, Submission
@@ -22,7 +22,7 @@ from shared.auth import Principal
 from shared.canonical import to_canonical
 from shared.errors import Conflict, FieldError, InvalidInput, Unavailable, json_pointer
 from shared.events.calendar import CalendarYearPublished
-from shared.events.envelope import IncomingEvent
+from shared.events.envelope import Identifier, IncomingEvent
 from shared.events.goals import GOAL_SCHEMAS
 from shared.events.organisation import ORG_SCHEMAS, RuleChange
 from shared.ledger_views.rulebook import RuleBook
@@ -36,12 +36,20 @@ RULE_SCHEMAS: dict[str, type[RuleChange]] = {
     **GOAL_SCHEMAS,
 }
 CATCH_UP_SECONDS = 10.0
+IDEMPOTENCY_KEY = TypeAdapter(Identifier)
 
 
 def rule_event(
     kind: str, body: Mapping[str, Any], actor: str, zone: ZoneInfo, event_id: str | None = None
 ) -> IncomingEvent:
     """The change as a ledger event, or InvalidInput pointing into the request body."""
+    if event_id is not None:
+        try:
+            IDEMPOTENCY_KEY.validate_python(event_id)
+        except ValidationError as error:
+            reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+            where = FieldError("header:idempotency-key", reason)
+            raise InvalidInput(f"Idempotency-Key {reason}", errors=[where]) from None
     try:
         change = RULE_SCHEMAS[kind].model_validate({**body, "actor": actor})
     except ValidationError as error:
@@ -151,4 +159,9 @@ class RuleChanges:
         if position is None:
             position = (await asyncio.to_thread(self.ledger.continuing_head)).position
         if await self.projections.reach(position, CATCH_UP_SECONDS, ("rules",)) < position:
+            if poisoned := self.projections.runners["rules"].poisoned:
+                raise Unavailable(
+                    f"the rule projection is stopped at poisoned entry {poisoned.position} ({poisoned.reason}); "
+                    "an operator must pass over it (GET /v1/projections, perfledger projections skip)"
+                )
             raise Unavailable("the rule projection is behind the ledger; retry shortly")

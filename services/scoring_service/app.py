@@ -16,8 +16,8 @@ from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals import Appraiser
 from services.scoring_service.projections import open_projections
 from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
-from shared import projection_routes
 from shared.eventstore import eventsourcing_env
+from shared.projection_routes import install_projection_routes
 from shared.settings import load_settings
 from shared.signing import Signer
 from shared.web import create_service_app
@@ -77,5 +77,5 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(scores.router)
     app.include_router(periods.router)
     app.include_router(appraisal_log.router)
-    app.include_router(projection_routes.router)
+    install_projection_routes(app)
     return app

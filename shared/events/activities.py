@@ -13,11 +13,13 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from shared.money import Amount, CurrencyCode
+from shared.text import Printable, PrintableText
 
 SCHEMA_VERSION = 1
 
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# No control characters: a NUL in an id would be recorded, then refused by every read model's text columns.
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), Printable]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), PrintableText]
 
 
 class Schema(BaseModel):

@@ -3,24 +3,28 @@ into `IncomingEvent`s, with every error located by a JSON pointer into the reque
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
 from shared.canonical import canonical_hash, format_timestamp, to_canonical
 from shared.errors import FieldError, InvalidInput, PayloadTooLarge, json_pointer
 from shared.events.activities import CORRECTION_SCHEMAS, EVENT_SCHEMAS, SCHEMA_VERSION
+from shared.json_input import decode_json
+from shared.text import Printable
 
 MAX_BATCH_EVENTS = 1000  # one batch is one transaction; larger loads belong to the bulk import
 SINGLE_MEDIA_TYPE = "application/cloudevents+json"
 BATCH_MEDIA_TYPE = "application/cloudevents-batch+json"
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-SourceRef = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256), Printable]
+SourceRef = Annotated[str, StringConstraints(min_length=1, max_length=1024), Printable]
+# Business time: where the working-day calendar reaches (years 1900 to 2200), and far inside the years a
+# canonical timestamp can spell, so that no offset can carry a time out of range when it is made UTC.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2201, 1, 1, tzinfo=UTC)
 
 
 class CloudEvent(BaseModel):
@@ -36,6 +40,17 @@ class CloudEvent(BaseModel):
     datacontenttype: Literal["application/json"] | None = None
     dataschema: str | None = None
     data: dict[str, Any]
+
+    @field_validator("time")
+    @classmethod
+    def _within_business_time(cls, moment: datetime) -> datetime:
+        try:
+            in_range = EARLIEST_TIME <= moment.astimezone(UTC) < LATEST_TIME
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 has no UTC year
+            in_range = False
+        if not in_range:
+            raise ValueError("time must fall in the years 1900 to 2200")
+        return moment
 
 
 @dataclass(frozen=True)
@@ -103,14 +118,6 @@ def validate_event(raw: object, base: list[str | int]) -> IncomingEvent:
         subject=envelope.subject,
         data=to_canonical(data.model_dump(exclude_none=True)),
     )
-
-
-def decode_json(body: bytes) -> Any:
-    """JSON with numbers kept exact: decimals become Decimal, never float."""
-    try:
-        return json.loads(body, parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInput(f"not valid JSON: {error}") from None
 
 
 def parse_events(body: bytes, *, batch: bool) -> list[IncomingEvent]:

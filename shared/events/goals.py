@@ -46,7 +46,7 @@ class Basis(StrEnum):
 class Slice(Schema):
     """Part of a measure: all of it, or the part for one product or region."""
 
-    measure: str
+    measure: Ref
     product: Ref | None = None
     region: Ref | None = None
 
@@ -74,7 +74,7 @@ class GoalSet(RuleChange, GoalTerms):
     currency: CurrencyCode | None = None
     parent_goal_id: Ref | None = None
     basis: Basis = Basis.SET
-    allocation: dict[str, str] | None = Field(None, description="How a top-down target was computed.")
+    allocation: dict[Ref, Ref] | None = Field(None, description="How a top-down target was computed.")
 
     @field_validator("metric")
     @classmethod

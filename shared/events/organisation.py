@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
 
 from shared.events.activities import Ref, Schema, Text
+
+# The years the working-day calendar can hold; the change's day is also its entry's time, which must stay
+# within the years a canonical timestamp spells in any zone.
+BusinessDate = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
 
 
 class UnitKind(StrEnum):
@@ -28,7 +35,7 @@ class RuleChange(Schema):
 
 
 class OrgChange(RuleChange):
-    effective_from: date
+    effective_from: BusinessDate
 
     def business_day(self) -> date:
         return self.effective_from

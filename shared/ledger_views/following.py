@@ -11,7 +11,7 @@ import structlog
 
 from shared.ledger_views.checkpoints import CheckpointWatch
 from shared.ledger_views.followed import FollowedLedger
-from shared.ledger_views.tables import tracking
+from shared.ledger_views.tables import skips, tracking
 from shared.log_client import LedgerFollower
 from shared.projection import ProjectionRunner, Projections
 from shared.readmodel import create_read_model_engine, migrate
@@ -36,7 +36,11 @@ def follow_ledger(
     follower = LedgerFollower(settings.goal_service_url, token, wait_seconds=LONG_POLL_SECONDS)
     watch = CheckpointWatch(engine, follower, settings.ledger_checkpoint_keys, service_name)
     runner = ProjectionRunner(
-        FollowedLedger(), engine, tracking, lambda after, limit: watch.read_page(after, wait=LONG_POLL_SECONDS)
+        FollowedLedger(),
+        engine,
+        tracking,
+        lambda after, limit: watch.read_page(after, wait=LONG_POLL_SECONDS),
+        skips=skips,
     )
 
     def upstream_head() -> int:

@@ -56,6 +56,20 @@ def create_ledger_view_tables() -> None:
     )
 
 
+def create_projection_skips_table() -> None:
+    """A later revision: operators' decisions to pass over a poisoned entry (shared/poison.py)."""
+    op.create_table(
+        "projection_skips",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("position", POSITION, primary_key=True, autoincrement=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("actor", sa.String(256), nullable=False),
+        sa.Column("failure", sa.Text),
+        sa.Column("decided_at", sa.String(32), nullable=False),
+    )
+
+
 def drop_ledger_view_tables() -> None:
     for table in ("ledger_hashes", "rule_entries", "contributions", "activity_records", "projection_tracking"):
         op.drop_table(table)

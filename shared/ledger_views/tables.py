@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, MetaData, String, Table, Text
 
-from shared.projection import Position, tracking_table
+from shared.projection import Position, skips_table, tracking_table
 
 metadata = MetaData()
 tracking = tracking_table(metadata)
+skips = skips_table(metadata)  # entries an operator decided a projection passes over
 
 activity_records = Table(
     "activity_records",

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from shared.metrics.catalogue import MEASURES, RATES, Unit, metric_named
-from shared.money import quantize_money, quantize_ratio, show_count, show_money, show_ratio
+from shared.money import exact_sums, quantize_money, quantize_ratio, show_count, show_money, show_ratio
 from shared.organisation import Organisation
 
 
@@ -66,6 +66,7 @@ def at_start(measure: str) -> str:
     return f"{measure}@start"
 
 
+@exact_sums  # wide enough that no sum of bounded contributions is ever rounded
 def totals(credits: Iterable[Credit], currency: str | None, since: date | None = None) -> dict[str, Decimal]:
     """Sums per measure; money only in `currency`. A level sums every change it is given (its value at the
     span's end, given `window`'s credits); with `since`, the span's first day, its value before it too."""

@@ -26,7 +26,7 @@ from shared.events.envelope import IncomingEvent
 from shared.ledger_views.credit import CreditProjection
 from shared.ledger_views.tables import contributions, tracking
 from shared.metrics.credit import fold
-from shared.projection import LedgerTampered, ProjectionRunner
+from shared.projection import EntryFailed, LedgerTampered, ProjectionRunner
 from shared.readmodel import create_read_model_engine, migrate
 from tests.support import ROOT, SOURCE, auth, cloudevent, deal_won, signed_post
 
@@ -147,7 +147,7 @@ def test_a_page_that_fails_leaves_nothing_and_is_projected_again(engine):
             super().apply(session, page)
             raise RuntimeError("disk full")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(EntryFailed, match="disk full"):
         ProjectionRunner(Failing(), engine, tracking, reader(entries)).run_once()
     assert projected_rows(engine) == []
     runner = new_runner(engine, entries)

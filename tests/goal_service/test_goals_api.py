@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.support import auth
 
 HR = auth("t-hr")
@@ -42,6 +44,58 @@ def test_decomposition_splits_exactly_and_records_how(company_goal):
         "of_version": parent_version,
     }
     assert east["basis"] == "top_down" and east["parent_goal_id"] == "q4"
+
+
+@pytest.mark.parametrize(
+    ("east", "west", "pointers", "says"),
+    [
+        ("0", "0", ["/children/0/weight", "/children/1/weight"], "all weights are zero"),
+        ("-1", "1", ["/children/0/weight"], "greater than or equal to 0"),
+        ("1e999999", "1", ["/children/0/weight"], "less than 1000000000000000"),
+        ("NaN", "1", ["/children/0/weight"], "finite number"),
+        ("1", "Infinity", ["/children/1/weight"], "finite number"),
+        ("1", "0.0000001", ["/children/1/weight"], "no more than 6 decimal places"),
+    ],
+)
+def test_weights_that_split_nothing_or_overflow_are_422_naming_the_weight(company_goal, east, west, pointers, says):
+    response = company_goal.post(
+        "/v1/goals/q4/decomposition",
+        json={
+            "method": "weights",
+            "children": [
+                {"owner": {"kind": "unit", "id": "east"}, "weight": east},
+                {"owner": {"kind": "unit", "id": "west"}, "weight": west},
+            ],
+        },
+        headers=HR,
+    )
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == pointers
+    assert says in response.json()["errors"][0]["detail"]
+    assert company_goal.get("/v1/goals/q4/consistency", headers=HR).json()["children"] == []
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"goal_id": "q4-\u0000"}, "/goal_id"),
+        ({"description": "Q4\u0000"}, "/description"),
+        ({"owner": {"kind": "rep", "id": "r-1\u0007"}}, "/owner/id"),
+        ({"target": "1e999999"}, "/target"),
+        ({"period": "9999-12"}, "/period"),
+    ],
+)
+def test_a_goal_with_controls_or_unbounded_figures_is_422_naming_the_field(company_goal, change, pointer):
+    body = {
+        "metric": "visits",
+        "owner": {"kind": "rep", "id": "r-1"},
+        "period": "2026-Q4",
+        "target": "10",
+        "description": "x",
+    } | change
+    response = company_goal.post("/v1/goals", json=body, headers=HR)
+    assert response.status_code == 422, response.text
+    assert pointer in [e["pointer"] for e in response.json()["errors"]]
 
 
 def test_a_manager_decomposes_their_region_to_reps_who_commit_and_then_agree(company_goal):

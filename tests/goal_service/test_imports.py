@@ -44,11 +44,29 @@ def test_good_lines_are_recorded_and_bad_ones_reported_by_line_number(goal):
     assert (report["lines"], report["recorded"], report["duplicates"]) == (8, 5, 0)
     reasons = {r["line"]: r["reason"] for r in report["rejected"]}
     assert set(reasons) == {4, 5, 9}
-    assert "not valid JSON" in reasons[4]
+    assert "not JSON" in reasons[4]
     assert reasons[5].startswith("/data/amount")
     assert reasons[9].startswith("/data/target")
     head = goal.get("/v1/ledger/head", headers=auth("t-service")).json()
     assert head["position"] == 5
+
+
+def test_a_hostile_line_after_the_first_thousand_is_one_rejected_line_and_the_import_goes_on(goal):
+    lines: list = visits(1500)
+    lines[1000] = b"[" * 100_000  # past the first commit of 1,000 lines: it used to abort the rest
+    lines[1200] = b'{"specversion": "1.0", "id": ' + b"7" * 5000 + b"}"
+    lines[1300] = deal_won(rep="r-\u00001")
+    response = post_import(goal, ndjson(lines))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["lines"], report["recorded"]) == (1500, 1497)
+    reasons = {r["line"]: r["reason"] for r in report["rejected"]}
+    assert reasons == {
+        1001: "the line nests deeper than 64 levels",
+        1201: "the line holds a number of 5000 digits (at most 50 characters)",
+        1301: "/data/rep_id: must not hold control characters; U+0000 is character 3",
+    }
+    assert goal.get("/v1/ledger/head", headers=auth("t-service")).json()["position"] == 1497
 
 
 def test_importing_the_same_file_again_records_nothing_twice(goal):

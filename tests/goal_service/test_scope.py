@@ -103,6 +103,9 @@ WRITES = {
     "/v1/crm/users/{source}/{crm_user_id}": lambda c: (
         c.put("/v1/crm/users/jdy/u", json={"rep_id": "r-1"}, headers=REP_A).status_code == 403
     ),
+    "/v1/projections/{name}/skips": lambda c: (
+        c.post("/v1/projections/credit/skips", json={"position": 1, "reason": "x"}, headers=REP_A).status_code == 403
+    ),
 }
 WRITES |= {
     f"/v1/org/{path}": (

@@ -143,6 +143,38 @@ def test_envelope_and_schema_errors_name_the_field(goal, change, pointer):
     assert head_position(goal) == 0
 
 
+def event_body(**data: object) -> bytes:
+    return json.dumps(deal_won() | {"data": deal_won()["data"] | data}).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"[" * 50_000 + b"]" * 50_000, "nests deeper than 64 levels"),
+        (b'{"specversion": "1.0", "data": ' + b'{"a":' * 2000 + b"1" + b"}" * 2001, "nests deeper than 64 levels"),
+        (event_body(amount=1).replace(b'"amount": 1', b'"amount": ' + b"9" * 5000), "a number of 5000 digits"),
+        (event_body(amount=1).replace(b'"amount": 1', b'"amount": NaN'), "NaN, which is not a JSON number"),
+        (event_body(amount="1e-999999"), "/data/amount: amount must have at most 6 decimal places"),
+        (event_body(amount="1E+999999"), "/data/amount: amount must be below"),
+        (event_body(rep_id="r-\u00001"), "/data/rep_id: must not hold control characters; U+0000"),
+        (event_body(customer_id="c\u0085-1"), "/data/customer_id: must not hold control characters; U+0085"),
+        (event_body(deal_id="\ud800"), "unpaired UTF-16 surrogate"),
+        (json.dumps(deal_won(time_="9999-12-31T23:59:59-23:59")).encode(), "/time: time must fall in the years"),
+        (json.dumps(deal_won(time_="0001-01-01T00:00:00+23:59")).encode(), "/time: time must fall in the years"),
+        (json.dumps(deal_won(id_="e-\u0000")).encode(), "/id: must not hold control characters"),
+    ],
+)
+def test_hostile_bodies_are_422_problems_that_record_nothing_and_stop_nothing(goal, body, says):
+    response = goal.post(
+        "/v1/webhooks/generic", content=body, headers={"content-type": "application/cloudevents+json", **sign(body)}
+    )
+    problem = assert_problem(response, 422)
+    described = problem["detail"] + "".join(f" {e['pointer']}: {e['detail']}" for e in problem.get("errors", []))
+    assert says in described
+    assert head_position(goal) == 0
+    assert signed_post(goal, deal_won()).status_code == 201  # and the next good delivery is recorded
+
+
 def test_a_batch_with_one_bad_event_records_none_of_it(goal):
     batch = [cloudevent("call.logged", {"rep_id": "r-1", "customer_id": f"c-{i}"}) for i in range(10)]
     batch[3]["data"]["duration_seconds"] = -1

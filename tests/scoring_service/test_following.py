@@ -16,7 +16,7 @@ from services.scoring_service.settings import SERVICE_NAME
 from shared.ledger_views.followed import FollowedLedger
 from shared.ledger_views.tables import contributions, tracking
 from shared.log_client import LedgerFollower
-from shared.projection import ProjectionRunner
+from shared.projection import EntryFailed, ProjectionRunner
 from shared.readmodel import create_read_model_engine, migrate
 from tests.goal_service.scenario import ORG_CSV, import_csv
 from tests.scoring_service.scenario import HR, caught_up, deal, define_rules, record, setup_company, visits
@@ -37,7 +37,7 @@ def test_a_crash_between_writing_rows_and_tracking_them_never_double_counts(goal
     def runner(projection):
         return ProjectionRunner(projection, engine, tracking, lambda after, limit: follower.read_page(after))
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(EntryFailed, match="killed after the rows"):
         runner(CrashesAfterWriting()).run_once()
     assert runner(FollowedLedger()).tracked().position == 0
     runner(FollowedLedger()).catch_up()

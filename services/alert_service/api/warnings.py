@@ -18,7 +18,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from services.alert_service.api.deps import Actor, AnyRole, ApplicationDep, WatcherDep
 from services.alert_service.domain.aggregates import ACTIVE, PerformanceWarning
 from shared.auth import Principal
-from shared.canonical import canonical_json, timestamp_now
+from shared.canonical import INT64_MAX, canonical_json, timestamp_now
 from shared.errors import NotFound
 from shared.events.activities import Ref, Schema, Text
 from shared.organisation import Organisation
@@ -95,7 +95,9 @@ async def feed(
     principal: AnyRole,
     app: ApplicationDep,
     watcher: WatcherDep,
-    after: Annotated[int | None, Query(ge=0, description="Start after this event id (as Last-Event-ID).")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=INT64_MAX, description="Start after this event id (as Last-Event-ID).")
+    ] = None,
     last_event_id: Annotated[str | None, Header(pattern=r"^\d{1,18}$")] = None,
 ) -> EventSourceResponse:
     """Each event is `id: <event id>`, `event: warning.raised` (or acknowledged, action_planned, resolved,

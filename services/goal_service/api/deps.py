@@ -11,6 +11,7 @@ from fastapi import Depends, Query, Request
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
 from shared.auth import Principal, Role, allow
+from shared.canonical import INT64_MAX
 from shared.errors import PayloadTooLarge
 from shared.goals import Goals
 from shared.organisation import Organisation
@@ -71,7 +72,7 @@ LedgerDep = Annotated[LedgerApplication, Depends(get_ledger)]
 WriterDep = Annotated[GroupCommitWriter, Depends(get_writer)]
 Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
 AnyRole = Annotated[Principal, Depends(allow(*Role))]
-KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
+KnownAt = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Answer as known at this ledger position.")]
 LedgerReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
 Importer = Annotated[Principal, Depends(allow(Role.SERVICE, Role.ADMIN))]
 LedgerOpen = Depends(ledger_open)

@@ -18,7 +18,7 @@ from shared.auth import Principal
 from shared.canonical import format_timestamp
 from shared.errors import FieldError, Forbidden, InvalidInput, NotFound
 from shared.events.activities import Ref, Schema, Text
-from shared.events.goals import GOAL_SCHEMAS, Owner
+from shared.events.goals import GOAL_SCHEMAS, Owner, Target
 from shared.goals import Goal, Goals, GoalVersion, quantum
 from shared.ledger_views.queries import load_credits
 from shared.metrics.catalogue import measures_needed
@@ -26,7 +26,7 @@ from shared.metrics.figures import metric_value, owned, show_figure, totals
 from shared.money import allocate
 from shared.openapi import request_body
 from shared.organisation import Organisation
-from shared.periods import parse_period
+from shared.periods import FIRST_DAY, LAST_DAY, parse_period
 from shared.responses import canonical_response, query_period
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
@@ -128,7 +128,7 @@ async def commit_to_goal(request: Request, goal_id: str, principal: AnyRole, bod
 
 class Agreement(Schema):
     reason: Text
-    target: Decimal | None = Field(None, description="Default: the owner's latest commitment.")
+    target: Target | None = Field(None, description="Default: the owner's latest commitment.")
 
 
 @router.post("/{goal_id}/agreement")
@@ -151,10 +151,14 @@ async def agree_goal(request: Request, goal_id: str, principal: AnyRole, body: A
     )
 
 
+# Finite, never negative and bounded, so that target * weight can never overflow (1e999999 did).
+Weight = Annotated[Decimal, Field(ge=0, lt=Decimal(10) ** 15, decimal_places=6)]
+
+
 class Child(Schema):
     owner: Owner
     goal_id: Ref | None = None
-    weight: Decimal | None = Field(None, ge=0)
+    weight: Weight | None = None
 
 
 class Decomposition(Schema):
@@ -213,6 +217,11 @@ async def decompose_goal(request: Request, goal_id: str, principal: AnyRole, bod
         raise InvalidInput(
             "the weights method needs a weight for every child",
             errors=[FieldError(f"/children/{i}/weight", "required") for i, w in enumerate(weights) if w is None],
+        )
+    if goal.additive and not any(weights):
+        raise InvalidInput(
+            "the weights are all zero, so they split nothing",
+            errors=[FieldError(f"/children/{i}/weight", "all weights are zero") for i in range(len(weights))],
         )
     target = goal.current.target
     targets = (
@@ -314,7 +323,9 @@ async def read_goal(
     goal_id: str,
     principal: AnyRole,
     known_at: KnownAt = None,
-    on: Annotated[date | None, Query(description="The goal as it stood at the end of this day.")] = None,
+    on: Annotated[
+        date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="The goal as it stood at the end of this day.")
+    ] = None,
 ) -> Response:
     goal, _, _, position = await _visible_goal(request, goal_id, principal, known_at)
     version = goal.current

@@ -12,7 +12,8 @@ from services.goal_service.api.deps import Importer, LedgerOpen, WriterDep
 from services.goal_service.api.schemas import ImportReport, RejectedLine
 from services.goal_service.domain.ledger import Submission
 from shared.errors import DomainError, PayloadTooLarge
-from shared.events.envelope import decode_json, validate_event
+from shared.events.envelope import validate_event
+from shared.json_input import decode_json
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], dependencies=[LedgerOpen])
 
@@ -78,7 +79,7 @@ async def import_events(
             continue
         report.lines += 1
         try:
-            pending.append((number, Submission([validate_event(decode_json(line), [])], [[]])))
+            pending.append((number, Submission([validate_event(decode_json(line, what="the line"), [])], [[]])))
         except DomainError as error:
             report.rejected.append(RejectedLine(line=number, reason=describe(error)))
         if len(pending) >= LINES_PER_COMMIT:

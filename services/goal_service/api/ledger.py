@@ -17,6 +17,7 @@ from services.goal_service.api.schemas import (
     LedgerHeadOut,
     LedgerPage,
 )
+from shared.canonical import INT64_MAX
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -35,7 +36,7 @@ async def ledger_events(
     ledger: LedgerDep,
     writer: WriterDep,
     _: LedgerReader,
-    after: Annotated[int, Query(ge=0, description="Return entries after this position.")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Return entries after this position.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     wait: Annotated[
         float, Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for a first entry when none is there yet.")
@@ -73,7 +74,7 @@ async def ledger_events(
 async def ledger_checkpoints(
     ledger: LedgerDep,
     _: LedgerReader,
-    after: Annotated[int, Query(ge=0, description="Checkpoints of positions after this one.")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Checkpoints of positions after this one.")] = 0,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
 ) -> CheckpointListing:
     """Signed checkpoints of the ledger's head, and the public keys that verify them: Ed25519 over the

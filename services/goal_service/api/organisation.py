@@ -27,12 +27,15 @@ from shared.errors import FieldError, InvalidInput, NotFound
 from shared.events.organisation import ORG_SCHEMAS
 from shared.openapi import request_body
 from shared.organisation import Organisation
+from shared.periods import FIRST_DAY, LAST_DAY
 from shared.responses import canonical_response
 from shared.scope import may_see
 
 router = APIRouter(prefix="/v1/org", tags=["organisation"])
 
-AsOf = Annotated[date | None, Query(description="Business day the answer holds for (default: today).")]
+AsOf = Annotated[
+    date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Business day the answer holds for (default: today).")
+]
 ChangeBody = Annotated[dict[str, Any], Body()]
 
 

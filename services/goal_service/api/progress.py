@@ -19,7 +19,7 @@ from shared.goals import Goal
 from shared.ledger_views.queries import load_credits
 from shared.metrics.catalogue import counts_money, is_metric, measures_needed
 from shared.metrics.figures import Credit, metric_value, owned, show_figure, totals
-from shared.periods import day_start, growth_spans
+from shared.periods import FIRST_DAY, LAST_DAY, day_start, growth_spans
 from shared.problems import problem_of
 from shared.responses import canonical_response, query_period
 from shared.workdays import CalendarYearMissing
@@ -28,7 +28,10 @@ router = APIRouter(tags=["progress"])
 
 FRESHNESS_WAIT_SECONDS = 2.0
 
-AsOf = Annotated[date | None, Query(description="Business day: activity that occurred by its end (default today).")]
+AsOf = Annotated[
+    date | None,
+    Query(ge=FIRST_DAY, le=LAST_DAY, description="Business day: activity that occurred by its end (default today)."),
+]
 Drill = Annotated[Literal["rep", "team", "region", "product"] | None, Query(description="Break the actual down.")]
 
 

@@ -4,10 +4,8 @@ needs, why a record is held and what would release it, and reading a JSON body e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -16,7 +14,7 @@ from fastapi.responses import Response
 from services.goal_service.crm.delivery import Delivery, Item
 from services.goal_service.crm.reconcile import Reconciled, Standing, Wanted, reconcile
 from services.goal_service.crm.sources import Source
-from shared.errors import InvalidInput
+from shared.json_input import decode_json as decode_exact_json
 
 UNPLACED = "unplaced_body"  # a body kept whole: placed into records when translated, or held with the reason
 REPROCESS = "POST /v1/crm/quarantine/<id>/reprocess"
@@ -100,7 +98,5 @@ class Adapter(Protocol):
 
 
 def decode_json(body: bytes) -> Any:
-    try:
-        return json.loads(body, parse_float=Decimal)  # amounts stay exact
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise InvalidInput("the body is not JSON") from None
+    # Exact amounts, and bounded depth and number length: a hostile body is a 4xx, never a 500.
+    return decode_exact_json(body)

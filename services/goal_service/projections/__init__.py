@@ -9,7 +9,7 @@ from services.goal_service.projections.crm_records import CrmRecordProjection
 from services.goal_service.settings import SERVICE_NAME
 from shared.ledger_views.credit import CreditProjection
 from shared.ledger_views.rules import RuleProjection
-from shared.ledger_views.tables import tracking
+from shared.ledger_views.tables import skips, tracking
 from shared.projection import ProjectionRunner, Projections
 from shared.readmodel import create_read_model_engine, migrate
 from shared.settings import ServiceSettings
@@ -22,7 +22,7 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     engine = create_read_model_engine(settings, SERVICE_NAME)
     migrate(engine, MIGRATIONS)
     runners = [
-        ProjectionRunner(projection, engine, tracking, ledger.signed_entries)
+        ProjectionRunner(projection, engine, tracking, ledger.signed_entries, skips=skips)
         for projection in (CreditProjection(), RuleProjection(), CrmRecordProjection())
     ]
     return Projections(engine, runners, head=lambda: ledger.head().position)

@@ -16,7 +16,7 @@ from services.goal_service.crm.reconcile import AMENDABLE, Standing
 from services.goal_service.crm.tables import crm_records
 from shared.canonical import canonical_json
 from shared.chain import ChainedEntry
-from shared.events.activities import CORRECTION_SCHEMAS
+from shared.events.activities import ACTIVITY_SCHEMAS, CORRECTION_SCHEMAS
 
 c = crm_records.c
 
@@ -54,7 +54,7 @@ class CrmRecordProjection:
             entry = chained.entry
             if entry["type"] in CORRECTION_SCHEMAS:
                 self._correct(session, chained.position, entry)
-            elif isinstance(entry["data"].get("crm_ref"), str):
+            elif entry["type"] in ACTIVITY_SCHEMAS and isinstance(entry["data"].get("crm_ref"), str):
                 self._make(session, chained.position, entry)
 
     def _make(self, session: Session, position: int, entry: Mapping[str, Any]) -> None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.scoring_service.api.deps import AppraiserDep
 from shared.auth import Role, allow
+from shared.canonical import INT64_MAX
 from shared.responses import canonical_response
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
@@ -21,7 +22,7 @@ async def sealed_appraisals(
     request: Request,
     appraiser: AppraiserDep,
     _: Annotated[object, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))],
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     def found() -> list[dict[str, Any]]:

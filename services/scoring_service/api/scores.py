@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.scoring_service.api.deps import AnyRole, AppraiserDep, Rater
 from services.scoring_service.domain.definitions import Rating
 from shared.auth import Principal
+from shared.canonical import INT64_MAX
 from shared.errors import NotFound
 from shared.organisation import Organisation
 from shared.periods import Period
@@ -18,7 +19,7 @@ from shared.responses import canonical_response, query_period
 from shared.scope import may_see
 
 router = APIRouter(prefix="/v1", tags=["scores"])
-KnownAt = Annotated[int | None, Query(ge=0, description="Answer as known at this ledger position.")]
+KnownAt = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Answer as known at this ledger position.")]
 PeriodQuery = Annotated[str, Query(description="A period: 2026-11, 2026-Q4, 2026, 2026-W48.")]
 
 

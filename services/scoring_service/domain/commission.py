@@ -16,11 +16,11 @@ from typing import Any
 
 from services.scoring_service.domain.definitions import CommissionPlan
 from shared.metrics.figures import Credit
-from shared.money import quantize_money
+from shared.money import exact_sum, quantize_money
 
 
 def basis_of(plan: CommissionPlan, credits: Sequence[Credit]) -> Decimal:
-    return sum((c.value for c in credits if c.measure == plan.basis and c.currency == plan.currency), Decimal(0))
+    return exact_sum(c.value for c in credits if c.measure == plan.basis and c.currency == plan.currency)
 
 
 def band_lines(plan: CommissionPlan, basis: Decimal) -> list[dict[str, Any]]:

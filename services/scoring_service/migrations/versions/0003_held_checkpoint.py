@@ -1,4 +1,4 @@
-"""The signed checkpoint of goal_service's ledger that alert_service holds, and the key it pinned.
+"""The signed checkpoint of goal_service's ledger that scoring_service holds, and the key it pinned.
 
 Revision ID: 0003
 Revises: 0002
