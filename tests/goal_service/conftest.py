@@ -1,11 +1,23 @@
-"""Fixtures of the shared scenario (scenario.py): the company's Q4 goal, and the quarter it is tracked in."""
+"""Fixtures of the shared scenario (scenario.py): the company's Q4 goal, and the quarter it is tracked in; and
+the CRM sources the adapter tests configure (crm_sources.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.goal_service.crm_sources import HUBSPOT, JIANDAOYUN, SALESFORCE, write_source
 from tests.goal_service.scenario import HR, ORG_CSV, deal, import_csv
 from tests.support import signed_post
+
+
+@pytest.fixture
+def crm(goal, goal_settings):
+    """goal_service with the organisation and three CRM sources: jdy (简道云), hubspot and sf (Salesforce)."""
+    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
+    write_source(goal_settings.crm_sources, "jdy", JIANDAOYUN)
+    write_source(goal_settings.crm_sources, "hubspot", HUBSPOT)
+    write_source(goal_settings.crm_sources, "sf", SALESFORCE)
+    return goal
 
 
 @pytest.fixture

@@ -50,6 +50,20 @@ default_currency: CNY
 """
 
 
+def ledger(goal) -> list[dict]:
+    return [
+        e["entry"]
+        for e in goal.get("/v1/ledger/events", headers={"authorization": "Bearer t-service"}).json()["events"]
+    ]
+
+
+def map_user(goal, source: str, crm_user: str, rep: str) -> None:
+    response = goal.put(
+        f"/v1/crm/users/{source}/{crm_user}", json={"rep_id": rep}, headers={"authorization": "Bearer t-hr"}
+    )
+    assert response.status_code == 200, response.text
+
+
 def write_source(directory: Path, name: str, text: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{name}.yaml").write_text(text, encoding="utf-8")

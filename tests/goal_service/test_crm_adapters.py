@@ -12,40 +12,21 @@ import pytest
 from services.goal_service.crm.signatures import hubspot_v3, jiandaoyun
 from tests.goal_service.crm_sources import (
     FIXTURES,
-    HUBSPOT,
-    JIANDAOYUN,
-    SALESFORCE,
     SF_ORG,
     SF_TOKEN,
     compact,
     hubspot_post,
     jiandaoyun_post,
+    ledger,
+    map_user,
     write_source,
 )
-from tests.goal_service.scenario import HR, ORG_CSV, import_csv
+from tests.goal_service.scenario import HR
 from tests.support import auth, sign
-
-
-def ledger(goal) -> list[dict]:
-    return [e["entry"] for e in goal.get("/v1/ledger/events", headers=auth("t-service")).json()["events"]]
 
 
 def answered_id(goal, position: int) -> str:
     return goal.get(f"/v1/crm/entries/{position}", headers=auth("t-auditor")).json()["delivery_id"]
-
-
-def map_user(goal, source: str, crm_user: str, rep: str) -> None:
-    response = goal.put(f"/v1/crm/users/{source}/{crm_user}", json={"rep_id": rep}, headers=HR)
-    assert response.status_code == 200, response.text
-
-
-@pytest.fixture
-def crm(goal, goal_settings):
-    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
-    write_source(goal_settings.crm_sources, "jdy", JIANDAOYUN)
-    write_source(goal_settings.crm_sources, "hubspot", HUBSPOT)
-    write_source(goal_settings.crm_sources, "sf", SALESFORCE)
-    return goal
 
 
 def test_the_signatures_reproduce_the_crms_own_worked_examples():

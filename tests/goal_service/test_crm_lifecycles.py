@@ -15,17 +15,17 @@ from fastapi import FastAPI, Request
 from tests.goal_service.crm_sources import (
     FIXTURES,
     HUBSPOT,
-    JIANDAOYUN,
     SALESFORCE,
     SF_ORG,
     compact,
     hubspot_post,
     jiandaoyun_post,
+    ledger,
+    map_user,
     salesforce_post,
     write_source,
 )
-from tests.goal_service.scenario import HR, ORG_CSV, import_csv
-from tests.goal_service.test_crm_adapters import ledger, map_user
+from tests.goal_service.scenario import HR
 from tests.support import auth, serve_in_thread
 
 DEAL = 38455412301  # the deal of fixtures/crm/hubspot/generic_deal_batch.json
@@ -33,16 +33,13 @@ AT = 1791169200000  # its occurredAt: 2026-10-05T03:00:00Z
 
 
 @pytest.fixture
-def crm(goal, goal_settings):
-    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
-    write_source(goal_settings.crm_sources, "jdy", JIANDAOYUN)
-    write_source(goal_settings.crm_sources, "hubspot", HUBSPOT)
-    write_source(goal_settings.crm_sources, "sf", SALESFORCE)
+def crm(crm):
+    """The CRM sources, with their users mapped to reps."""
     for source, user, rep in (("hubspot", "910901", "r-1"), ("hubspot", "910902", "r-2"), ("jdy", "wanglei", "r-1"),
                               ("jdy", "lina", "r-2"), ("sf", "0058a00000Jd3KpAAJ", "r-1"),
                               ("sf", "0058a00000Jd3LwAAJ", "r-2")):  # fmt: skip
-        map_user(goal, source, user, rep)
-    return goal
+        map_user(crm, source, user, rep)
+    return crm
 
 
 def of(goal, source: str) -> list[tuple[str, str]]:
