@@ -6,17 +6,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import structlog
 
 from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
+from shared.checkpoints import Checkpoint, PublicKey, public_key
 
 log = structlog.get_logger("log_client")
 
 
 class ChainMismatch(Exception):
     """The upstream's entries do not continue the chain the follower already holds."""
+
+
+@dataclass(frozen=True)
+class FollowedPage:
+    entries: list[ChainedEntry]  # chained from `previous_hash`
+    previous_hash: str  # the upstream's hash at the position asked after
+    head: ChainHead
+    checkpoint: Checkpoint | None  # the upstream's latest signed checkpoint, unverified: see ledger_views
+    covering: Checkpoint | None  # the newest one at or below the page's last entry, when short of the latest
 
 
 class LedgerFollower:
@@ -47,7 +58,18 @@ class LedgerFollower:
         body = response.json()
         return ChainHead(body["position"], body["hash"])
 
-    def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[ChainedEntry]:
+    def checkpoint_keys(self) -> list[PublicKey]:
+        """The public keys goal_service lists for its ledger checkpoints, each checked against its key id."""
+        response = self._client.get("/v1/ledger/checkpoints", params={"limit": 0})
+        response.raise_for_status()
+        keys = []
+        for listed in response.json()["keys"]:
+            key = public_key(listed["public_key"])
+            if key.key_id == listed["key_id"]:
+                keys.append(key)
+        return keys
+
+    def read(self, after: ChainHead | int, *, wait: float = 0.0) -> FollowedPage:
         """Entries after a position. Given the hash held at that position too, the page must chain from it."""
         position = after.position if isinstance(after, ChainHead) else after
         response = self._client.get(
@@ -61,7 +83,18 @@ class LedgerFollower:
         reached = verify_chain(entries, ChainHead(position, page["previous_hash"]))
         if isinstance(reached, ChainBreak):
             raise ChainMismatch(f"upstream entry {reached.position}: {reached.reason}")
-        return entries
+        try:
+            checkpoint, covering = (
+                Checkpoint.from_json(page[name]) if page.get(name) else None
+                for name in ("checkpoint", "covering_checkpoint")
+            )
+        except ValueError as error:
+            raise ChainMismatch(f"upstream's checkpoint is malformed: {error}") from None
+        head = ChainHead(page["head"]["position"], page["head"]["hash"])
+        return FollowedPage(entries, page["previous_hash"], head, checkpoint, covering)
+
+    def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[ChainedEntry]:
+        return self.read(after, wait=wait).entries
 
     def follow(self, after: ChainHead | int, stop: threading.Event) -> Iterator[ChainedEntry]:
         """Every entry after `after`, in order, until `stop` is set; waits out upstream outages."""

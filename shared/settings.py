@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from shared.auth import Principal, parse_api_tokens, service_token
+from shared.checkpoints import parse_public_keys
 
 ENV_PREFIX = "PERFLEDGER_"
 
@@ -106,6 +107,16 @@ class FollowerSettings(ServiceSettings):
         description="A bearer token goal_service grants the service role, to read its ledger; by default the "
         "first service token of PERFLEDGER_API_TOKENS, as the services of one deployment share that table.",
     )
+    ledger_checkpoint_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Base64 Ed25519 public keys whose signed checkpoints of goal_service's ledger are trusted, "
+        "comma-separated; unset: the key goal_service lists is pinned on first use, in this service's database.",
+    )
+
+    @field_validator("ledger_checkpoint_keys", mode="before")
+    @classmethod
+    def _parse_checkpoint_keys(cls, value: object) -> object:
+        return parse_public_keys(value) if isinstance(value, str) else value
 
     @model_validator(mode="before")
     @classmethod

@@ -1,4 +1,5 @@
-"""goal_service's composition root: settings, the ledger application, the group-commit writer, routes."""
+"""goal_service's composition root: settings, the ledger application and its checkpoints, the group-commit
+writer, routes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from services.goal_service.api import (
     webhooks,
 )
 from services.goal_service.application import LedgerApplication
+from services.goal_service.checkpoints import LedgerCheckpoints
 from services.goal_service.crm.intake import CrmIntake
 from services.goal_service.crm.sources import Sources
 from services.goal_service.crm.store import CrmStore
@@ -42,7 +44,8 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.ledger = ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
+        checkpoints = LedgerCheckpoints.from_settings(settings)
+        app.state.ledger = ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME), checkpoints)
         app.state.projections = projections = open_projections(settings, ledger)
         app.state.writer = GroupCommitWriter(ledger, on_commit=projections.poke)
         app.state.rulebook = RuleBook(projections.engine)
@@ -68,7 +71,8 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         service=SERVICE_NAME,
         settings=settings,
         lifespan=lifespan,
-        readiness=lambda app: app.state.ledger.head(),
+        # Ready only while the stored ledger continues its latest signed checkpoint.
+        readiness=lambda app: app.state.ledger.continuing_head(),
         description="Signed CRM webhooks and bulk import into the activity ledger; the ledger's log.",
     )
     app.state.verifier = WebhookVerifier(settings.webhook_secret)

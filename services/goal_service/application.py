@@ -1,8 +1,11 @@
 """The ledger application: records submissions of CRM events in the activity ledger and reads it back.
-Commands run in one transaction each; `record` is called by one writer at a time (see ingest.py)."""
+Commands run in one transaction each; `record` is called by one writer at a time (see ingest.py). With
+checkpoints (as goal_service runs it), every commit group first checks that the stored ledger continues
+the latest signed checkpoint, and saves a new signed checkpoint with the group when one is due."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -13,6 +16,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog, LRUCache
 from eventsourcing.persistence import IntegrityError
 
+from services.goal_service.checkpoints import LedgerCheckpoints
+from services.goal_service.domain.checkpoints import CHECKPOINT_LOG_ID, LedgerCheckpointSigned, LedgerDiscontinued
 from services.goal_service.domain.ledger import (
     EMPTY_HEAD,
     LEDGER_ID,
@@ -22,23 +27,42 @@ from services.goal_service.domain.ledger import (
     Submission,
     SubmissionOutcome,
 )
+from shared.canonical import format_timestamp
 from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
+from shared.checkpoints import Checkpoint, contradicted, signed_prefix
 from shared.errors import Unavailable
+from shared.projection import LedgerTampered
 
 # Several writers on one database only happen when several processes ingest; one of them wins every round,
 # so a loser retries (after a short jittered pause, to stop losing in lockstep) until this deadline.
 CONFLICT_DEADLINE_SECONDS = 30.0
 IDENTITY_CACHE_SIZE = 200_000
+# Re-delivered events are checked against the entries their claims name, read a run of positions at a time;
+# a gap this small between two of them is cheaper read through than asked for twice.
+CLAIM_CHECK_GAP = 64
 
 
 class LedgerApplication(Application):
-    def __init__(self, env: dict[str, str] | None = None):
+    def __init__(self, env: dict[str, str] | None = None, checkpoints: LedgerCheckpoints | None = None):
         super().__init__(env)
         self.ledger: EventSourcedLog[LedgerEntryRecorded] = EventSourcedLog(self.events, LEDGER_ID, LedgerEntryRecorded)
+        self.checkpoint_log: EventSourcedLog[LedgerCheckpointSigned] = EventSourcedLog(
+            self.events, CHECKPOINT_LOG_ID, LedgerCheckpointSigned
+        )
+        self.checkpoints = checkpoints
         self._write_lock = threading.Lock()
         # Identities this process claimed or looked up; they never change once claimed.
         self._identities: LRUCache[UUID, EventIdentity] = LRUCache(maxsize=IDENTITY_CACHE_SIZE)
         self._head = self.head()
+        if checkpoints is not None:  # fail closed from the start: a refusal shows in /ready and every ingest
+            checkpoints.remember_witness()
+            with contextlib.suppress(LedgerDiscontinued):
+                self.continuing_head()
+
+    def close(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.close()
+        super().close()
 
     def head(self) -> ChainHead:
         """The last committed position and the hash that covers every entry up to it."""
@@ -54,23 +78,79 @@ class LedgerApplication(Application):
         found = list(self.ledger.get(gt=position - 1, lte=position))
         return found[0].hash if found else ""
 
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The newest checkpoint goal_service trusts: the one it signed last, even if the database lost it."""
+        if self.checkpoints is not None and (latest := self.checkpoints.latest()):
+            return latest
+        return self.stored_latest_checkpoint()
+
+    def stored_latest_checkpoint(self) -> Checkpoint | None:
+        last = self.checkpoint_log.get_last()
+        return last.checkpoint() if last else None
+
+    def checkpoint_at_or_below(self, position: int) -> Checkpoint | None:
+        """The newest stored checkpoint at or below a position, as stored (unchecked)."""
+        found = next(self.checkpoint_log.get(lte=position, desc=True, limit=1), None)
+        return found.checkpoint() if found else None
+
+    def signed_entries(self, after: int, limit: int) -> list[ChainedEntry]:
+        """Entries for this service's own projections, held against the checkpoints as a follower holds them
+        (see shared.checkpoints.signed_prefix), so that a rebuild never absorbs a rewritten stretch."""
+        entries = self.entries(after, limit)
+        if self.checkpoints is None or not entries:
+            return entries
+        latest = self.checkpoints.latest()
+        if latest is None or entries[-1].position >= latest.position:  # caught up: the latest covers the page
+            covering = None
+        else:
+            covering = self.checkpoint_at_or_below(entries[-1].position)
+        if covering is not None and covering != latest and (problem := self.checkpoints.keys.problem(covering)):
+            raise LedgerTampered(f"the checkpoint stored at position {covering.position} is refused: {problem}")
+        if reason := contradicted({entry.position: entry.hash for entry in entries}, (latest, covering)):
+            raise LedgerTampered(f"ledger {reason}")
+        return list(signed_prefix(entries, covering, latest))
+
+    def stored_checkpoints(self, after: int, limit: int) -> list[Checkpoint]:
+        """The checkpoints the database holds after a position, in position order, as stored (unchecked)."""
+        return [signed.checkpoint() for signed in self.checkpoint_log.get(gt=after, limit=limit)]
+
+    def continuing_head(self) -> ChainHead:
+        """The stored head, once it is known to continue the latest trusted checkpoint and what this process
+        recorded; otherwise LedgerDiscontinued. Without checkpoints, the head this process holds."""
+        if self.checkpoints is None:
+            return self._head
+        snapshot = self.checkpoints.snapshot()  # before the reads: see LedgerCheckpoints
+        stored = self.head()
+        self.checkpoints.check(snapshot, stored, self.stored_latest_checkpoint, self.hash_at)
+        return stored
+
     def record(self, submissions: list[Submission]) -> list[SubmissionOutcome]:
         """Record each submission whole or refuse it, all in one transaction.
 
         A new event is not looked up first: the cache knows this process's recent claims, and an older
         claim makes the store's unique key refuse the commit, after which the group is decided again with
-        every identity looked up. Re-deliveries of recent events, and first deliveries, cost no query."""
+        every identity looked up. Re-deliveries of recent events, and first deliveries, cost no query.
+        A re-delivery is answered only once the entry its claim names is read back and is that event."""
         with self._write_lock:
             deadline = time.monotonic() + CONFLICT_DEADLINE_SECONDS
             trust_cache = True
             while time.monotonic() < deadline:
+                self._head = self.continuing_head()
                 seen = self._cached_identity if trust_cache else self._stored_identity
-                batch = LedgerBatch(self._head, datetime.now(UTC), seen=seen, find=self._stored_identity)
+                recorded_at = datetime.now(UTC)
+                batch = LedgerBatch(self._head, recorded_at, seen=seen, find=self._stored_identity)
                 outcomes = [batch.add(submission) for submission in submissions]
+                self._check_redeliveries(outcomes, below=self._head.position)
                 if not batch.entries:
                     return outcomes
+                checkpoint = None
+                if self.checkpoints is not None:
+                    checkpoint = self.checkpoints.due(
+                        self.checkpoints.latest(), batch.head, format_timestamp(recorded_at)
+                    )
+                signed = [self._checkpoint_event(checkpoint, recorded_at)] if checkpoint else []
                 try:
-                    self.save(*batch.entries, *batch.claims.values())
+                    self.save(*batch.entries, *batch.claims.values(), *signed)
                 except IntegrityError:
                     # An identity claimed before this process saw it, or another writer took these
                     # positions first: decide again from the committed state.
@@ -82,8 +162,54 @@ class LedgerApplication(Application):
                 for identity_id, claim in batch.claims.items():
                     self._identities.put(identity_id, claim)
                 self._head = batch.head
+                if self.checkpoints is not None:
+                    self.checkpoints.committed(batch.head, checkpoint)
                 return outcomes
         raise Unavailable("the ledger is contended by other writers; retry")
+
+    def _checkpoint_event(self, checkpoint: Checkpoint, recorded_at: datetime) -> LedgerCheckpointSigned:
+        return LedgerCheckpointSigned(
+            originator_id=CHECKPOINT_LOG_ID,
+            originator_version=checkpoint.position,
+            timestamp=recorded_at,
+            hash=checkpoint.hash,
+            every=checkpoint.every,
+            key_id=checkpoint.key_id,
+            signed_at=checkpoint.signed_at,
+            signature=checkpoint.signature,
+        )
+
+    def _check_redeliveries(self, outcomes: list[SubmissionOutcome], below: int) -> None:
+        """An identity claim outlives its entry if someone deletes the entry: answering "duplicate" with the
+        claim's position would then name a position that holds nothing, or (once rewritten) another event.
+        So each re-delivery of an event recorded before this group is checked against the stored entry."""
+        redelivered = sorted(
+            {(r.position, r.source, r.id) for o in outcomes for r in o.recorded if r.duplicate and r.position <= below}
+        )
+        if not redelivered:
+            return
+        stored = self.identities_at([position for position, _, _ in redelivered])
+        for position, source, event_id in redelivered:
+            if (found := stored.get(position)) != (source, event_id):
+                holds = f"holds event {found[1]!r} from {found[0]!r}" if found else "holds no entry"
+                reason = f"event {event_id!r} from {source!r} is claimed at position {position}, which {holds}"
+                if self.checkpoints is not None:
+                    raise self.checkpoints.latch(reason)
+                raise LedgerDiscontinued(f"the ledger was altered: {reason}; run `perfledger ledger verify`")
+
+    def identities_at(self, positions: list[int]) -> dict[int, tuple[str, str]]:
+        """(source, id) of the stored entries at these positions (sorted), read in runs."""
+        found: dict[int, tuple[str, str]] = {}
+        runs: list[list[int]] = []
+        for position in positions:
+            if runs and position - runs[-1][-1] <= CLAIM_CHECK_GAP:
+                runs[-1].append(position)
+            else:
+                runs.append([position])
+        for run in runs:
+            for recorded in self.ledger.get(gt=run[0] - 1, lte=run[-1]):
+                found[recorded.originator_version] = (recorded.entry["source"], recorded.entry["id"])
+        return found
 
     def identity(self, source: str, event_id: str) -> EventIdentity | None:
         """Where an event of this identity was recorded, if it was."""
@@ -108,9 +234,10 @@ class LedgerApplication(Application):
     def verify(self, page_size: int = 1000) -> ChainHead | ChainBreak:
         """Recompute the chain from the stored rows, reading each row on its own so that a row too
         damaged to decode is reported at its position."""
-        return verify_chain(self._stored_entries(page_size))
+        return verify_chain(self.stored_entries(page_size))
 
-    def _stored_entries(self, page_size: int) -> Iterator[ChainedEntry]:
+    def stored_entries(self, page_size: int = 1000) -> Iterator[ChainedEntry]:
+        """Every stored entry, row by row, so that a row too damaged to decode is reported at its position."""
         after = 0
         while rows := self.recorder.select_events(LEDGER_ID, gt=after, limit=page_size):
             for row in rows:

@@ -14,11 +14,22 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from services.goal_service.application import LedgerApplication
+from services.goal_service.checkpoints import (
+    LedgerCheckpoints,
+    Witness,
+    WitnessUnreadable,
+    existing_signer,
+    trusted_keys,
+    witness_file,
+)
+from services.goal_service.domain.audit import Finding
+from services.goal_service.ledger_audit import audit_stored_ledger
 from services.goal_service.projections import open_projections
-from services.goal_service.settings import SERVICE_NAME
-from shared.chain import ChainBreak
+from services.goal_service.settings import SERVICE_NAME, LedgerSettings
+from shared.checkpoints import Checkpoint, CheckpointKeys, public_key
 from shared.eventstore import eventsourcing_env
-from shared.settings import ServiceSettings, load_settings
+from shared.projection import LedgerTampered
+from shared.settings import load_settings
 
 ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
 projections_cli = typer.Typer(
@@ -27,33 +38,88 @@ projections_cli = typer.Typer(
 console = Console(soft_wrap=True)
 
 
-def open_ledger() -> LedgerApplication:
-    """goal_service's ledger on PERFLEDGER_DATABASE_URL, or the SQLite file under PERFLEDGER_DATA_DIR."""
-    return LedgerApplication(eventsourcing_env(load_settings(ServiceSettings), SERVICE_NAME))
+def saved_checkpoints(path: Path) -> list[Checkpoint]:
+    """Checkpoints an auditor kept: a saved GET /v1/ledger/checkpoints answer, a list of checkpoints, or
+    one such JSON document a line (answers appended as they were fetched)."""
+    text = path.read_text()
+    try:
+        documents = [json.loads(text)]
+    except json.JSONDecodeError:
+        documents = [json.loads(line) for line in text.splitlines() if line.strip()]
+    found = []
+    for document in documents:
+        if isinstance(document, dict) and "checkpoints" in document:
+            found += [*document["checkpoints"], *([document["latest"]] if document.get("latest") else [])]
+        else:
+            found += document if isinstance(document, list) else [document]
+    return [Checkpoint.from_json(value) for value in found]
 
 
 @ledger_cli.command("verify")
-def verify() -> None:
-    """Recompute the hash chain from goal_service's database (PERFLEDGER_DATABASE_URL, or the SQLite
-    file under PERFLEDGER_DATA_DIR). Prints OK and the head, or the first broken position and exits 1."""
-    app = open_ledger()
+def verify(
+    checkpoints: Annotated[
+        list[Path] | None,
+        typer.Option(exists=True, dir_okay=False, help="Checkpoints kept outside the database (saved listings)."),
+    ] = None,
+    public_keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-key",
+            help="Trust checkpoints signed by this base64 Ed25519 key instead of "
+            "goal_service's own keys (an auditor's pinned key).",
+        ),
+    ] = None,
+) -> None:
+    """Check goal_service's ledger (PERFLEDGER_DATABASE_URL, or the SQLite file under PERFLEDGER_DATA_DIR):
+    the hash chain, the chain against every signed checkpoint (the database's, the witness file's and any
+    given), and the identity claims against the entries. Prints OK and the head, or one line per finding
+    by position (BROKEN, MISSING, ALTERED, UNSIGNED, CHECKPOINT, CLAIM, UNCLAIMED) and exits 1."""
+    settings = load_settings(LedgerSettings)
     try:
-        result = app.verify()
+        keys = (
+            CheckpointKeys(public_key(key) for key in public_keys)
+            if public_keys
+            else trusted_keys(settings, existing_signer(settings))
+        )
+        kept = [(str(path), c) for path in checkpoints or [] for c in saved_checkpoints(path)]
+    except (ValueError, OSError, KeyError, TypeError) as error:
+        typer.echo(f"cannot read the checkpoints or keys given: {error}", err=True)
+        raise typer.Exit(2) from None
+    problems = []
+    witness = Witness(witness_file(settings))
+    try:
+        if witnessed := witness.read():
+            kept.append((f"witness file {witness.path}", witnessed))
+    except WitnessUnreadable as error:
+        problems.append(Finding("CHECKPOINT", 0, f"CHECKPOINT witness file is unreadable: {error}"))
+    app = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME))
+    try:
+        audit = audit_stored_ledger(app, kept, keys)
     finally:
         app.close()
-    if isinstance(result, ChainBreak):
-        typer.echo(f"BROKEN at position {result.position}: {result.reason}")
+    audit.findings += problems
+    if audit.findings:
+        for line in audit.lines():
+            typer.echo(line)
+        typer.echo(f"NOT OK: {len(audit.findings)} findings; the chain verifies up to position {audit.head.position}")
         raise typer.Exit(1)
-    typer.echo(f"OK head position {result.position} hash {result.hash}")
+    typer.echo(f"OK head position {audit.head.position} hash {audit.head.hash}")
+    if audit.latest is None:
+        typer.echo("no signed checkpoint to hold the ledger against yet")
+    else:
+        latest = audit.latest
+        typer.echo(f"checkpoint position {latest.position} signed by key {latest.key_id} at {latest.signed_at}")
 
 
 @projections_cli.command("rebuild")
 def rebuild() -> None:
     """Delete every projection's rows and project the whole ledger again from position zero. Safe while
     goal_service runs: its runners notice their tracking moved and continue from the rebuilt position.
-    Entries an operator passed over stay passed over; a poisoned entry stops it (exit 1)."""
-    ledger = open_ledger()
-    projections = open_projections(load_settings(ServiceSettings), ledger)
+    Entries an operator passed over stay passed over; a poisoned entry stops it (exit 1), and so does a ledger
+    that contradicts its signed checkpoints: it is not projected."""
+    settings = load_settings(LedgerSettings)
+    ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME), LedgerCheckpoints.existing(settings))
+    projections = open_projections(settings, ledger)
     stopped = False
     try:
         for name, runner in projections.runners.items():
@@ -64,6 +130,9 @@ def rebuild() -> None:
                     f"`perfledger projections skip --position {poisoned.position} --projection {name} --reason ...`"
                 )
                 stopped = True
+    except LedgerTampered as error:
+        typer.echo(f"stopped: {error}; run `perfledger ledger verify`", err=True)
+        stopped = True
     finally:
         projections.stop()
         ledger.close()

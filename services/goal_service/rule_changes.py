@@ -154,9 +154,10 @@ class RuleChanges:
         return [outcome.recorded[0] for outcome in outcomes]
 
     async def caught_up(self, position: int | None = None) -> None:
-        """Wait until the rule projection holds every entry up to a position (the ledger head by default)."""
+        """Wait until the rule projection holds every entry up to a position (the ledger head by default, once
+        it is known to continue its signed checkpoint: rules are not checked against a tampered ledger)."""
         if position is None:
-            position = (await asyncio.to_thread(self.ledger.head)).position
+            position = (await asyncio.to_thread(self.ledger.continuing_head)).position
         if await self.projections.reach(position, CATCH_UP_SECONDS, ("rules",)) < position:
             if poisoned := self.projections.runners["rules"].poisoned:
                 raise Unavailable(

@@ -1,5 +1,6 @@
 """A following service's read model: goal_service's ledger followed over HTTP into the ledger views of the
-service's own database, with a long poll, so new entries arrive at once and an idle follower costs little."""
+service's own database, with a long poll, so new entries arrive at once and an idle follower costs little.
+Every page is held against the signed checkpoint the service holds (see checkpoints.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import httpx
 import structlog
 
+from shared.ledger_views.checkpoints import CheckpointWatch
 from shared.ledger_views.followed import FollowedLedger
 from shared.ledger_views.tables import skips, tracking
 from shared.log_client import LedgerFollower
@@ -32,11 +34,12 @@ def follow_ledger(
         )
     token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
     follower = LedgerFollower(settings.goal_service_url, token, wait_seconds=LONG_POLL_SECONDS)
+    watch = CheckpointWatch(engine, follower, settings.ledger_checkpoint_keys, service_name)
     runner = ProjectionRunner(
         FollowedLedger(),
         engine,
         tracking,
-        lambda after, limit: follower.read_page(after, wait=LONG_POLL_SECONDS),
+        lambda after, limit: watch.read_page(after, wait=LONG_POLL_SECONDS),
         skips=skips,
     )
 

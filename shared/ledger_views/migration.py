@@ -73,3 +73,18 @@ def create_projection_skips_table() -> None:
 def drop_ledger_view_tables() -> None:
     for table in ("ledger_hashes", "rule_entries", "contributions", "activity_records", "projection_tracking"):
         op.drop_table(table)
+
+
+def create_held_checkpoint_table() -> None:
+    """A later revision of each following service: the signed checkpoint of goal_service's ledger it holds."""
+    op.create_table(
+        "held_checkpoint",
+        sa.Column("upstream", sa.String(100), primary_key=True),
+        sa.Column("position", POSITION, nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("every", POSITION, nullable=False),
+        sa.Column("key_id", sa.String(16), nullable=False),
+        sa.Column("signed_at", sa.String(32), nullable=False),
+        sa.Column("signature", sa.String(128), nullable=False),
+        sa.Column("public_key", sa.String(64), nullable=False),
+    )

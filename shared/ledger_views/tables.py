@@ -59,3 +59,18 @@ ledger_hashes = Table(
     Column("position", Position, primary_key=True, autoincrement=False),
     Column("hash", String(64), nullable=False),
 )
+
+# The newest signed checkpoint of goal_service's ledger this follower has been shown, verified with the key it
+# pinned (kept here too): a page that contradicts it is refused, even after goal_service has lost it.
+held_checkpoint = Table(
+    "held_checkpoint",
+    metadata,
+    Column("upstream", String(100), primary_key=True),
+    Column("position", Position, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("every", Position, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+)

@@ -3,45 +3,10 @@ entry was altered, removed or inserted at, when the tampering is done directly i
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
-from pathlib import Path
-
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
-from services.goal_service.domain.ledger import LEDGER_ID
-from tests.support import ROOT, cloudevent, signed_post
-
-
-def run_verify(storage_env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", "ledger", "verify"],
-        cwd=ROOT,
-        env={**os.environ, **storage_env, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def run_sql(storage_env: dict[str, str], statement: str, params: tuple = ()) -> list[tuple]:
-    """SQL against the ledger's table, as someone with database access and no business there would run it."""
-    if "PERFLEDGER_DATABASE_URL" in storage_env:
-        url = make_url(storage_env["PERFLEDGER_DATABASE_URL"])
-        table = f"{storage_env['PERFLEDGER_DATABASE_SCHEMA']}.ledgerapplication_events"
-        with psycopg.connect(dbname=url.database, host=url.host, user=url.username) as conn:
-            cursor = conn.execute(statement.format(table=table).replace("?", "%s"), params)
-            return cursor.fetchall() if cursor.description else []
-    with sqlite3.connect(Path(storage_env["PERFLEDGER_DATA_DIR"]) / "goal_service.sqlite3") as conn:
-        return conn.execute(statement.format(table="stored_events"), params).fetchall()
-
-
-def ledger_id_param(storage_env: dict[str, str]) -> object:
-    return LEDGER_ID if "PERFLEDGER_DATABASE_URL" in storage_env else LEDGER_ID.hex
+from tests.goal_service.tamperer import ledger_id_param, run_sql, run_verify
+from tests.support import cloudevent, signed_post
 
 
 @pytest.fixture
@@ -61,7 +26,9 @@ def test_an_untouched_ledger_verifies_with_its_head(five_entries, goal):
     result = run_verify(five_entries)
     head = goal.get("/v1/ledger/head", headers={"authorization": "Bearer t-auditor"}).json()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.split() == ["OK", "head", "position", "5", "hash", head["hash"]]
+    ok, checkpoint = result.stdout.splitlines()
+    assert ok.split() == ["OK", "head", "position", "5", "hash", head["hash"]]
+    assert checkpoint.startswith("checkpoint position 5 signed by key ")
 
 
 def test_an_altered_amount_is_found_at_its_position(five_entries):

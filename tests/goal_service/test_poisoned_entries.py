@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from services.goal_service.application import LedgerApplication
+from services.goal_service.checkpoints import LedgerCheckpoints
 from services.goal_service.domain.ledger import EMPTY_HEAD, LedgerBatch, Submission
 from services.goal_service.projections import MIGRATIONS
 from services.goal_service.settings import SERVICE_NAME
@@ -172,9 +173,13 @@ def test_a_poisoned_entry_is_reported_everywhere_and_an_operator_gets_past_it(
     assert goal.post("/v1/calendars/2026/seed", headers=HR).status_code == 201
     assert signed_post(goal, deal("d-1", "r-1", "100000.00", "2026-10-12", "A")).status_code == 201
     # Recorded as an older version would have, straight through the ledger application: on PostgreSQL a NUL
-    # in the rep id (text columns refuse it); on SQLite, which stores NUL, an amount no decimal reads.
+    # in the rep id (text columns refuse it); on SQLite, which stores NUL, an amount no decimal reads. Like
+    # every writer of the ledger, it signs a checkpoint with the ledger's key, or goal_service would refuse to
+    # build on an entry it cannot tell from a forgery.
     poison = old_deal(2, rep="r-\x001") if backend == "postgres" else old_deal(2, amount="12,50")
-    ledger = LedgerApplication(eventsourcing_env(goal_settings, SERVICE_NAME))
+    ledger = LedgerApplication(
+        eventsourcing_env(goal_settings, SERVICE_NAME), LedgerCheckpoints.from_settings(goal_settings)
+    )
     try:
         (outcome,) = ledger.record([Submission([poison], [[]])])
     finally:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.goal_service.api.deps import Editor, read_body
+from services.goal_service.api.deps import Editor, LedgerOpen, read_body
 from services.goal_service.crm.delivery import Delivery
 from services.goal_service.crm.intake import CrmIntake
 from shared.auth import Principal, Role, allow
@@ -51,6 +51,7 @@ async def delivery_of(request: Request, source: str) -> Delivery:
 @router.post(
     "/v1/webhooks/crm/{source}",
     responses={200: {"description": "re-delivered: answered as before"}, 201: {"description": "taken in"}},
+    dependencies=[LedgerOpen],  # refused before the delivery is kept, while the ledger does not continue
 )
 async def receive(request: Request, source: SourceName) -> Response:
     """A delivery from the CRM named by `source` (a file in the CRM sources directory), signed as that CRM

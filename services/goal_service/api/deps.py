@@ -26,6 +26,15 @@ async def get_writer(request: Request) -> GroupCommitWriter:
     return request.app.state.writer
 
 
+async def ledger_open(request: Request) -> None:
+    """Refuse before anything of the request is kept while the ledger does not continue its signed
+    checkpoint. Only then is it checked again here (the writer checks before every commit group), so that
+    a ledger restored from a backup opens again without a restart."""
+    ledger = request.app.state.ledger
+    if ledger.checkpoints is not None and ledger.checkpoints.refused is not None:
+        await asyncio.to_thread(ledger.continuing_head)  # LedgerDiscontinued while it still does not
+
+
 async def read_body(request: Request) -> bytes:
     """The body, refused with 413 as soon as it outgrows the configured limit."""
     limit = request.app.state.settings.max_body_bytes
@@ -66,3 +75,4 @@ AnyRole = Annotated[Principal, Depends(allow(*Role))]
 KnownAt = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Answer as known at this ledger position.")]
 LedgerReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
 Importer = Annotated[Principal, Depends(allow(Role.SERVICE, Role.ADMIN))]
+LedgerOpen = Depends(ledger_open)

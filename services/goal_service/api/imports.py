@@ -8,14 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.goal_service.api.deps import Importer, WriterDep
+from services.goal_service.api.deps import Importer, LedgerOpen, WriterDep
 from services.goal_service.api.schemas import ImportReport, RejectedLine
 from services.goal_service.domain.ledger import Submission
 from shared.errors import DomainError, PayloadTooLarge
 from shared.events.envelope import validate_event
 from shared.json_input import decode_json
 
-router = APIRouter(prefix="/v1/imports", tags=["imports"])
+router = APIRouter(prefix="/v1/imports", tags=["imports"], dependencies=[LedgerOpen])
 
 LINES_PER_COMMIT = 1000
 MAX_LINE_BYTES = 1024 * 1024

@@ -1,4 +1,5 @@
-"""The ledger as a log for followers and auditors: its head, and its entries in position order."""
+"""The ledger as a log for followers and auditors: its head, its entries in position order, and the signed
+checkpoints of its head with the public keys that verify them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.goal_service.api.deps import LedgerDep, LedgerReader, WriterDep
-from services.goal_service.api.schemas import LedgerEntryOut, LedgerHeadOut, LedgerPage
+from services.goal_service.api.schemas import (
+    CheckpointKeyOut,
+    CheckpointListing,
+    CheckpointOut,
+    LedgerEntryOut,
+    LedgerHeadOut,
+    LedgerPage,
+)
 from shared.canonical import INT64_MAX
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
@@ -46,9 +54,39 @@ async def ledger_events(
             break
         # Woken by this process's commits; the short cap also sees commits by other writer processes.
         await writer.wait_for_commit(min(remaining, 0.5))
-    previous_hash, head = await asyncio.to_thread(lambda: (ledger.hash_at(after), ledger.head()))
+    # The checkpoint before the head: it is signed after its group commits, so it never lies above `head`.
+    checkpoint, previous_hash, head = await asyncio.to_thread(
+        lambda: (ledger.latest_checkpoint(), ledger.hash_at(after), ledger.head())
+    )
+    covering = None
+    if entries and (checkpoint is None or entries[-1].position < checkpoint.position):
+        covering = await asyncio.to_thread(ledger.checkpoint_at_or_below, entries[-1].position)
     return LedgerPage(
         previous_hash=previous_hash,
         events=[LedgerEntryOut(position=e.position, hash=e.hash, entry=dict(e.entry)) for e in entries],
         head=LedgerHeadOut(position=head.position, hash=head.hash),
+        checkpoint=CheckpointOut.of(checkpoint),
+        covering_checkpoint=CheckpointOut.of(covering),
+    )
+
+
+@router.get("/checkpoints")
+async def ledger_checkpoints(
+    ledger: LedgerDep,
+    _: LedgerReader,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Checkpoints of positions after this one.")] = 0,
+    limit: Annotated[int, Query(ge=0, le=1000)] = 100,
+) -> CheckpointListing:
+    """Signed checkpoints of the ledger's head, and the public keys that verify them: Ed25519 over the
+    canonical JSON (keys sorted, no white space) of each checkpoint without its `signature`. Keep them
+    outside PerfLedger's database: `perfledger ledger verify --checkpoints FILE` checks the ledger against
+    them, and a deleted tail or a rewritten stretch then shows at its position."""
+    checkpoints, latest = await asyncio.to_thread(
+        lambda: (ledger.stored_checkpoints(after, limit), ledger.latest_checkpoint())
+    )
+    keys = ledger.checkpoints.public_keys() if ledger.checkpoints else []
+    return CheckpointListing(
+        keys=[CheckpointKeyOut.of(key) for key in keys],
+        checkpoints=[CheckpointOut(**c.to_json()) for c in checkpoints],
+        latest=CheckpointOut.of(latest),
     )

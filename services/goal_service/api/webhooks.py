@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from services.goal_service.api.deps import WriterDep, read_body
+from services.goal_service.api.deps import LedgerOpen, WriterDep, read_body
 from services.goal_service.api.schemas import BatchReceipt, RecordedEventOut
 from services.goal_service.domain.ledger import Submission
 from shared.errors import UnsupportedMediaType
 from shared.events.envelope import BATCH_MEDIA_TYPE, SINGLE_MEDIA_TYPE, parse_events
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], dependencies=[LedgerOpen])
 
 CLOUDEVENTS_BODY = {
     "requestBody": {

@@ -22,7 +22,7 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     engine = create_read_model_engine(settings, SERVICE_NAME)
     migrate(engine, MIGRATIONS)
     runners = [
-        ProjectionRunner(projection, engine, tracking, ledger.entries, skips=skips)
+        ProjectionRunner(projection, engine, tracking, ledger.signed_entries, skips=skips)
         for projection in (CreditProjection(), RuleProjection(), CrmRecordProjection())
     ]
     return Projections(engine, runners, head=lambda: ledger.head().position)
