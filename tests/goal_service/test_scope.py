@@ -40,6 +40,7 @@ READS = {
     ),
     "/v1/ledger/events": lambda c: c.get("/v1/ledger/events", headers=REP_A).status_code == 403,
     "/v1/ledger/head": lambda c: c.get("/v1/ledger/head", headers=REP_A).status_code == 403,
+    "/v1/ledger/checkpoints": lambda c: c.get("/v1/ledger/checkpoints", headers=REP_A).status_code == 403,
     "/v1/projections": lambda c: c.get("/v1/projections", headers=REP_A).status_code == 403,
     # The calendar is the company's, not anyone's own: every role reads it.
     "/v1/calendars/{year}": lambda c: c.get("/v1/calendars/2026", headers=REP_A).status_code == 200,
