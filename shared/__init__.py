@@ -1,2 +1,3 @@
-"""What every PerfLedger service uses and no service's business rules: event envelope and schemas,
-canonical JSON and hashing, money, settings, auth, problem details, logging, and the log client."""
+"""What every PerfLedger service uses, in two parts: `shared.kernel`, what every follower of the ledger must
+compute identically, and `shared.platform`, the plumbing with no business meaning. A rule one service alone
+applies lives in that service's domain/."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from shared.metrics.catalogue import METRICS
+from shared.kernel.metrics.catalogue import METRICS
 from tests.support import ROOT
 
 

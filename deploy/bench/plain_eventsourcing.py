@@ -10,8 +10,8 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from shared.eventstore import eventsourcing_env
-from shared.settings import ServiceSettings
+from shared.platform.eventstore import eventsourcing_env
+from shared.platform.settings import ServiceSettings
 
 SCHEMA = "baseline_a"
 
@@ -33,7 +33,7 @@ class PlainApplication(Application):
 
 
 def open_application(database_url: str, connections: int) -> PlainApplication:
-    """The same PostgreSQL keys goal_service gets from shared.eventstore (PERSISTENCE_MODULE=
+    """The same PostgreSQL keys goal_service gets from shared.platform.eventstore (PERSISTENCE_MODULE=
     eventsourcing.postgres, POSTGRES_*), in this baseline's own schema, with one pooled connection per
     thread so threads wait on the database, not on the pool."""
     settings = ServiceSettings(database_url=database_url, database_schema=SCHEMA)

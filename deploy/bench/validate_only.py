@@ -1,5 +1,5 @@
 """Baseline B: the cheapest honest webhook receiver. It parses and validates a CloudEvent exactly as
-goal_service does (shared.events.envelope.parse_events) and answers 201; it checks no signature and
+goal_service does (shared.kernel.events.envelope.parse_events) and answers 201; it checks no signature and
 stores nothing, so it bounds what HTTP + FastAPI + validation alone cost on this machine.
 
 Run as `python -m deploy.bench.validate_only --host 127.0.0.1 --port N`."""
@@ -12,8 +12,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from shared.errors import DomainError
-from shared.events.envelope import parse_events
+from shared.kernel.events.envelope import parse_events
+from shared.platform.errors import DomainError
 
 app = FastAPI(title="bench: validate only")
 

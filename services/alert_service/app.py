@@ -19,10 +19,10 @@ from services.alert_service.projections import open_projections
 from services.alert_service.score_follower import ScoreFollower
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
 from services.alert_service.watcher import Watcher
-from shared.eventstore import eventsourcing_env
-from shared.projection_routes import install_projection_routes
-from shared.settings import load_settings
-from shared.web import create_service_app
+from shared.platform.eventstore import eventsourcing_env
+from shared.platform.projection_routes import install_projection_routes
+from shared.platform.settings import load_settings
+from shared.platform.web import create_service_app
 
 log = structlog.get_logger("alert_service")
 POLL_SECONDS = 0.5

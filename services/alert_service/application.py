@@ -18,8 +18,8 @@ from services.alert_service.domain.aggregates import (
     Watch,
 )
 from services.alert_service.domain.facts import Verdict
-from shared.application import ServiceApplication
-from shared.canonical import canonical_json
+from shared.platform.application import ServiceApplication
+from shared.platform.canonical import canonical_json
 
 EVENT_TYPES = {
     "Raised": "warning.raised",

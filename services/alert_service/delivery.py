@@ -16,8 +16,8 @@ from standardwebhooks.webhooks import Webhook
 
 from services.alert_service.application import AlertApplication
 from services.alert_service.tables import deliveries, outbound_position
-from shared.canonical import canonical_json, format_timestamp
-from shared.errors import Conflict, NotFound
+from shared.platform.canonical import canonical_json, format_timestamp
+from shared.platform.errors import Conflict, NotFound
 
 log = structlog.get_logger("alert_service")
 LONGEST_WAIT = timedelta(hours=1)

@@ -11,7 +11,7 @@ import httpx
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
 from services.alert_service.watcher import Watcher, warning_key
-from shared.periods import parse_period
+from shared.kernel.periods import parse_period
 
 PAGE = 100
 

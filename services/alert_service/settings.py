@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.settings import FollowerSettings
+from shared.platform.settings import FollowerSettings
 
 SERVICE_NAME = "alert_service"
 DEFAULT_PORT = 8003

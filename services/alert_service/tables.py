@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 
-from shared.projection import Position
+from shared.platform.projection import Position
 
-metadata = MetaData()  # the ledger views' tables are shared.ledger_views.tables
+metadata = MetaData()  # the ledger views' tables are shared.kernel.ledger_views.tables
 
 deliveries = Table(
     "deliveries",

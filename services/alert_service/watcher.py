@@ -26,12 +26,12 @@ from services.alert_service.application import AlertApplication
 from services.alert_service.domain.definitions import RuleDefinition, WarningRuleDefinition
 from services.alert_service.domain.evaluation import DAY_RULES, ONGOING, VoidedDeal, large_deal_voided, window_start
 from services.alert_service.domain.facts import MEASURES_READ, Day, Verdict
-from shared.ledger_views.queries import load_credits
-from shared.ledger_views.rulebook import RuleBook
-from shared.ledger_views.tables import contributions, rule_entries
-from shared.periods import day_start, local_day
-from shared.projection import Projections
-from shared.workdays import CalendarYearMissing
+from shared.kernel.ledger_views.queries import load_credits
+from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.ledger_views.tables import contributions, rule_entries
+from shared.kernel.periods import day_start, local_day
+from shared.kernel.workdays import CalendarYearMissing
+from shared.platform.projection import Projections
 
 log = structlog.get_logger("alert_service")
 POSITIONS_PER_READ = 1000

@@ -1,5 +1,5 @@
 from services.goal_service.app import create_app
 from services.goal_service.settings import DEFAULT_PORT, SERVICE_NAME
-from shared.serve import serve
+from shared.platform.serve import serve
 
 serve(SERVICE_NAME, create_app, DEFAULT_PORT)

@@ -28,13 +28,13 @@ from services.goal_service.ingest import GroupCommitWriter
 from services.goal_service.projections import open_projections
 from services.goal_service.rule_changes import RuleChanges
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
-from shared.errors import Unavailable
-from shared.eventstore import eventsourcing_env
-from shared.ledger_views.rulebook import RuleBook
-from shared.projection_routes import install_projection_routes
-from shared.settings import load_settings
-from shared.web import create_service_app
-from shared.webhooks import WebhookVerifier
+from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.platform.errors import Unavailable
+from shared.platform.eventstore import eventsourcing_env
+from shared.platform.projection_routes import install_projection_routes
+from shared.platform.settings import load_settings
+from shared.platform.web import create_service_app
+from shared.platform.webhooks import WebhookVerifier
 
 CRM_CATCH_UP_SECONDS = 10.0  # a CRM delivery waits this long for the projection of what records made
 

@@ -27,11 +27,11 @@ from services.goal_service.domain.ledger import (
     Submission,
     SubmissionOutcome,
 )
-from shared.canonical import format_timestamp
-from shared.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
-from shared.checkpoints import Checkpoint, contradicted, signed_prefix
-from shared.errors import Unavailable
-from shared.projection import LedgerTampered
+from shared.platform.canonical import format_timestamp
+from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
+from shared.platform.checkpoints import Checkpoint, contradicted, signed_prefix
+from shared.platform.errors import Unavailable
+from shared.platform.projection import LedgerTampered
 
 # Several writers on one database only happen when several processes ingest; one of them wins every round,
 # so a loser retries (after a short jittered pause, to stop losing in lockstep) until this deadline.
@@ -95,7 +95,7 @@ class LedgerApplication(Application):
 
     def signed_entries(self, after: int, limit: int) -> list[ChainedEntry]:
         """Entries for this service's own projections, held against the checkpoints as a follower holds them
-        (see shared.checkpoints.signed_prefix), so that a rebuild never absorbs a rewritten stretch."""
+        (see shared.platform.checkpoints.signed_prefix), so that a rebuild never absorbs a rewritten stretch."""
         entries = self.entries(after, limit)
         if self.checkpoints is None or not entries:
             return entries

@@ -20,9 +20,9 @@ import structlog
 from services.goal_service.domain.checkpoints import Cadence, LedgerDiscontinued, discontinuity, refusal
 from services.goal_service.domain.ledger import EMPTY_HEAD
 from services.goal_service.settings import SERVICE_NAME, LedgerSettings
-from shared.chain import ChainHead
-from shared.checkpoints import Checkpoint, CheckpointKeys, PublicKey, public_key
-from shared.signing import Signer
+from shared.platform.chain import ChainHead
+from shared.platform.checkpoints import Checkpoint, CheckpointKeys, PublicKey, public_key
+from shared.platform.signing import Signer
 
 log = structlog.get_logger("checkpoints")
 

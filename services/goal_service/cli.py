@@ -26,10 +26,10 @@ from services.goal_service.domain.audit import Finding
 from services.goal_service.ledger_audit import audit_stored_ledger
 from services.goal_service.projections import open_projections
 from services.goal_service.settings import SERVICE_NAME, LedgerSettings
-from shared.checkpoints import Checkpoint, CheckpointKeys, public_key
-from shared.eventstore import eventsourcing_env
-from shared.projection import LedgerTampered
-from shared.settings import load_settings
+from shared.platform.checkpoints import Checkpoint, CheckpointKeys, public_key
+from shared.platform.eventstore import eventsourcing_env
+from shared.platform.projection import LedgerTampered
+from shared.platform.settings import load_settings
 
 ledger_cli = typer.Typer(help="The activity ledger.", no_args_is_help=True)
 projections_cli = typer.Typer(

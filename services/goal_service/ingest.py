@@ -13,7 +13,7 @@ from eventsourcing.persistence import PersistenceError
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.ledger import Submission, SubmissionOutcome
-from shared.errors import Unavailable
+from shared.platform.errors import Unavailable
 
 MAX_SUBMISSIONS_PER_COMMIT = 2000
 

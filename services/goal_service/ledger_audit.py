@@ -11,7 +11,7 @@ from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.audit import Claim, Finding, LedgerAudit, audit_ledger
 from services.goal_service.domain.checkpoints import CHECKPOINT_LOG_ID
 from services.goal_service.domain.ledger import EventIdentity
-from shared.checkpoints import Checkpoint, CheckpointKeys
+from shared.platform.checkpoints import Checkpoint, CheckpointKeys
 
 CLAIM_TOPIC = get_topic(EventIdentity.Claimed)
 PAGE_SIZE = 1000

@@ -18,16 +18,16 @@ from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.ledger import RecordedEvent, Submission
 from services.goal_service.domain.organisation_import import ImportPlan, plan_import
 from services.goal_service.ingest import GroupCommitWriter
-from shared.auth import Principal
-from shared.canonical import to_canonical
-from shared.errors import Conflict, FieldError, InvalidInput, Unavailable, json_pointer
-from shared.events.calendar import CalendarYearPublished
-from shared.events.envelope import Identifier, IncomingEvent
-from shared.events.goals import GOAL_SCHEMAS
-from shared.events.organisation import ORG_SCHEMAS, RuleChange
-from shared.ledger_views.rulebook import RuleBook
-from shared.organisation import Organisation
-from shared.projection import Projections
+from shared.kernel.events.calendar import CalendarYearPublished
+from shared.kernel.events.envelope import Identifier, IncomingEvent
+from shared.kernel.events.goals import GOAL_SCHEMAS
+from shared.kernel.events.organisation import ORG_SCHEMAS, RuleChange
+from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.organisation import Organisation
+from shared.platform.auth import Principal
+from shared.platform.canonical import to_canonical
+from shared.platform.errors import Conflict, FieldError, InvalidInput, Unavailable, json_pointer
+from shared.platform.projection import Projections
 
 RULE_SOURCE = "perfledger:goal_service"
 RULE_SCHEMAS: dict[str, type[RuleChange]] = {

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.auth import Principal, Role
-from shared.goals import Goal
-from shared.organisation import Organisation
-from shared.scope import may_see, owner_within
+from shared.kernel.goals import Goal
+from shared.kernel.organisation import Organisation
+from shared.kernel.scope import may_see, owner_within
+from shared.platform.auth import Principal, Role
 
 
 def may_see_goal(principal: Principal, organisation: Organisation, goal: Goal) -> bool:

@@ -9,10 +9,10 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from shared.checkpoints import parse_public_keys
-from shared.settings import ServiceSettings
-from shared.signing import Signer
-from shared.webhooks import parse_secrets
+from shared.platform.checkpoints import parse_public_keys
+from shared.platform.settings import ServiceSettings
+from shared.platform.signing import Signer
+from shared.platform.webhooks import parse_secrets
 
 SERVICE_NAME = "goal_service"
 DEFAULT_PORT = 8001

@@ -16,11 +16,11 @@ from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals import Appraiser
 from services.scoring_service.projections import open_projections
 from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
-from shared.eventstore import eventsourcing_env
-from shared.projection_routes import install_projection_routes
-from shared.settings import load_settings
-from shared.signing import Signer
-from shared.web import create_service_app
+from shared.platform.eventstore import eventsourcing_env
+from shared.platform.projection_routes import install_projection_routes
+from shared.platform.settings import load_settings
+from shared.platform.signing import Signer
+from shared.platform.web import create_service_app
 
 log = structlog.get_logger("scoring_service")
 CLOSER_POLL_SECONDS = 1.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.scoring_service.domain.aggregates import Appraisal, Catalogue, PeriodClose, PeriodRatings, Rule
-from shared.application import ServiceApplication
+from shared.platform.application import ServiceApplication
 
 
 class ScoringApplication(ServiceApplication):

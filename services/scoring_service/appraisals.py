@@ -20,16 +20,16 @@ from services.scoring_service.domain.commission import Settled
 from services.scoring_service.domain.definitions import RULE_KINDS, CommissionPlan
 from services.scoring_service.domain.presentation import FIRST_FORMAT, RESULT_FORMAT
 from services.scoring_service.domain.scoring import GivenRating
-from shared.canonical import GENESIS_HASH, canonical_json, sha256_hex, timestamp_now
-from shared.errors import Conflict, FieldError, InvalidInput, Unavailable
-from shared.ledger_views.followed import hash_at
-from shared.ledger_views.queries import load_credits
-from shared.ledger_views.rulebook import RuleBook
-from shared.log_client import LedgerFollower
-from shared.metrics.catalogue import MEASURES
-from shared.periods import Period, parse_period
-from shared.projection import Projections
-from shared.signing import ALGORITHM, Signer, verify
+from shared.kernel.ledger_views.followed import hash_at
+from shared.kernel.ledger_views.queries import load_credits
+from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.metrics.catalogue import MEASURES
+from shared.kernel.periods import Period, parse_period
+from shared.platform.canonical import GENESIS_HASH, canonical_json, sha256_hex, timestamp_now
+from shared.platform.errors import Conflict, FieldError, InvalidInput, Unavailable
+from shared.platform.log_client import LedgerFollower
+from shared.platform.projection import Projections
+from shared.platform.signing import ALGORITHM, Signer, verify
 
 Earlier = dict[str, dict[str, int]]  # earlier period -> rep id -> the revision of its appraisal that counts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from shared.settings import FollowerSettings
+from shared.platform.settings import FollowerSettings
 
 SERVICE_NAME = "scoring_service"
 DEFAULT_PORT = 8002

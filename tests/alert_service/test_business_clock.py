@@ -17,7 +17,7 @@ import httpx
 from services.alert_service.app import create_app
 from services.alert_service.application import AlertApplication
 from services.alert_service.settings import SERVICE_NAME
-from shared.eventstore import eventsourcing_env
+from shared.platform.eventstore import eventsourcing_env
 from tests.alert_service.scenario import HR, at, judged, record, visit, warnings
 from tests.goal_service.scenario import import_csv
 from tests.support import auth, cloudevent, serve_in_thread

@@ -11,7 +11,7 @@ import httpx
 from services.alert_service.app import create_app
 from services.alert_service.application import AlertApplication
 from services.alert_service.settings import SERVICE_NAME
-from shared.eventstore import eventsourcing_env
+from shared.platform.eventstore import eventsourcing_env
 from tests.alert_service.scenario import RULES, fortnight, judged, record, setup_company, warnings
 from tests.support import auth, serve_in_thread
 

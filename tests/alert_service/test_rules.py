@@ -14,10 +14,10 @@ from services.alert_service.domain import definitions as rules
 from services.alert_service.domain import evaluation as ev
 from services.alert_service.domain.diagnosis import diagnose
 from services.alert_service.domain.facts import Day
-from shared.goals import Goals
-from shared.metrics.figures import Credit
-from shared.organisation import Organisation
-from shared.workdays import WorkingCalendar, calendar_year, seed_year
+from shared.kernel.goals import Goals
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.organisation import Organisation
+from shared.kernel.workdays import WorkingCalendar, calendar_year, seed_year
 
 CALENDAR = WorkingCalendar({2026: calendar_year(2026, *seed_year(2026), version=1)})
 VERSIONS = {2026: 1}

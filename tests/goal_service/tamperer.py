@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from services.goal_service.domain.checkpoints import CHECKPOINT_LOG_ID
 from services.goal_service.domain.ledger import LEDGER_ID, EventIdentity
-from shared.chain import entry_hash
+from shared.platform.chain import entry_hash
 from tests.support import ROOT
 
 CLAIM_TOPIC = "services.goal_service.domain.ledger:EventIdentity.Claimed"

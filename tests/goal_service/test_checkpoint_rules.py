@@ -8,10 +8,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from services.goal_service.domain.audit import Claim, audit_ledger
 from services.goal_service.domain.checkpoints import Cadence, discontinuity
 from services.goal_service.domain.ledger import EventIdentity
-from shared.canonical import GENESIS_HASH
-from shared.chain import ChainedEntry, ChainHead, entry_hash
-from shared.checkpoints import Checkpoint, CheckpointKeys, public_key, signed_prefix
-from shared.signing import Signer
+from shared.platform.canonical import GENESIS_HASH
+from shared.platform.chain import ChainedEntry, ChainHead, entry_hash
+from shared.platform.checkpoints import Checkpoint, CheckpointKeys, public_key, signed_prefix
+from shared.platform.signing import Signer
 
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 KEYS = CheckpointKeys([public_key(SIGNER.public()["public_key"])])

@@ -12,9 +12,9 @@ import pytest
 from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.ledger import Submission
 from services.goal_service.settings import SERVICE_NAME
-from shared.chain import ChainHead, verify_chain
-from shared.events.envelope import IncomingEvent
-from shared.eventstore import eventsourcing_env
+from shared.kernel.events.envelope import IncomingEvent
+from shared.platform.chain import ChainHead, verify_chain
+from shared.platform.eventstore import eventsourcing_env
 
 WRITERS = 4
 SUBMISSIONS_PER_WRITER = 60

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from services.goal_service.domain.ledger import EMPTY_HEAD, LedgerBatch, Submission
 from services.goal_service.projections import MIGRATIONS
 from services.goal_service.settings import SERVICE_NAME
-from shared.chain import ChainedEntry
-from shared.events.envelope import IncomingEvent
-from shared.ledger_views.credit import CreditProjection
-from shared.ledger_views.tables import contributions, tracking
-from shared.metrics.credit import fold
-from shared.projection import EntryFailed, LedgerTampered, ProjectionRunner
-from shared.readmodel import create_read_model_engine, migrate
+from shared.kernel.events.envelope import IncomingEvent
+from shared.kernel.ledger_views.credit import CreditProjection
+from shared.kernel.ledger_views.tables import contributions, tracking
+from shared.kernel.metrics.credit import fold
+from shared.platform.chain import ChainedEntry
+from shared.platform.projection import EntryFailed, LedgerTampered, ProjectionRunner
+from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.support import ROOT, SOURCE, auth, cloudevent, deal_won, signed_post
 
 AT = datetime(2026, 10, 5, 3, tzinfo=UTC)

@@ -325,7 +325,7 @@ def test_a_json_source_reads_time_units_and_json_inside_strings_and_holds_imposs
 def test_a_delivery_whose_processing_stopped_short_is_processed_again_when_retried(crm, goal_settings):
     from sqlalchemy import create_engine, text
 
-    from shared.eventstore import database_url
+    from shared.platform.eventstore import database_url
 
     def stop_short(delivery_id: str) -> None:
         """What a crash leaves between keeping a delivery and keeping its outcome."""

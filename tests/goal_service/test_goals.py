@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from shared.errors import Conflict, InvalidInput
-from shared.goals import Goals, quantum
-from shared.money import allocate
-from shared.organisation import Organisation
+from shared.kernel.goals import Goals, quantum
+from shared.kernel.money import allocate
+from shared.kernel.organisation import Organisation
+from shared.platform.errors import Conflict, InvalidInput
 from tests.goal_service.test_organisation import TREE
 
 ORG = Organisation.fold(TREE)  # acme > east > team-a (r-1), team-b; acme > west > team-c

@@ -11,8 +11,8 @@ import pytest
 from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.ledger import Submission
 from services.goal_service.settings import SERVICE_NAME
-from shared.events.envelope import IncomingEvent
-from shared.eventstore import eventsourcing_env
+from shared.kernel.events.envelope import IncomingEvent
+from shared.platform.eventstore import eventsourcing_env
 
 
 def visit(n: int, customer: str = "c-1") -> Submission:

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.goal_service.domain.ledger import EMPTY_HEAD, EventIdentity, LedgerBatch, Submission
-from shared.chain import ChainedEntry, verify_chain
-from shared.events.envelope import IncomingEvent
+from shared.kernel.events.envelope import IncomingEvent
+from shared.platform.chain import ChainedEntry, verify_chain
 
 AT = datetime(2026, 10, 5, tzinfo=UTC)
 

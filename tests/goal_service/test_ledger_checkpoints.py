@@ -23,8 +23,8 @@ from services.goal_service.app import create_app
 from services.goal_service.application import LedgerApplication
 from services.goal_service.checkpoints import LedgerCheckpoints
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
-from shared.eventstore import eventsourcing_env
-from shared.projection import LedgerTampered
+from shared.platform.eventstore import eventsourcing_env
+from shared.platform.projection import LedgerTampered
 from tests.goal_service.tamperer import Tamperer, run_verify
 from tests.support import ROOT, SOURCE, auth, cloudevent, serve_in_thread, signed_post
 

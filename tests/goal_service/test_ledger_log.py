@@ -9,8 +9,8 @@ import time
 import httpx
 import pytest
 
-from shared.canonical import GENESIS_HASH
-from shared.chain import ChainedEntry, ChainHead, verify_chain
+from shared.platform.canonical import GENESIS_HASH
+from shared.platform.chain import ChainedEntry, ChainHead, verify_chain
 from tests.support import auth, cloudevent, signed_post
 
 

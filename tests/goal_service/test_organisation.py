@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from shared.errors import Conflict, InvalidInput
-from shared.organisation import Organisation, Segment
+from shared.kernel.organisation import Organisation, Segment
+from shared.platform.errors import Conflict, InvalidInput
 
 
 def entry(position: int, type_: str, effective_from: str = "2026-01-01", **data) -> dict:

@@ -23,15 +23,15 @@ from services.goal_service.checkpoints import LedgerCheckpoints
 from services.goal_service.domain.ledger import EMPTY_HEAD, LedgerBatch, Submission
 from services.goal_service.projections import MIGRATIONS
 from services.goal_service.settings import SERVICE_NAME
-from shared.chain import ChainedEntry
-from shared.errors import Conflict
-from shared.events.envelope import IncomingEvent
-from shared.eventstore import eventsourcing_env
-from shared.ledger_views.credit import CreditProjection
-from shared.ledger_views.tables import contributions, skips, tracking
-from shared.metrics.credit import fold
-from shared.projection import ProjectionRunner
-from shared.readmodel import create_read_model_engine, migrate
+from shared.kernel.events.envelope import IncomingEvent
+from shared.kernel.ledger_views.credit import CreditProjection
+from shared.kernel.ledger_views.tables import contributions, skips, tracking
+from shared.kernel.metrics.credit import fold
+from shared.platform.chain import ChainedEntry
+from shared.platform.errors import Conflict
+from shared.platform.eventstore import eventsourcing_env
+from shared.platform.projection import ProjectionRunner
+from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.goal_service.scenario import HR, deal
 from tests.support import ROOT, SOURCE, auth, signed_post
 

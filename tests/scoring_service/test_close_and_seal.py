@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from shared.canonical import canonical_json, sha256_hex
+from shared.platform.canonical import canonical_json, sha256_hex
 from tests.scoring_service.scenario import HR, caught_up, deal, record, setup_company, visits
 from tests.support import auth
 

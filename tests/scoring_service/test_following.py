@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from services.scoring_service.app import create_app
 from services.scoring_service.projections import MIGRATIONS
 from services.scoring_service.settings import SERVICE_NAME
-from shared.ledger_views.followed import FollowedLedger
-from shared.ledger_views.tables import contributions, tracking
-from shared.log_client import LedgerFollower
-from shared.projection import EntryFailed, ProjectionRunner
-from shared.readmodel import create_read_model_engine, migrate
+from shared.kernel.ledger_views.followed import FollowedLedger
+from shared.kernel.ledger_views.tables import contributions, tracking
+from shared.platform.log_client import LedgerFollower
+from shared.platform.projection import EntryFailed, ProjectionRunner
+from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.goal_service.scenario import ORG_CSV, import_csv
 from tests.scoring_service.scenario import HR, caught_up, deal, define_rules, record, setup_company, visits
 from tests.support import SOURCE, auth, cloudevent, serve_in_thread

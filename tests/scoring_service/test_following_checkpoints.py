@@ -17,12 +17,12 @@ from services.goal_service.settings import GoalSettings
 from services.scoring_service.app import create_app as create_scoring_app
 from services.scoring_service.projections import MIGRATIONS
 from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
-from shared.ledger_views.checkpoints import CheckpointRefused, CheckpointWatch
-from shared.ledger_views.followed import FollowedLedger
-from shared.ledger_views.tables import tracking
-from shared.log_client import LedgerFollower
-from shared.projection import ProjectionRunner
-from shared.readmodel import create_read_model_engine, migrate
+from shared.kernel.ledger_views.checkpoints import CheckpointRefused, CheckpointWatch
+from shared.kernel.ledger_views.followed import FollowedLedger
+from shared.kernel.ledger_views.tables import tracking
+from shared.platform.log_client import LedgerFollower
+from shared.platform.projection import ProjectionRunner
+from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.goal_service.tamperer import Tamperer
 from tests.scoring_service.scenario import caught_up, deal
 from tests.support import auth, follower_settings, serve_in_thread, signed_post

@@ -15,7 +15,7 @@ from __future__ import annotations
 import httpx
 
 from services.scoring_service.app import create_app
-from shared.periods import parse_period
+from shared.kernel.periods import parse_period
 from tests.scoring_service.scenario import HR, SCORECARD, caught_up, deal, record, setup_company
 from tests.support import auth, cloudevent, serve_in_thread
 

@@ -13,7 +13,7 @@ from services.scoring_service.domain.bonus import split_pool
 from services.scoring_service.domain.commission import Settled, adjustment_line, earned_lines, statement, total
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, Scorecard
 from services.scoring_service.domain.scoring import curve_points, rank, score_rep
-from shared.metrics.figures import Credit
+from shared.kernel.metrics.figures import Credit
 
 TIERS = [{"up_to": "1000000", "rate": "0.01"}, {"up_to": "3000000", "rate": "0.015"}, {"up_to": None, "rate": "0.02"}]
 

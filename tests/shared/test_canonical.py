@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.canonical import canonical_hash, canonical_json, format_timestamp
+from shared.platform.canonical import canonical_hash, canonical_json, format_timestamp
 
 
 def test_keys_are_sorted_and_there_is_no_white_space():

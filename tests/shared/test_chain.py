@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from shared.canonical import GENESIS_HASH
-from shared.chain import ChainBreak, ChainedEntry, ChainHead, entry_hash, verify_chain
+from shared.platform.canonical import GENESIS_HASH
+from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, entry_hash, verify_chain
 
 
 def chain(*entries: dict) -> list[ChainedEntry]:

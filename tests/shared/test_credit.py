@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from shared.metrics.catalogue import MEASURES, METRICS, measures_needed
-from shared.metrics.credit import Contribution, fold
+from shared.kernel.metrics.catalogue import MEASURES, METRICS, measures_needed
+from shared.kernel.metrics.credit import Contribution, fold
 
 SRC = "crm://t"
 T1 = "2026-10-05T03:00:00.000000Z"

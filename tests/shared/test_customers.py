@@ -26,9 +26,9 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from shared.metrics.credit import fold
-from shared.metrics.customers import customer_credits, customer_events
-from shared.metrics.figures import at_start, metric_value, totals, window
+from shared.kernel.metrics.credit import fold
+from shared.kernel.metrics.customers import customer_credits, customer_events
+from shared.kernel.metrics.figures import at_start, metric_value, totals, window
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SRC = "crm://t"

@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from shared.metrics.catalogue import measures_needed, metric_named
-from shared.metrics.figures import forecast, metric_value, show_figure
+from shared.kernel.metrics.catalogue import measures_needed, metric_named
+from shared.kernel.metrics.figures import forecast, metric_value, show_figure
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from shared.errors import InvalidInput
-from shared.events.activities import Ref, Text
-from shared.events.envelope import validate_event
-from shared.json_input import MAX_DEPTH, NotJson, decode_json
-from shared.metrics.figures import Credit, totals
-from shared.money import Amount, exact_sum
+from shared.kernel.events.activities import Ref, Text
+from shared.kernel.events.envelope import validate_event
+from shared.kernel.metrics.figures import Credit, totals
+from shared.kernel.money import Amount, exact_sum
+from shared.platform.errors import InvalidInput
+from shared.platform.json_input import MAX_DEPTH, NotJson, decode_json
 from tests.support import deal_won
 
 AMOUNT = TypeAdapter(Amount)

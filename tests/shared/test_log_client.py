@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from services.goal_service.app import create_app
-from shared.canonical import GENESIS_HASH
-from shared.chain import ChainHead
-from shared.log_client import ChainMismatch, LedgerFollower
+from shared.platform.canonical import GENESIS_HASH
+from shared.platform.chain import ChainHead
+from shared.platform.log_client import ChainMismatch, LedgerFollower
 from tests.support import cloudevent, serve_in_thread, signed_post
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared.auth import Principal, Role, parse_api_tokens, service_token
-from shared.money import parse_amount, quantize_money, quantize_ratio, show_count, show_money, show_ratio
+from shared.kernel.money import parse_amount, quantize_money, quantize_ratio, show_count, show_money, show_ratio
+from shared.platform.auth import Principal, Role, parse_api_tokens, service_token
 
 
 @pytest.mark.parametrize(

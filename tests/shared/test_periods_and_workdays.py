@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.periods import PeriodKind, growth_spans, local_day, parse_period
-from shared.workdays import CalendarYearMissing, WorkingCalendar, calendar_year, seed_year
+from shared.kernel.periods import PeriodKind, growth_spans, local_day, parse_period
+from shared.kernel.workdays import CalendarYearMissing, WorkingCalendar, calendar_year, seed_year
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

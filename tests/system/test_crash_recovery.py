@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.chain import ChainedEntry, ChainHead, verify_chain
+from shared.platform.chain import ChainedEntry, ChainHead, verify_chain
 from tests.support import ROOT, SECRET, SOURCE, TOKENS, auth, cloudevent, free_port, sign
 
 EVENT_COUNT = 5000

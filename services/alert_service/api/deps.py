@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from services.alert_service.application import AlertApplication
 from services.alert_service.delivery import Dispatcher
 from services.alert_service.watcher import Watcher
-from shared.auth import Principal, Role, allow
+from shared.platform.auth import Principal, Role, allow
 
 
 async def get_application(request: Request) -> AlertApplication:

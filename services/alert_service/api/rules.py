@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Request, Response
 from services.alert_service.api.deps import AnyRole, ApplicationDep, Editor
 from services.alert_service.domain.aggregates import WarningRule
 from services.alert_service.domain.definitions import WarningRuleVersionIn
-from shared.canonical import timestamp_now
-from shared.errors import NotFound
-from shared.responses import canonical_response
+from shared.platform.canonical import timestamp_now
+from shared.platform.errors import NotFound
+from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1/warning-rules", tags=["warning rules"])
 RuleId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]

@@ -14,10 +14,10 @@ from pydantic import AnyHttpUrl, Field
 from services.alert_service.api.deps import Admin, ApplicationDep, DispatcherDep
 from services.alert_service.application import EVENT_TYPES
 from services.alert_service.domain.aggregates import Subscription
-from shared.canonical import timestamp_now
-from shared.errors import Conflict, NotFound
-from shared.events.activities import Schema
-from shared.responses import canonical_response
+from shared.kernel.events.activities import Schema
+from shared.platform.canonical import timestamp_now
+from shared.platform.errors import Conflict, NotFound
+from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["outbound notifications"])
 SubscriptionId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]

@@ -17,13 +17,13 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.alert_service.api.deps import Actor, AnyRole, ApplicationDep, WatcherDep
 from services.alert_service.domain.aggregates import ACTIVE, PerformanceWarning
-from shared.auth import Principal
-from shared.canonical import INT64_MAX, canonical_json, timestamp_now
-from shared.errors import NotFound
-from shared.events.activities import Ref, Schema, Text
-from shared.organisation import Organisation
-from shared.responses import canonical_response
-from shared.scope import may_see
+from shared.kernel.events.activities import Ref, Schema, Text
+from shared.kernel.organisation import Organisation
+from shared.kernel.scope import may_see
+from shared.platform.auth import Principal
+from shared.platform.canonical import INT64_MAX, canonical_json, timestamp_now
+from shared.platform.errors import NotFound
+from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["warnings"])
 FEED_POLL_SECONDS = 0.5

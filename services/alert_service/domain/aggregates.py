@@ -10,8 +10,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.errors import Conflict
-from shared.rule_versions import VersionedRule
+from shared.kernel.rule_versions import VersionedRule
+from shared.platform.errors import Conflict
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://perfledger.example/alerts")
 ACTIVE = ("open", "acknowledged", "action_planned")

@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from services.alert_service.domain.facts import MEASURES_READ
-from shared.events.activities import Schema, Text
-from shared.metrics.catalogue import MEASURES
-from shared.money import CurrencyCode
+from shared.kernel.events.activities import Schema, Text
+from shared.kernel.metrics.catalogue import MEASURES
+from shared.kernel.money import CurrencyCode
 
 Ratio = Annotated[Decimal, Field(gt=0, le=10, decimal_places=4)]  # 0.8 is 80%
 # What a goal rule can watch: the measures the watcher reads, summed over a period (the customer base, a

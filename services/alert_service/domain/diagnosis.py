@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from shared.metrics.figures import Credit, metric_value, totals
-from shared.money import quantize_ratio
+from shared.kernel.metrics.figures import Credit, metric_value, totals
+from shared.kernel.money import quantize_ratio
 
 INPUTS = ("visits", "leads_created")
 CONVERSIONS = ("lead_conversion_rate", "win_rate")

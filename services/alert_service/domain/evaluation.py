@@ -7,7 +7,7 @@ Business time: a day is judged once it is over, which the ledger shows when the 
 day is recorded. Period-end rules judge a period on its last day; "N working days without" rules count
 working days up to the day judged. A voided deal is judged at the void's own ledger position.
 
-Evidence writes its figures as every answer does (`shared.metrics.figures.show_figure`): money to at least
+Evidence writes its figures as every answer does (`shared.kernel.metrics.figures.show_figure`): money to at least
 the currency's minor unit, counts as integers, ratios at 4 places; the verdicts compare the exact figures."""
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from services.alert_service.domain.definitions import (
     WeeklyGoalCompletion,
 )
 from services.alert_service.domain.facts import VISIT_LOOKBACK_DAYS, Day, Subject, Verdict, positions
-from shared.goals import Goal
-from shared.metrics.catalogue import counts_money
-from shared.metrics.figures import Credit, forecast, owned, ratio, show_figure, totals
-from shared.money import quantize_ratio, show_count, show_money, show_ratio
-from shared.periods import Period, month, parse_period, quarter, week, year
+from shared.kernel.goals import Goal
+from shared.kernel.metrics.catalogue import counts_money
+from shared.kernel.metrics.figures import Credit, forecast, owned, ratio, show_figure, totals
+from shared.kernel.money import quantize_ratio, show_count, show_money, show_ratio
+from shared.kernel.periods import Period, month, parse_period, quarter, week, year
 
 
 def _goal_figures(goal: Goal, facts: Day, period: Period) -> tuple[Decimal, list[Credit]]:

@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 
 from services.alert_service.domain.diagnosis import Diagnosis, diagnose
-from shared.goals import Goals
-from shared.metrics.figures import Credit, owned
-from shared.organisation import Organisation
-from shared.workdays import WorkingCalendar
+from shared.kernel.goals import Goals
+from shared.kernel.metrics.figures import Credit, owned
+from shared.kernel.organisation import Organisation
+from shared.kernel.workdays import WorkingCalendar
 
 VISIT_LOOKBACK_DAYS = 100  # covers the longest allowed "no visits" span (60 working days) with holidays
 MEASURES_READ = (

@@ -1,4 +1,4 @@
-"""Alembic environment: migrations run on the connection shared.readmodel.migrate hands over."""
+"""Alembic environment: migrations run on the connection shared.platform.readmodel.migrate hands over."""
 
 from alembic import context
 

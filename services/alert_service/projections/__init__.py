@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
-from shared.ledger_views.following import follow_ledger
-from shared.log_client import LedgerFollower
-from shared.projection import Projections
+from shared.kernel.ledger_views.following import follow_ledger
+from shared.platform.log_client import LedgerFollower
+from shared.platform.projection import Projections
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

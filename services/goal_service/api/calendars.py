@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse, Response
 
 from services.goal_service.api.deps import AnyRole, Editor, KnownAt, rules_known_at
 from services.goal_service.api.schemas import RecordedEventOut
-from shared.auth import Principal
-from shared.errors import InvalidInput, NotFound
-from shared.responses import canonical_response
-from shared.workdays import seed_year
+from shared.kernel.workdays import seed_year
+from shared.platform.auth import Principal
+from shared.platform.errors import InvalidInput, NotFound
+from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1/calendars", tags=["calendars"])
 

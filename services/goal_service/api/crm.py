@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from services.goal_service.api.deps import Editor, LedgerOpen, read_body
 from services.goal_service.crm.delivery import Delivery
 from services.goal_service.crm.intake import CrmIntake
-from shared.auth import Principal, Role, allow
-from shared.canonical import timestamp_now
-from shared.errors import Conflict, FieldError, InvalidInput, NotFound
-from shared.events.activities import Ref, Schema, Text
-from shared.responses import canonical_response
+from shared.kernel.events.activities import Ref, Schema, Text
+from shared.platform.auth import Principal, Role, allow
+from shared.platform.canonical import timestamp_now
+from shared.platform.errors import Conflict, FieldError, InvalidInput, NotFound
+from shared.platform.responses import canonical_response
 
 router = APIRouter(tags=["CRM adapters"])
 SourceName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]

@@ -10,12 +10,12 @@ from fastapi import Depends, Query, Request
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.ingest import GroupCommitWriter
-from shared.auth import Principal, Role, allow
-from shared.canonical import INT64_MAX
-from shared.errors import PayloadTooLarge
-from shared.goals import Goals
-from shared.organisation import Organisation
-from shared.workdays import WorkingCalendar
+from shared.kernel.goals import Goals
+from shared.kernel.organisation import Organisation
+from shared.kernel.workdays import WorkingCalendar
+from shared.platform.auth import Principal, Role, allow
+from shared.platform.canonical import INT64_MAX
+from shared.platform.errors import PayloadTooLarge
 
 
 async def get_ledger(request: Request) -> LedgerApplication:

@@ -14,20 +14,20 @@ from pydantic import Field
 
 from services.goal_service.api.deps import AnyRole, KnownAt, rules_at, rules_known_at
 from services.goal_service.scope import goal_days, may_commit, may_see_goal, may_set
-from shared.auth import Principal
-from shared.canonical import format_timestamp
-from shared.errors import FieldError, Forbidden, InvalidInput, NotFound
-from shared.events.activities import Ref, Schema, Text
-from shared.events.goals import GOAL_SCHEMAS, Owner, Target
-from shared.goals import Goal, Goals, GoalVersion, quantum
-from shared.ledger_views.queries import load_credits
-from shared.metrics.catalogue import measures_needed
-from shared.metrics.figures import metric_value, owned, show_figure, totals
-from shared.money import allocate
-from shared.openapi import request_body
-from shared.organisation import Organisation
-from shared.periods import FIRST_DAY, LAST_DAY, parse_period
-from shared.responses import canonical_response, query_period
+from shared.kernel.events.activities import Ref, Schema, Text
+from shared.kernel.events.goals import GOAL_SCHEMAS, Owner, Target
+from shared.kernel.goals import Goal, Goals, GoalVersion, quantum
+from shared.kernel.ledger_views.queries import load_credits
+from shared.kernel.metrics.catalogue import measures_needed
+from shared.kernel.metrics.figures import metric_value, owned, show_figure, totals
+from shared.kernel.money import allocate
+from shared.kernel.organisation import Organisation
+from shared.kernel.periods import FIRST_DAY, LAST_DAY, parse_period
+from shared.platform.auth import Principal
+from shared.platform.canonical import format_timestamp
+from shared.platform.errors import FieldError, Forbidden, InvalidInput, NotFound
+from shared.platform.openapi import request_body
+from shared.platform.responses import canonical_response, query_period
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
 

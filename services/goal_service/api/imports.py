@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query, Request
 from services.goal_service.api.deps import Importer, LedgerOpen, WriterDep
 from services.goal_service.api.schemas import ImportReport, RejectedLine
 from services.goal_service.domain.ledger import Submission
-from shared.errors import DomainError, PayloadTooLarge
-from shared.events.envelope import validate_event
-from shared.json_input import decode_json
+from shared.kernel.events.envelope import validate_event
+from shared.platform.errors import DomainError, PayloadTooLarge
+from shared.platform.json_input import decode_json
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], dependencies=[LedgerOpen])
 

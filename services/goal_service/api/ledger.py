@@ -17,7 +17,7 @@ from services.goal_service.api.schemas import (
     LedgerHeadOut,
     LedgerPage,
 )
-from shared.canonical import INT64_MAX
+from shared.platform.canonical import INT64_MAX
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 

@@ -22,14 +22,14 @@ from services.goal_service.api.deps import (
 )
 from services.goal_service.api.schemas import RecordedEventOut
 from services.goal_service.domain.organisation_import import COLUMNS
-from shared.auth import Principal
-from shared.errors import FieldError, InvalidInput, NotFound
-from shared.events.organisation import ORG_SCHEMAS
-from shared.openapi import request_body
-from shared.organisation import Organisation
-from shared.periods import FIRST_DAY, LAST_DAY
-from shared.responses import canonical_response
-from shared.scope import may_see
+from shared.kernel.events.organisation import ORG_SCHEMAS
+from shared.kernel.organisation import Organisation
+from shared.kernel.periods import FIRST_DAY, LAST_DAY
+from shared.kernel.scope import may_see
+from shared.platform.auth import Principal
+from shared.platform.errors import FieldError, InvalidInput, NotFound
+from shared.platform.openapi import request_body
+from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1/org", tags=["organisation"])
 

@@ -13,16 +13,16 @@ from fastapi import APIRouter, Query, Request, Response
 from services.goal_service.api.deps import AnyRole, KnownAt, rules_at, today
 from services.goal_service.domain.progress import progress
 from services.goal_service.scope import may_see_goal
-from shared.auth import Principal, Role
-from shared.errors import FieldError, InvalidInput, NotFound
-from shared.goals import Goal
-from shared.ledger_views.queries import load_credits
-from shared.metrics.catalogue import counts_money, is_metric, measures_needed
-from shared.metrics.figures import Credit, metric_value, owned, show_figure, totals
-from shared.periods import FIRST_DAY, LAST_DAY, day_start, growth_spans
-from shared.problems import problem_of
-from shared.responses import canonical_response, query_period
-from shared.workdays import CalendarYearMissing
+from shared.kernel.goals import Goal
+from shared.kernel.ledger_views.queries import load_credits
+from shared.kernel.metrics.catalogue import counts_money, is_metric, measures_needed
+from shared.kernel.metrics.figures import Credit, metric_value, owned, show_figure, totals
+from shared.kernel.periods import FIRST_DAY, LAST_DAY, day_start, growth_spans
+from shared.kernel.workdays import CalendarYearMissing
+from shared.platform.auth import Principal, Role
+from shared.platform.errors import FieldError, InvalidInput, NotFound
+from shared.platform.problems import problem_of
+from shared.platform.responses import canonical_response, query_period
 
 router = APIRouter(tags=["progress"])
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.goal_service.domain.ledger import RecordedEvent
-from shared.checkpoints import Checkpoint, PublicKey
+from shared.platform.checkpoints import Checkpoint, PublicKey
 
 
 class RecordedEventOut(BaseModel):

@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 from services.goal_service.api.deps import LedgerOpen, WriterDep, read_body
 from services.goal_service.api.schemas import BatchReceipt, RecordedEventOut
 from services.goal_service.domain.ledger import Submission
-from shared.errors import UnsupportedMediaType
-from shared.events.envelope import BATCH_MEDIA_TYPE, SINGLE_MEDIA_TYPE, parse_events
+from shared.kernel.events.envelope import BATCH_MEDIA_TYPE, SINGLE_MEDIA_TYPE, parse_events
+from shared.platform.errors import UnsupportedMediaType
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], dependencies=[LedgerOpen])
 

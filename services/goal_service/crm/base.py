@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from services.goal_service.crm.delivery import Delivery, Item
 from services.goal_service.crm.reconcile import Reconciled, Standing, Wanted, reconcile
 from services.goal_service.crm.sources import Source
-from shared.json_input import decode_json as decode_exact_json
+from shared.platform.json_input import decode_json as decode_exact_json
 
 UNPLACED = "unplaced_body"  # a body kept whole: placed into records when translated, or held with the reason
 REPROCESS = "POST /v1/crm/quarantine/<id>/reprocess"

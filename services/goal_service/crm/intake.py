@@ -25,9 +25,9 @@ from services.goal_service.crm.sources import Source, Sources
 from services.goal_service.crm.store import CrmStore
 from services.goal_service.domain.ledger import Submission
 from services.goal_service.ingest import GroupCommitWriter
-from shared.canonical import timestamp_now
-from shared.errors import DomainError, InvalidInput, NotFound
-from shared.events.envelope import validate_event
+from shared.kernel.events.envelope import validate_event
+from shared.platform.canonical import timestamp_now
+from shared.platform.errors import DomainError, InvalidInput, NotFound
 
 log = structlog.get_logger("crm")
 Recorded = tuple[Item, list[int], bool]  # the item (with the ledger's reason when refused), positions, duplicate

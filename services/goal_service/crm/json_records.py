@@ -12,7 +12,7 @@ from services.goal_service.crm.delivery import Delivery, Item
 from services.goal_service.crm.mapping import MISSING, at_path, change_time, record_key, records, wanted_activity
 from services.goal_service.crm.reconcile import Removal, Restoration, Wanted
 from services.goal_service.crm.sources import Mapping, Source
-from shared.errors import InvalidInput
+from shared.platform.errors import InvalidInput
 
 PLACED = "placed_record"  # one record of a body, with what the body said happened to it (op)
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from services.goal_service.crm.base import REPROCESS, Context, Held, decode_json
 from services.goal_service.crm.reconcile import Activity, NoActivity, activity
 from services.goal_service.crm.sources import Mapping
-from shared.canonical import format_timestamp
-from shared.errors import InvalidInput
+from shared.platform.canonical import format_timestamp
+from shared.platform.errors import InvalidInput
 
 MISSING = object()
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no CRM record of a sale is older: an earlier time is a wrong unit

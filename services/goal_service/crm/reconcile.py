@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.canonical import to_canonical
-from shared.events.activities import ACTIVITY_SCHEMAS
+from shared.kernel.events.activities import ACTIVITY_SCHEMAS
+from shared.platform.canonical import to_canonical
 
 AMENDABLE = ("customer_id", "product", "region")  # besides amount and currency, which change together
 CREDIT = ("rep_id", "amount", "currency", *AMENDABLE)

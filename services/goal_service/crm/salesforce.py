@@ -14,7 +14,7 @@ from services.goal_service.crm.delivery import Delivery, Item
 from services.goal_service.crm.mapping import plausible_time, read_time
 from services.goal_service.crm.reconcile import NoActivity, Wanted, activity
 from services.goal_service.crm.sources import Source
-from shared.errors import InvalidInput, Unauthenticated
+from shared.platform.errors import InvalidInput, Unauthenticated
 
 SF_OUTBOUND = "{http://soap.sforce.com/2005/09/outbound}"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from services.goal_service.crm.delivery import Delivery
 from services.goal_service.crm.sources import Signature, Source
-from shared.errors import InvalidInput, Unauthenticated
-from shared.webhooks import WebhookVerifier
+from shared.platform.errors import InvalidInput, Unauthenticated
+from shared.platform.webhooks import WebhookVerifier
 
 # HubSpot decodes exactly these escapes in the URI before signing it.
 HUBSPOT_DECODED = {

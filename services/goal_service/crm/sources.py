@@ -13,8 +13,8 @@ from typing import Annotated, Literal, Self
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
-from shared.errors import NotFound, Unavailable
-from shared.events.activities import Schema
+from shared.kernel.events.activities import Schema
+from shared.platform.errors import NotFound, Unavailable
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 

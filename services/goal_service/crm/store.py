@@ -21,7 +21,7 @@ from services.goal_service.crm.tables import (
     crm_users,
 )
 from services.goal_service.projections.crm_records import standing_of
-from shared.canonical import canonical_json
+from shared.platform.canonical import canonical_json
 
 Kept = Literal["new", "kept"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
-from shared.projection import Position
+from shared.platform.projection import Position
 
 metadata = MetaData()
 

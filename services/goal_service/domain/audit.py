@@ -16,8 +16,8 @@ from uuid import UUID
 
 from services.goal_service.domain.checkpoints import span
 from services.goal_service.domain.ledger import EMPTY_HEAD, EventIdentity
-from shared.chain import ChainBreak, ChainedEntry, ChainHead, entry_hash
-from shared.checkpoints import Checkpoint, CheckpointKeys
+from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, entry_hash
+from shared.platform.checkpoints import Checkpoint, CheckpointKeys
 
 LINES_PER_KIND = 20  # a wholesale deletion of claims must not print a million lines
 

@@ -14,9 +14,9 @@ from uuid import uuid5
 from eventsourcing.domain import DomainEvent
 
 from services.goal_service.domain.ledger import LEDGER_NAMESPACE
-from shared.chain import ChainHead
-from shared.checkpoints import Checkpoint
-from shared.errors import Unavailable
+from shared.platform.chain import ChainHead
+from shared.platform.checkpoints import Checkpoint
+from shared.platform.errors import Unavailable
 
 CHECKPOINT_LOG_ID = uuid5(LEDGER_NAMESPACE, "activity-ledger-checkpoints")
 

@@ -28,11 +28,11 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
 
-from shared.canonical import GENESIS_HASH, format_timestamp
-from shared.chain import ChainHead, entry_hash
-from shared.errors import Conflict, DomainError, FieldError, InvalidInput, json_pointer
-from shared.events.activities import SCHEMA_VERSION
-from shared.events.envelope import IncomingEvent
+from shared.kernel.events.activities import SCHEMA_VERSION
+from shared.kernel.events.envelope import IncomingEvent
+from shared.platform.canonical import GENESIS_HASH, format_timestamp
+from shared.platform.chain import ChainHead, entry_hash
+from shared.platform.errors import Conflict, DomainError, FieldError, InvalidInput, json_pointer
 
 LEDGER_NAMESPACE = UUID("6f1d3c0e-2b7a-4b8e-9a51-3c2f7d9e1a40")
 LEDGER_ID = uuid5(LEDGER_NAMESPACE, "activity-ledger")

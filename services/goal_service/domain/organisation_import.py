@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shared.errors import DomainError
-from shared.events.organisation import UnitKind
-from shared.organisation import Organisation
+from shared.kernel.events.organisation import UnitKind
+from shared.kernel.organisation import Organisation
+from shared.platform.errors import DomainError
 
 COLUMNS = ("kind", "id", "name", "parent", "effective_from")
 KINDS = (*UnitKind, "rep")

@@ -7,11 +7,11 @@ calendar as known at one ledger position, and a business day (`as_of`):
 - forecast: actual * working days in the period / working days elapsed (a rate or a level forecasts itself)
 - trend: the last 7 days against the 7 before, (this - before) / before
 - growth (环比, 同比): a complete period against the whole earlier period; one in progress against as many
-  first days of it (`shared.periods.growth_spans`); every answer names the basis and the days compared
+  first days of it (`shared.kernel.periods.growth_spans`); every answer names the basis and the days compared
 - sub-targets: part / whole as a percent, against each floor
 Contributions are attributed to the team their rep belonged to on the day they occurred. Money counts
 only in the goal's currency. Ratios are rounded to 4 places, half up; sums are exact. Every figure is
-written as `shared.metrics.figures.show_figure` writes it: money to at least the minor unit, counts as
+written as `shared.kernel.metrics.figures.show_figure` writes it: money to at least the minor unit, counts as
 integers, ratios at 4 places."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.goals import Goal, GoalVersion
-from shared.metrics.figures import (
+from shared.kernel.goals import Goal, GoalVersion
+from shared.kernel.metrics.figures import (
     Credit,
     forecast,
     growth,
@@ -34,9 +34,9 @@ from shared.metrics.figures import (
     totals,
     window,
 )
-from shared.organisation import Organisation
-from shared.periods import GrowthSpans, Span, growth_spans
-from shared.workdays import WorkingCalendar
+from shared.kernel.organisation import Organisation
+from shared.kernel.periods import GrowthSpans, Span, growth_spans
+from shared.kernel.workdays import WorkingCalendar
 
 
 def _slice(credits: list[Credit], part: Mapping[str, Any], currency: str | None) -> Decimal:

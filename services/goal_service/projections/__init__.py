@@ -7,12 +7,12 @@ from pathlib import Path
 from services.goal_service.application import LedgerApplication
 from services.goal_service.projections.crm_records import CrmRecordProjection
 from services.goal_service.settings import SERVICE_NAME
-from shared.ledger_views.credit import CreditProjection
-from shared.ledger_views.rules import RuleProjection
-from shared.ledger_views.tables import skips, tracking
-from shared.projection import ProjectionRunner, Projections
-from shared.readmodel import create_read_model_engine, migrate
-from shared.settings import ServiceSettings
+from shared.kernel.ledger_views.credit import CreditProjection
+from shared.kernel.ledger_views.rules import RuleProjection
+from shared.kernel.ledger_views.tables import skips, tracking
+from shared.platform.projection import ProjectionRunner, Projections
+from shared.platform.readmodel import create_read_model_engine, migrate
+from shared.platform.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

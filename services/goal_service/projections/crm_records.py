@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from services.goal_service.crm.reconcile import AMENDABLE, Standing
 from services.goal_service.crm.tables import crm_records
-from shared.canonical import canonical_json
-from shared.chain import ChainedEntry
-from shared.events.activities import ACTIVITY_SCHEMAS, CORRECTION_SCHEMAS
+from shared.kernel.events.activities import ACTIVITY_SCHEMAS, CORRECTION_SCHEMAS
+from shared.platform.canonical import canonical_json
+from shared.platform.chain import ChainedEntry
 
 c = crm_records.c
 

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.scoring_service.api.deps import AppraiserDep
-from shared.auth import Role, allow
-from shared.canonical import INT64_MAX
-from shared.responses import canonical_response
+from shared.platform.auth import Role, allow
+from shared.platform.canonical import INT64_MAX
+from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
 

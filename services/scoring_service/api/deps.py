@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.scoring_service.appraisals import Appraiser
-from shared.auth import Principal, Role, allow
+from shared.platform.auth import Principal, Role, allow
 
 
 async def get_appraiser(request: Request) -> Appraiser:

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Body, Request, Response
 from services.scoring_service.api.deps import AnyRole, AppraiserDep, Auditor, Editor
 from services.scoring_service.api.scores import visible
 from services.scoring_service.domain.aggregates import PeriodClose
-from shared.auth import Principal, Role
-from shared.canonical import timestamp_now
-from shared.errors import Conflict, NotFound
-from shared.organisation import Organisation
-from shared.responses import canonical_response, query_period
+from shared.kernel.organisation import Organisation
+from shared.platform.auth import Principal, Role
+from shared.platform.canonical import timestamp_now
+from shared.platform.errors import Conflict, NotFound
+from shared.platform.responses import canonical_response, query_period
 
 router = APIRouter(prefix="/v1", tags=["periods and appraisals"])
 CLOSE_WAIT_SECONDS = 10.0

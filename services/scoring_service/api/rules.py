@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path, Request, Response
 from services.scoring_service.api.deps import AnyRole, AppraiserDep, Editor
 from services.scoring_service.domain.aggregates import Rule
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, RuleVersionIn, Scorecard
-from shared.canonical import timestamp_now
-from shared.errors import NotFound
-from shared.responses import canonical_response
+from shared.platform.canonical import timestamp_now
+from shared.platform.errors import NotFound
+from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 RuleId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.scoring_service.api.deps import AnyRole, AppraiserDep, Rater
 from services.scoring_service.domain.definitions import Rating
-from shared.auth import Principal
-from shared.canonical import INT64_MAX
-from shared.errors import NotFound
-from shared.organisation import Organisation
-from shared.periods import Period
-from shared.responses import canonical_response, query_period
-from shared.scope import may_see
+from shared.kernel.organisation import Organisation
+from shared.kernel.periods import Period
+from shared.kernel.scope import may_see
+from shared.platform.auth import Principal
+from shared.platform.canonical import INT64_MAX
+from shared.platform.errors import NotFound
+from shared.platform.responses import canonical_response, query_period
 
 router = APIRouter(prefix="/v1", tags=["scores"])
 KnownAt = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Answer as known at this ledger position.")]

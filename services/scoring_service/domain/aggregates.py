@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.rule_versions import VersionedRule
+from shared.kernel.rule_versions import VersionedRule
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://perfledger.example/scoring")
 

@@ -22,10 +22,10 @@ from services.scoring_service.domain.commission import Settled, statement
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, Scorecard
 from services.scoring_service.domain.presentation import RESULT_FORMAT, written_appraisal, written_honours
 from services.scoring_service.domain.scoring import GivenRating, points_places, rank, score_rep
-from shared.goals import Goals
-from shared.metrics.figures import Credit
-from shared.organisation import Organisation, Rep
-from shared.periods import Period
+from shared.kernel.goals import Goals
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.organisation import Organisation, Rep
+from shared.kernel.periods import Period
 
 ONE_DAY = timedelta(days=1)
 

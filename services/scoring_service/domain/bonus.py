@@ -20,10 +20,10 @@ from typing import Any
 
 from services.scoring_service.domain.definitions import HUNDRED, BonusPool
 from services.scoring_service.domain.scoring import ranking_key
-from shared.goals import quantum
-from shared.metrics.figures import Credit
-from shared.money import allocate, quantize_money
-from shared.organisation import Organisation
+from shared.kernel.goals import quantum
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.money import allocate, quantize_money
+from shared.kernel.organisation import Organisation
 
 NEWCOMER_DAYS = 90
 

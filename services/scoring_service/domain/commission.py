@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from services.scoring_service.domain.definitions import CommissionPlan
-from shared.metrics.figures import Credit
-from shared.money import exact_sum, quantize_money
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.money import exact_sum, quantize_money
 
 
 def basis_of(plan: CommissionPlan, credits: Sequence[Credit]) -> Decimal:

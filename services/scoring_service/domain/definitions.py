@@ -10,9 +10,9 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from shared.events.activities import Ref, Schema, Text
-from shared.metrics.catalogue import RENAMED, counts_money, is_metric
-from shared.money import CurrencyCode
+from shared.kernel.events.activities import Ref, Schema, Text
+from shared.kernel.metrics.catalogue import RENAMED, counts_money, is_metric
+from shared.kernel.money import CurrencyCode
 
 HUNDRED = Decimal(100)
 Quantity = Annotated[Decimal, Field(ge=0, lt=Decimal(10) ** 15, decimal_places=6)]

@@ -4,7 +4,7 @@ input of the appraisal, recorded with each period close, never changed under a s
 
 - Format 1 (closes recorded before formats existed): figures as computed, e.g. `"1500000"` beside
   `"10000.00"`.
-- Format 2: money as `shared.money.show_money` writes it (at least the currency's minor unit), counts as
+- Format 2: money as `shared.kernel.money.show_money` writes it (at least the currency's minor unit), counts as
   integers, ratios at 4 places, like every other answer. Points, scores, weights and rule parameters
   (rates, multipliers) are written as before.
 """
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from shared.metrics.figures import show_figure
-from shared.money import show_money
+from shared.kernel.metrics.figures import show_figure
+from shared.kernel.money import show_money
 
 FIRST_FORMAT = 1  # what a close recorded without a format was sealed in
 RESULT_FORMAT = 2  # what new closes and live figures use

@@ -18,8 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from services.scoring_service.domain.definitions import HUNDRED, InverseCurve, Kpi, LinearCurve, Scorecard, StepCurve
-from shared.metrics.catalogue import measures_needed
-from shared.metrics.figures import Credit, metric_value, ratio, totals
+from shared.kernel.metrics.catalogue import measures_needed
+from shared.kernel.metrics.figures import Credit, metric_value, ratio, totals
 
 POINTS = Decimal("0.01")
 WEIGHTED = Decimal("0.0001")

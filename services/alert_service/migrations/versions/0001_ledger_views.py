@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 """
 
-from shared.ledger_views.migration import create_ledger_view_tables, drop_ledger_view_tables
+from shared.kernel.ledger_views.migration import create_ledger_view_tables, drop_ledger_view_tables
 
 revision = "0001"
 down_revision = None

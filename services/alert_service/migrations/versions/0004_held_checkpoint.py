@@ -6,7 +6,7 @@ Revises: 0003
 
 from alembic import op
 
-from shared.ledger_views.migration import create_held_checkpoint_table
+from shared.kernel.ledger_views.migration import create_held_checkpoint_table
 
 revision = "0004"
 down_revision = "0003"

@@ -6,7 +6,7 @@ Revises: 0001
 
 from alembic import op
 
-from shared.ledger_views.migration import create_projection_skips_table
+from shared.kernel.ledger_views.migration import create_projection_skips_table
 
 revision = "0002"
 down_revision = "0001"

@@ -1,0 +1,79 @@
+"""The credit projection: each activity's current record and the contributions the ledger credits to
+reps, written by shared.kernel.metrics.credit's fold, page by page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from shared.kernel.ledger_views.tables import activity_records, contributions
+from shared.kernel.metrics.credit import ActivityKey, ActivityRecord, credit, record_from_json, record_to_json
+from shared.platform.canonical import canonical_json
+from shared.platform.chain import ChainedEntry
+
+
+class CreditProjection:
+    name = "credit"
+
+    def apply(self, session: Session, entries: Sequence[ChainedEntry]) -> None:
+        records: dict[ActivityKey, ActivityRecord | None] = {}
+
+        def find(key: ActivityKey) -> ActivityRecord | None:
+            if key not in records:
+                row = session.execute(
+                    select(activity_records.c.record).where(
+                        activity_records.c.source == key[0], activity_records.c.id == key[1]
+                    )
+                ).first()
+                records[key] = record_from_json(json.loads(row.record)) if row else None
+            return records[key]
+
+        changed: dict[ActivityKey, ActivityRecord] = {}
+        rows = []
+        for item in entries:
+            record, added = credit(item.entry, find)
+            if record is not None:
+                records[record.key] = changed[record.key] = record
+            rows.extend(
+                {
+                    "position": c.position,
+                    "activity_source": c.activity[0],
+                    "activity_id": c.activity[1],
+                    "measure": c.measure,
+                    "rep_id": c.rep_id,
+                    "occurred_at": c.occurred_at,
+                    "value": str(c.value),
+                    "currency": c.currency,
+                    "customer_id": c.customer_id,
+                    "product": c.product,
+                    "region": c.region,
+                }
+                for c in added
+            )
+        if changed:
+            keys = list(changed)
+            session.execute(
+                delete(activity_records).where(tuple_(activity_records.c.source, activity_records.c.id).in_(keys))
+            )
+            session.execute(
+                insert(activity_records),
+                [
+                    {
+                        "source": r.key[0],
+                        "id": r.key[1],
+                        "type": r.type,
+                        "occurred_at": r.occurred_at,
+                        "record": canonical_json(record_to_json(r)).decode(),
+                    }
+                    for r in changed.values()
+                ],
+            )
+        if rows:
+            session.execute(insert(contributions), rows)
+
+    def reset(self, session: Session) -> None:
+        session.execute(delete(contributions))
+        session.execute(delete(activity_records))

@@ -1,0 +1,76 @@
+"""The tables of the ledger views, in each following service's own database. Changed only through each
+service's migrations; decimals are stored as text, so values stay exact on SQLite as on PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, MetaData, String, Table, Text
+
+from shared.platform.projection import Position, skips_table, tracking_table
+
+metadata = MetaData()
+tracking = tracking_table(metadata)
+skips = skips_table(metadata)  # entries an operator decided a projection passes over
+
+activity_records = Table(
+    "activity_records",
+    metadata,
+    Column("source", String(1024), primary_key=True),
+    Column("id", String(256), primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("occurred_at", String(32), nullable=False),
+    Column("record", Text, nullable=False),  # the ActivityRecord as canonical JSON
+)
+
+contributions = Table(
+    "contributions",
+    metadata,
+    Column("id", Position, primary_key=True, autoincrement=True),
+    Column("position", Position, nullable=False),
+    Column("activity_source", String(1024), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+    Column("measure", String(40), nullable=False),
+    Column("rep_id", String(128), nullable=False),
+    Column("occurred_at", String(32), nullable=False),
+    Column("value", String(64), nullable=False),
+    Column("currency", String(3)),
+    Column("customer_id", String(128)),
+    Column("product", String(128)),
+    Column("region", String(128)),
+    Index("ix_contributions_measure_time", "measure", "occurred_at"),
+    Index("ix_contributions_rep_measure_time", "rep_id", "measure", "occurred_at"),
+    Index("ix_contributions_position", "position"),
+)
+
+RULE_PREFIXES = ("org.", "calendar.", "goal.")
+
+rule_entries = Table(
+    "rule_entries",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("type", String(40), nullable=False),
+    Column("entry", Text, nullable=False),  # the ledger entry as canonical JSON
+)
+
+# The chain as a follower received it: the hash at every position, so a seal can name the hash at its
+# cut-off and a replay can check it, without asking the upstream.
+ledger_hashes = Table(
+    "ledger_hashes",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The newest signed checkpoint of goal_service's ledger this follower has been shown, verified with the key it
+# pinned (kept here too): a page that contradicts it is refused, even after goal_service has lost it.
+held_checkpoint = Table(
+    "held_checkpoint",
+    metadata,
+    Column("upstream", String(100), primary_key=True),
+    Column("position", Position, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("every", Position, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signed_at", String(32), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+)

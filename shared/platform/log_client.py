@@ -1,0 +1,113 @@
+"""Following another service's ledger over HTTP, as scoring_service and alert_service do: pages in position
+order by long poll, retried with backoff while the upstream is away, and each page checked to continue
+the hash chain from where the follower stands, so a rewritten upstream history is noticed, not absorbed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import structlog
+
+from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
+from shared.platform.checkpoints import Checkpoint, PublicKey, public_key
+
+log = structlog.get_logger("log_client")
+
+
+class ChainMismatch(Exception):
+    """The upstream's entries do not continue the chain the follower already holds."""
+
+
+@dataclass(frozen=True)
+class FollowedPage:
+    entries: list[ChainedEntry]  # chained from `previous_hash`
+    previous_hash: str  # the upstream's hash at the position asked after
+    head: ChainHead
+    checkpoint: Checkpoint | None  # the upstream's latest signed checkpoint, unverified: see ledger_views
+    covering: Checkpoint | None  # the newest one at or below the page's last entry, when short of the latest
+
+
+class LedgerFollower:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        page_size: int = 500,
+        wait_seconds: float = 20.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.page_size = page_size
+        self.wait_seconds = wait_seconds
+        self._client = httpx.Client(
+            base_url=base_url,
+            headers={"authorization": f"Bearer {token}"},
+            timeout=wait_seconds + 10,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def head(self) -> ChainHead:
+        response = self._client.get("/v1/ledger/head")
+        response.raise_for_status()
+        body = response.json()
+        return ChainHead(body["position"], body["hash"])
+
+    def checkpoint_keys(self) -> list[PublicKey]:
+        """The public keys goal_service lists for its ledger checkpoints, each checked against its key id."""
+        response = self._client.get("/v1/ledger/checkpoints", params={"limit": 0})
+        response.raise_for_status()
+        keys = []
+        for listed in response.json()["keys"]:
+            key = public_key(listed["public_key"])
+            if key.key_id == listed["key_id"]:
+                keys.append(key)
+        return keys
+
+    def read(self, after: ChainHead | int, *, wait: float = 0.0) -> FollowedPage:
+        """Entries after a position. Given the hash held at that position too, the page must chain from it."""
+        position = after.position if isinstance(after, ChainHead) else after
+        response = self._client.get(
+            "/v1/ledger/events", params={"after": position, "limit": self.page_size, "wait": wait}
+        )
+        response.raise_for_status()
+        page = response.json()
+        if isinstance(after, ChainHead) and page["previous_hash"] != after.hash:
+            raise ChainMismatch(f"upstream's hash at position {position} is not the one this follower holds")
+        entries = [ChainedEntry(e["position"], e["entry"], e["hash"]) for e in page["events"]]
+        reached = verify_chain(entries, ChainHead(position, page["previous_hash"]))
+        if isinstance(reached, ChainBreak):
+            raise ChainMismatch(f"upstream entry {reached.position}: {reached.reason}")
+        try:
+            checkpoint, covering = (
+                Checkpoint.from_json(page[name]) if page.get(name) else None
+                for name in ("checkpoint", "covering_checkpoint")
+            )
+        except ValueError as error:
+            raise ChainMismatch(f"upstream's checkpoint is malformed: {error}") from None
+        head = ChainHead(page["head"]["position"], page["head"]["hash"])
+        return FollowedPage(entries, page["previous_hash"], head, checkpoint, covering)
+
+    def read_page(self, after: ChainHead | int, *, wait: float = 0.0) -> list[ChainedEntry]:
+        return self.read(after, wait=wait).entries
+
+    def follow(self, after: ChainHead | int, stop: threading.Event) -> Iterator[ChainedEntry]:
+        """Every entry after `after`, in order, until `stop` is set; waits out upstream outages."""
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                entries = self.read_page(after, wait=self.wait_seconds)
+            except (httpx.TransportError, httpx.HTTPStatusError) as error:
+                log.warning("upstream ledger unavailable", error=str(error), retry_in=backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            backoff = 0.1
+            for entry in entries:
+                yield entry
+                after = ChainHead(entry.position, entry.hash)

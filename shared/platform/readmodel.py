@@ -1,0 +1,42 @@
+"""Read models: SQLAlchemy tables in the service's own database (the same SQLite file or PostgreSQL
+schema as its events), created and changed only by alembic migrations, run at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+from shared.platform.eventstore import database_url, ensure_postgres_schema
+from shared.platform.settings import ServiceSettings
+
+
+def create_read_model_engine(settings: ServiceSettings, service_name: str) -> Engine:
+    url = database_url(settings, service_name)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+            connection.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+            connection.execute("PRAGMA foreign_keys=ON")
+
+        return engine
+    schema = settings.database_schema or "public"
+    ensure_postgres_schema(url, schema)
+    return create_engine(
+        url.set(drivername="postgresql+psycopg"),
+        pool_pre_ping=True,
+        connect_args={"options": f"-csearch_path={schema}"},
+    )
+
+
+def migrate(engine: Engine, migrations: Path) -> None:
+    """Bring the read model's tables to the newest revision in `migrations` (an alembic script folder)."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

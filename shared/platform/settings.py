@@ -1,0 +1,126 @@
+"""Settings every service shares, read from PERFLEDGER_* environment variables (pydantic-settings).
+A missing or malformed setting stops start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from shared.platform.auth import Principal, parse_api_tokens, service_token
+from shared.platform.checkpoints import parse_public_keys
+
+ENV_PREFIX = "PERFLEDGER_"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="Where the embedded SQLite files live.")
+    database_url: str | None = Field(
+        None,
+        description="Overrides SQLite, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/perfledger_goal.",
+    )
+    database_schema: str | None = Field(
+        None, description="PostgreSQL schema for this service's tables, when services share a database."
+    )
+    api_tokens: Annotated[dict[str, Principal], NoDecode] = Field(
+        default_factory=dict,
+        description="Bearer tokens: comma-separated token=role or token=role:scope.",
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    timezone: str = Field("Asia/Shanghai", description="The company's time zone: periods and dates are local to it.")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _parse_tokens(cls, value: object) -> object:
+        return parse_api_tokens(value) if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a database URL") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def describe_errors(error: ValidationError) -> str:
+    parts = []
+    for err in error.errors():
+        name = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else "settings"
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {'missing' if err['type'] == 'missing' else message}")
+    return "; ".join(parts)
+
+
+def load_settings(settings_class: type[S]) -> S:
+    """Settings from the environment, or exit with one line that names what is wrong."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        sys.exit(f"configuration error: {describe_errors(error)}")
+
+
+class FollowerSettings(ServiceSettings):
+    """A service that follows goal_service's ledger over HTTP."""
+
+    goal_service_url: str = Field(
+        "http://127.0.0.1:8001", description="goal_service, whose ledger this service follows."
+    )
+    ledger_token: SecretStr | None = Field(
+        None,
+        description="A bearer token goal_service grants the service role, to read its ledger; by default the "
+        "first service token of PERFLEDGER_API_TOKENS, as the services of one deployment share that table.",
+    )
+    ledger_checkpoint_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Base64 Ed25519 public keys whose signed checkpoints of goal_service's ledger are trusted, "
+        "comma-separated; unset: the key goal_service lists is pinned on first use, in this service's database.",
+    )
+
+    @field_validator("ledger_checkpoint_keys", mode="before")
+    @classmethod
+    def _parse_checkpoint_keys(cls, value: object) -> object:
+        return parse_public_keys(value) if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _service_token_by_default(cls, values: Any) -> Any:
+        if isinstance(values, dict) and not values.get("ledger_token") and isinstance(values.get("api_tokens"), str):
+            return {**values, "ledger_token": service_token(values["api_tokens"])}
+        return values
