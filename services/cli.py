@@ -13,6 +13,7 @@ import time
 import httpx
 import typer
 from rich.console import Console
+from rich.panel import Panel
 
 from services.goal_service.cli import import_file, ledger_cli, projections_cli
 from services.projection_cli import skip, status
@@ -45,11 +46,29 @@ def _wait_healthy(name: str, url: str, process: subprocess.Popen, seconds: float
     raise RuntimeError(f"{name} did not answer /health within {seconds:.0f} s")
 
 
+def banner(host: str, ports: dict[str, int], development_tokens: str | None) -> Panel:
+    """What a newcomer needs on screen once the system is up: where each service is, and what to try first."""
+    lines = [
+        f"[green]{name}[/green]  http://{host}:{port}   docs: http://{host}:{port}/docs" for name, port in ports.items()
+    ]
+    goal = f"http://{host}:{ports['goal_service']}"
+    if development_tokens:
+        lines += ["", "development tokens (token=role):", *(f"  {token}" for token in development_tokens.split(","))]
+    lines += [
+        "",
+        "try:",
+        f"  curl -s {goal}/v1/ledger/head -H 'authorization: Bearer local-auditor'",
+        "then the README's short tour posts a signed deal. Ctrl-C stops all three.",
+    ]
+    return Panel("\n".join(lines), title="PerfLedger is running", expand=False)
+
+
 @app.command()
 def run(host: str = "127.0.0.1", first_port: int = 8001) -> None:
     """Start all three services (on embedded SQLite under PERFLEDGER_DATA_DIR, ./var, unless configured
     otherwise), on first_port and the two after it; Ctrl-C stops all."""
     env = dict(os.environ)
+    development_tokens = None if "PERFLEDGER_API_TOKENS" in env else LOCAL_TOKENS
     if "PERFLEDGER_WEBHOOK_SECRET" not in env:
         env["PERFLEDGER_WEBHOOK_SECRET"] = LOCAL_SECRET
         console.print(f"[yellow]development webhook secret: {LOCAL_SECRET}")
@@ -69,14 +88,12 @@ def run(host: str = "127.0.0.1", first_port: int = 8001) -> None:
     signal.signal(signal.SIGINT, stop)
     try:
         ports = {name: first_port + offset for offset, name in enumerate(SERVICES)}
-        for name, port in ports.items():
+        for name, port in ports.items():  # goal_service first: the others follow its ledger from the start
             processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"services.{name}", "--host", host, "--port", str(port)], env=env
             )
-        for name, port in ports.items():
             _wait_healthy(name, f"http://{host}:{port}", processes[name])
-            console.print(f"[green]{name}[/green] http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-        console.print("Ctrl-C stops all three.")
+        console.print(banner(host, ports, development_tokens))
         while not stopping:
             if any(p.poll() is not None for p in processes.values()):
                 raise RuntimeError("a service stopped; stopping the others")
@@ -85,11 +102,10 @@ def run(host: str = "127.0.0.1", first_port: int = 8001) -> None:
         console.print(f"[red]{error}")
         raise typer.Exit(1) from None
     finally:
-        for process in processes.values():
+        for process in reversed(processes.values()):  # followers first, so none finds its upstream gone
             if process.poll() is None:
                 process.terminate()
-        for process in processes.values():
-            process.wait(10)
+                process.wait(10)
 
 
 if __name__ == "__main__":

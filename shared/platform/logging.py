@@ -1,5 +1,6 @@
-"""Structured JSON logs on stdout, one object a line, for our own loggers and the libraries' alike (uvicorn,
-eventsourcing); `shared.platform.observability` binds each request's id to the lines written while it runs."""
+"""Structured logs on stdout, for our own loggers and the libraries' alike (uvicorn, eventsourcing, alembic):
+one JSON object a line for machines, or readable coloured lines when a person watches a terminal.
+`shared.platform.observability` binds each request's id to the lines written while it runs."""
 
 from __future__ import annotations
 
@@ -15,10 +16,23 @@ SHARED_PROCESSORS: list[structlog.typing.Processor] = [
 ]
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    # Our own lines go straight to a JSON writer: the stdlib route costs as much per request as the endpoint.
+# Each of their lines says again what our own request line says, or is chatter a person does not need.
+QUIET_LIBRARIES = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "alembic": logging.WARNING}
+
+
+def renderer(log_format: str) -> structlog.typing.Processor:
+    """JSON, or structlog's console renderer (colours when the terminal takes them); `auto` picks by whether
+    stdout is a terminal."""
+    if log_format == "console" or (log_format == "auto" and sys.stdout.isatty()):
+        return structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    return structlog.processors.JSONRenderer()
+
+
+def configure_logging(service: str, level: str = "INFO", log_format: str = "json") -> None:
+    render = renderer(log_format)
+    # Our own lines go straight to the renderer: the stdlib route costs as much per request as the endpoint.
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+        processors=[*SHARED_PROCESSORS, structlog.processors.format_exc_info, render],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
         logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=True,
@@ -31,11 +45,13 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(),
+                render,
             ],
         )
     )
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    for library, quiet in QUIET_LIBRARIES.items():
+        logging.getLogger(library).setLevel(max(quiet, logging.getLevelNamesMapping()[level]))
     structlog.contextvars.bind_contextvars(service=service)

@@ -1,5 +1,6 @@
 """Every request is observed once: it gets an id (the caller's X-Request-ID, or a new one) that is bound to
-every log line written while it runs and echoed in the response, one JSON log line when it ends, and its
+every log line written while it runs and echoed in the response, one log line when it ends (at DEBUG for
+the routine polls of followers and probes), and its
 count and latency by route in the service's Prometheus registry, served at `/metrics`."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+# What followers, probes and scrapers ask every second or so: one line each at DEBUG, so an idle system is quiet.
+ROUTINE_PATHS = frozenset({"/v1/ledger/events", "/v1/ledger/head", "/v1/log/appraisals", "/health", "/ready"})
 
 
 class HttpMetrics:
@@ -55,7 +58,8 @@ class ObservedRequests:
                 route = getattr(scope.get("route"), "path", "unmatched")
                 self.metrics.requests.labels(scope["method"], route, str(status)).inc()
                 self.metrics.latency.labels(scope["method"], route).observe(elapsed)
-                self.log.info(
+                log = self.log.debug if scope["path"] in ROUTINE_PATHS and status < 400 else self.log.info
+                log(
                     "request",
                     method=scope["method"],
                     path=scope["path"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -35,6 +35,9 @@ class ServiceSettings(BaseSettings):
         description="Bearer tokens: comma-separated token=role or token=role:scope.",
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="console: readable coloured lines; json: one object a line; auto: console on a terminal."
+    )
     timezone: str = Field("Asia/Shanghai", description="The company's time zone: periods and dates are local to it.")
 
     @property

@@ -41,7 +41,7 @@ def create_service_app(
     description: str,
 ) -> FastAPI:
     """`readiness(app)` raises when the service cannot do its work (its database does not answer)."""
-    configure_logging(service, settings.log_level)
+    configure_logging(service, settings.log_level, settings.log_format)
     app = FastAPI(
         title=f"PerfLedger {service}",
         description=description,

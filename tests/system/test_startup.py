@@ -90,6 +90,14 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(env, named, tmp_pa
     assert len(lines) == 1 and lines[0].startswith("configuration error:") and named in lines[0], result.stderr
 
 
+def polls_answered(metrics_url: str) -> float:
+    """How many follower polls of the ledger goal_service has answered, by its own /metrics."""
+    lines = httpx.get(metrics_url, timeout=2).text.splitlines()
+    return sum(
+        float(line.rpartition(" ")[2]) for line in lines if 'route="/v1/ledger/events"' in line and "_total" in line
+    )
+
+
 def test_perfledger_run_starts_all_three_and_stops_them_on_ctrl_c(tmp_path):
     first = free_port(len(SERVICES))
     process = subprocess.Popen(
@@ -103,10 +111,17 @@ def test_perfledger_run_starts_all_three_and_stops_them_on_ctrl_c(tmp_path):
     try:
         for offset, service in enumerate(SERVICES):
             assert wait_for(f"http://127.0.0.1:{first + offset}/health", process).json()["service"] == service
+        deadline = time.monotonic() + 30  # idle, the followers poll the ledger: let a few polls pass
+        while polls_answered(f"http://127.0.0.1:{first}/metrics") < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         process.send_signal(2)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
+    # A newcomer sees where everything is and what to try, and an idle system writes no line a poll.
+    assert "PerfLedger is running" in output and f"http://127.0.0.1:{first}/docs" in output
+    assert "curl -s" in output and "local-auditor=auditor" in output
+    assert "/v1/ledger/events" not in output and "HTTP Request" not in output, output
     for offset in range(3):
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{first + offset}/health", timeout=2)
