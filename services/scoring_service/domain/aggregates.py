@@ -221,7 +221,6 @@ class Appraisal(Aggregate):
             SealedRevision(
                 revision=len(self.revisions) + 1,
                 text=result,
-                result=RepAppraisal.read(result),
                 seal=Seal.model_validate(seal),
                 signature=signature,
             )

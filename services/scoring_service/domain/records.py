@@ -6,6 +6,7 @@ old seal still verifies and an old close is answered as it always was."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field
@@ -107,6 +108,10 @@ class SealedRevision:
 
     revision: int
     text: str
-    result: RepAppraisal
     seal: Seal
     signature: str
+
+    @cached_property
+    def result(self) -> RepAppraisal:
+        """The figures, read when first asked for: loading an appraisal (to count its revisions) need not."""
+        return RepAppraisal.read(self.text)
