@@ -4,7 +4,9 @@ turn, 422 for a cut-off beyond the ledger."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +24,8 @@ from services.scoring_service.domain.errors import (
 from services.scoring_service.domain.records import AppraisalRef, CloseInputs, PeriodSummary, Seal
 from services.scoring_service.domain.results import RepAppraisal
 from shared.platform.problems import problem_of
-from tests.scoring_service.test_sealed_records import SEALED
 
+SEALED = json.loads((Path(__file__).parent / "fixtures" / "sealed_by_main.json").read_text())
 INPUTS = CloseInputs(rules=[], ratings_seen=0, earlier={}, result_format=2)
 
 
