@@ -1,5 +1,5 @@
 """scoring_service's composition root: settings, its event store, the read model following goal_service's
-ledger, the appraiser, the signing key, routes."""
+ledger, the signing key, the parts of the appraisal's orchestration wired to them, routes."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ import structlog
 from fastapi import FastAPI
 
 from services.scoring_service.api import appraisal_log, periods, rules, scores
+from services.scoring_service.api.deps import Scoring
 from services.scoring_service.application import ScoringApplication
-from services.scoring_service.appraisals import Appraiser
+from services.scoring_service.appraisals.closing import PeriodCloser
+from services.scoring_service.appraisals.inputs import AppraisalInputs
+from services.scoring_service.appraisals.live import LiveFigures
+from services.scoring_service.appraisals.replay import Replayer
+from services.scoring_service.appraisals.sealed import SealedAppraisals
 from services.scoring_service.projections import open_projections
 from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
+from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.platform.eventstore import eventsourcing_env
+from shared.platform.log_client import LedgerFollower
+from shared.platform.projection import Projections
 from shared.platform.projection_routes import install_projection_routes
 from shared.platform.settings import load_settings
 from shared.platform.signing import Signer
@@ -32,15 +40,35 @@ def signer_for(settings: ScoringSettings) -> Signer:
     return Signer.kept_in(settings.data_dir / f"{SERVICE_NAME}.signing-key")
 
 
-async def finish_closing_periods(appraiser: Appraiser) -> None:
+async def finish_closing_periods(closer: PeriodCloser) -> None:
     """A period left closing (the read model was behind its cut-off, or the process stopped) is sealed
     as soon as the read model holds the cut-off."""
     while True:
         try:
-            await asyncio.to_thread(appraiser.complete_all)
+            await asyncio.to_thread(closer.seal_all)
         except Exception as error:  # a database hiccup: try again at the next poll
             log.warning("closing periods could not be finished", error=f"{type(error).__name__}: {error}")
         await asyncio.sleep(CLOSER_POLL_SECONDS)
+
+
+def wire(
+    application: ScoringApplication,
+    projections: Projections,
+    follower: LedgerFollower,
+    signer: Signer,
+    settings: ScoringSettings,
+) -> Scoring:
+    rulebook = RuleBook(projections.engine)
+    inputs = AppraisalInputs(application, projections, rulebook, settings.zone)
+    sealed = SealedAppraisals(application, rulebook)
+    return Scoring(
+        application=application,
+        closer=PeriodCloser(application, inputs, projections, follower, signer),
+        sealed=sealed,
+        replayer=Replayer(inputs, sealed, signer),
+        live=LiveFigures(application, inputs, rulebook),
+        signer=signer,
+    )
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
@@ -50,18 +78,16 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.application = application = ScoringApplication(eventsourcing_env(settings, SERVICE_NAME))
         projections, follower = open_projections(settings)
-        app.state.projections = projections
-        app.state.appraiser = appraiser = Appraiser(
-            application, projections, follower, signer_for(settings), settings.zone
-        )
+        app.state.projections = projections  # the projection routes' and metrics'
+        app.state.scoring = scoring = wire(application, projections, follower, signer_for(settings), settings)
         projections.start()
-        closer = asyncio.create_task(finish_closing_periods(appraiser))
+        finishing = asyncio.create_task(finish_closing_periods(scoring.closer))
         try:
             yield
         finally:
-            closer.cancel()
+            finishing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await closer
+                await finishing
             projections.stop()
             follower.close()
             application.close()

@@ -1,12 +1,20 @@
 """scoring_service's eventsourcing application: commands that load aggregates, change them and save them
-in one transaction (holding the writing lock), and queries that return them."""
+in one transaction (holding the writing lock), and queries that return them. What may change is the
+aggregates' to say; here is only what is saved together."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from decimal import Decimal
 
 from services.scoring_service.domain.aggregates import Appraisal, Catalogue, PeriodClose, PeriodRatings, Rule
+from services.scoring_service.domain.definitions import RuleDefinition
+from services.scoring_service.domain.errors import NoSealedAppraisal, PeriodStillOpen, UnknownRule
+from services.scoring_service.domain.records import CloseInputs, PeriodSummary, Seal
+from services.scoring_service.domain.results import RepAppraisal
+from services.scoring_service.domain.scoring import GivenRating
 from shared.platform.application import ServiceApplication
+from shared.platform.canonical import timestamp_now
 
 
 class ScoringApplication(ServiceApplication):
@@ -19,24 +27,28 @@ class ScoringApplication(ServiceApplication):
         self,
         kind: str,
         rule_id: str,
-        definition: dict[str, Any],
-        effective_from: str,
+        definition: RuleDefinition,
+        effective_from: date,
         actor: str,
         reason: str | None,
-        recorded_at: str,
+        recorded_at: str | None = None,
     ) -> Rule:
+        """Define a rule, or add a version to it; `recorded_at` is now unless given (a migration's record)."""
         with self.writing:
             rule, changed = self.find(Rule, kind, rule_id), []
             if rule is None:
                 rule, catalogue = Rule(kind, rule_id), self.catalogue()
                 catalogue.add_rule(kind, rule_id)
                 changed.append(catalogue)
-            rule.add_version(definition, effective_from, actor, reason, recorded_at)
+            rule.define(definition, effective_from, actor, reason, recorded_at or timestamp_now())
             self.save(rule, *changed)
             return rule
 
-    def rule(self, kind: str, rule_id: str) -> Rule | None:
-        return self.find(Rule, kind, rule_id)
+    def rule(self, kind: str, rule_id: str) -> Rule:
+        found: Rule | None = self.find(Rule, kind, rule_id)
+        if found is None:
+            raise UnknownRule(kind, rule_id)
+        return found
 
     def rules(self, kind: str | None = None) -> list[Rule]:
         keys = sorted(k for k in self.catalogue().rules if kind in (None, k[0]))
@@ -44,41 +56,53 @@ class ScoringApplication(ServiceApplication):
 
     # --- ratings -------------------------------------------------------------------------------------------
 
-    def give_rating(self, period: str, rating: dict[str, Any]) -> dict[str, Any]:
+    def give_rating(self, period: str, rep_id: str, kpi: str, value: Decimal, reason: str, rater: str) -> GivenRating:
         with self.writing:
             ratings = self.find(PeriodRatings, period) or PeriodRatings(period)
-            ratings.give(rating)
+            given = ratings.give(rep_id, kpi, value, reason, rater)
             self.save(ratings)
-            return ratings.ratings[-1]
+            return given
 
-    def ratings(self, period: str) -> list[dict[str, Any]]:
-        found = self.find(PeriodRatings, period)
+    def ratings(self, period: str) -> list[GivenRating]:
+        found: PeriodRatings | None = self.find(PeriodRatings, period)
         return list(found.ratings) if found else []
 
     # --- periods and appraisals ----------------------------------------------------------------------------
 
     def period(self, period: str) -> PeriodClose | None:
-        return self.find(PeriodClose, period)
+        found: PeriodClose | None = self.find(PeriodClose, period)
+        return found
+
+    def period_close(self, period: str) -> PeriodClose:
+        """The period's close; a period that has not begun to close is open."""
+        found = self.period(period)
+        if found is None:
+            raise PeriodStillOpen(period)
+        return found
 
     def periods(self) -> list[PeriodClose]:
         return [self.repository.get(PeriodClose.create_id(key)) for key in self.catalogue().periods]
 
-    def begin_close(self, period: str, cutoff: int, inputs: dict[str, Any], actor: str, at: str) -> PeriodClose:
+    def begin_close(
+        self, period: str, cutoff: int | None, ledger_head: int, inputs: CloseInputs, actor: str, at: str
+    ) -> PeriodClose:
         with self.writing:
-            if (existing := self.period(period)) is not None:
+            if (existing := self.period(period)) is not None:  # begun meanwhile by another request
+                existing.agree_to_cutoff(cutoff)
                 return existing
-            closing, catalogue = PeriodClose(period, cutoff, inputs, actor, at), self.catalogue()
+            closing, catalogue = PeriodClose.begin(period, cutoff, ledger_head, inputs, actor, at), self.catalogue()
             catalogue.add_period(period)
             self.save(closing, catalogue)
             return closing
 
     def complete_close(
-        self, period: str, ledger_hash: str, sealed: dict[str, tuple[str, dict[str, Any], str]], summary: dict[str, Any]
+        self, period: str, ledger_hash: str, sealed: dict[str, tuple[RepAppraisal, Seal, str]], summary: PeriodSummary
     ) -> PeriodClose:
-        """Seal every rep's appraisal and close the period, all in one transaction."""
+        """Seal every rep's appraisal (rep id -> result, seal, signature) and close the period, all in one
+        transaction; a close another request or the closer sealed meanwhile is answered as it stands."""
         with self.writing:
-            closing = self.repository.get(PeriodClose.create_id(period))
-            if closing.state != "closing":
+            closing = self.period_close(period)
+            if not closing.awaiting_seal:
                 return closing
             appraisals = []
             for rep_id, (result, seal, signature) in sorted(sealed.items()):
@@ -89,16 +113,22 @@ class ScoringApplication(ServiceApplication):
             self.save(closing, *appraisals)
             return closing
 
-    def publish(self, period: str, actor: str, at: str) -> PeriodClose:
+    def publish(self, period: str, actor: str) -> PeriodClose:
         with self.writing:
-            closing = self.repository.get(PeriodClose.create_id(period))
-            if closing.state == "closed":
-                closing.publish(actor, at)
-                self.save(closing)
+            closing = self.period_close(period)
+            closing.publish(actor, timestamp_now())
+            self.save(closing)
             return closing
 
     def appraisal(self, period: str, rep_id: str) -> Appraisal | None:
-        return self.find(Appraisal, period, rep_id)
+        found: Appraisal | None = self.find(Appraisal, period, rep_id)
+        return found
+
+    def sealed_appraisal(self, period: str, rep_id: str) -> Appraisal:
+        found = self.appraisal(period, rep_id)
+        if found is None:
+            raise NoSealedAppraisal(period, rep_id)
+        return found
 
     def sealed_since(self, after: int, limit: int) -> list[tuple[int, Appraisal]]:
         """Appraisal revisions sealed after a notification id, in order: (id, the appraisal as sealed then)."""

@@ -5,9 +5,12 @@ version checks never trip between our own requests (a second writing process fai
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class ServiceApplication(Application):
@@ -18,7 +21,7 @@ class ServiceApplication(Application):
     def ping(self) -> None:
         self.recorder.max_notification_id()
 
-    def find(self, cls: type, *key: Any) -> Any:
+    def find(self, cls: type[A], *key: Any) -> A | None:
         """The aggregate of `cls` whose id `cls.create_id(*key)` makes, or None."""
         try:
             return self.repository.get(cls.create_id(*key))

@@ -101,7 +101,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             500, "Internal error", "the failure is logged with this request's id", instance=request.url.path
         )
 
-    app.add_exception_handler(errors.DomainError, on_domain_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    # Starlette calls a handler only with the kind of exception it is registered for, which its type for
+    # handlers (any Exception) cannot say; hence the ignores.
+    app.add_exception_handler(errors.DomainError, on_domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, on_unexpected)

@@ -19,10 +19,23 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import structlog
-from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    CursorResult,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -280,10 +293,13 @@ class ProjectionRunner:
                 raise TrackingMoved(self.projection.name) from None
             return
         # Only from where this page started: a rebuild (or another runner) that moved it first wins.
-        moved = session.execute(
-            update(self.tracking)
-            .where(self.tracking.c.name == self.projection.name, self.tracking.c.position == start.position)
-            .values(**values)
+        moved = cast(  # an UPDATE's result is a cursor's, which counts the rows it matched
+            CursorResult[Any],
+            session.execute(
+                update(self.tracking)
+                .where(self.tracking.c.name == self.projection.name, self.tracking.c.position == start.position)
+                .values(**values)
+            ),
         )
         if moved.rowcount != 1:
             raise TrackingMoved(self.projection.name)

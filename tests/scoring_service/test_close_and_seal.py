@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from services.scoring_service.api.schemas import AppraisalListOut, AppraisalOut, PeriodOut, ReplayOut, ScoresOut
 from shared.platform.canonical import canonical_json, sha256_hex
 from tests.scoring_service.scenario import HR, caught_up, deal, record, setup_company, visits
 from tests.support import auth
@@ -31,17 +32,19 @@ def test_hr_closes_a_month_and_publishes_appraisals_a_rep_can_trace_and_an_audit
     closed = scoring.post("/v1/periods/2026-11/close", json={}, headers=HR)
     assert closed.status_code == 200, closed.text
     assert closed.json()["state"] == "closed" and closed.json()["cutoff_position"] == head
+    PeriodOut.model_validate(closed.json())  # every answer is the shape its route declares in OpenAPI
 
     # before publication a rep sees nothing; HR sees everything
     assert scoring.get("/v1/appraisals/2026-11/r-1", headers=auth("t-rep")).status_code == 404
     assert scoring.post("/v1/periods/2026-11/publish", headers=HR).json()["state"] == "published"
-    listed = scoring.get("/v1/appraisals/2026-11", headers=HR).json()["appraisals"]
-    assert [a["rep_id"] for a in listed] == ["r-1", "r-2"]
+    listed = AppraisalListOut.model_validate(scoring.get("/v1/appraisals/2026-11", headers=HR).json()).appraisals
+    assert [a.rep_id for a in listed] == ["r-1", "r-2"]
     assert [a["rep_id"] for a in scoring.get("/v1/appraisals/2026-11", headers=auth("t-rep")).json()["appraisals"]] == [
         "r-1"
     ]
 
     sealed = scoring.get("/v1/appraisals/2026-11/r-1", headers=auth("t-rep")).json()["revisions"][-1]
+    AppraisalOut.model_validate({"period": "2026-11", "rep_id": "r-1", "revisions": [sealed]})
     result = sealed["result"]
     revenue, visit_line = result["kpis"]
     # revenue: 1.5M of 1M is 150%, capped at 120% -> 120 points x 60% = 72; visits 12/10 -> 120 x 40% = 48
@@ -103,7 +106,8 @@ def test_hr_closes_a_month_and_publishes_appraisals_a_rep_can_trace_and_an_audit
     assert changed.status_code == 200 and len(changed.json()["versions"]) == 2
     caught_up(scoring, later)
     replay = scoring.post("/v1/appraisals/2026-11/r-1/replay", headers=auth("t-auditor")).json()
+    ReplayOut.model_validate(replay)
     assert replay["result_matches"] and replay["ledger_hash_matches"] and replay["signature_valid"]
     assert replay["recomputed_sha256"] == seal["result_sha256"]
-    live = scoring.get("/v1/scores", params={"period": "2026-11"}, headers=HR).json()["scores"]["r-1"]
-    assert Decimal(live["kpis"][0]["actual"]) == Decimal("1505000")
+    live = ScoresOut.model_validate(scoring.get("/v1/scores", params={"period": "2026-11"}, headers=HR).json())
+    assert Decimal(live.scores["r-1"].kpis[0].actual) == Decimal("1505000")

@@ -12,9 +12,13 @@ points; 100 x 60% + 50 x 40% = 80."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 
 from services.scoring_service.app import create_app
+from services.scoring_service.domain.definitions import STORED, Scorecard
+from services.scoring_service.domain.records import CloseInputs
 from shared.kernel.periods import parse_period
 from tests.scoring_service.scenario import HR, SCORECARD, caught_up, deal, record, setup_company
 from tests.support import auth, cloudevent, serve_in_thread
@@ -49,7 +53,7 @@ def test_an_old_close_replays_as_sealed_and_a_new_one_writes_money_to_the_fen(go
     app = create_app(scoring_settings)
     with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as scoring:
         setup_company(goal, scoring)
-        application, appraiser = app.state.application, app.state.appraiser
+        application, inputs = app.state.scoring.application, app.state.scoring.closer.inputs
         # a new version may not use the old name, which now means something other than the seeds' churn
         refused = scoring.put(
             "/v1/scorecards/sales",
@@ -60,8 +64,9 @@ def test_an_old_close_replays_as_sealed_and_a_new_one_writes_money_to_the_fen(go
             refused.status_code == 422 and "non_renewal_rate" in refused.text and "customer_churn_rate" in refused.text
         )
         # ...but a version the previous release stored under it is read with its old meaning
+        stored = Scorecard.model_validate(card(OLD_CHURN), context=STORED)
         application.define_rule(
-            "scorecard", "sales", card(OLD_CHURN), "2026-01-01", "hr", "FY2026", "2026-01-02T00:00:00.000000Z"
+            "scorecard", "sales", stored, date(2026, 1, 1), "hr", "FY2026", "2026-01-02T00:00:00.000000Z"
         )
         november = record(
             goal,
@@ -75,8 +80,9 @@ def test_an_old_close_replays_as_sealed_and_a_new_one_writes_money_to_the_fen(go
         caught_up(scoring, november)
         # the close begun by the previous release recorded no result format
         period = parse_period("2026-11")
-        inputs = {"rules": appraiser.rules_in_force(period), "ratings_seen": 0, "earlier": appraiser.earlier(period)}
-        application.begin_close("2026-11", november, inputs, "hr", "2026-12-01T00:00:00.000000Z")
+        recorded = CloseInputs(rules=inputs.rules_in_force(period), ratings_seen=0, earlier=inputs.earlier(period))
+        assert "result_format" not in recorded.stored()
+        application.begin_close("2026-11", november, november, recorded, "hr", "2026-12-01T00:00:00.000000Z")
         assert scoring.post("/v1/periods/2026-11/close", json={}, headers=HR).status_code == 200
 
         sealed = scoring.get("/v1/appraisals/2026-11/r-1", headers=HR).json()["revisions"][0]

@@ -10,9 +10,17 @@ import pytest
 from pydantic import ValidationError
 
 from services.scoring_service.domain.bonus import split_pool
-from services.scoring_service.domain.commission import Settled, adjustment_line, earned_lines, statement, total
+from services.scoring_service.domain.commission import (
+    AdjustmentLine,
+    CapLine,
+    Settled,
+    adjustment_line,
+    earned_lines,
+    statement,
+    total,
+)
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, Scorecard
-from services.scoring_service.domain.scoring import curve_points, rank, score_rep
+from services.scoring_service.domain.scoring import RepScore, curve_points, rank, score_rep
 from shared.kernel.metrics.figures import Credit
 
 TIERS = [{"up_to": "1000000", "rate": "0.01"}, {"up_to": "3000000", "rate": "0.015"}, {"up_to": None, "rate": "0.02"}]
@@ -29,7 +37,7 @@ def revenue(rep: str, amount: str, position: int = 1) -> Credit:
 
 def test_a_3_5m_year_on_the_tiers_earns_10000_plus_30000_plus_10000():
     lines = earned_lines(plan(), D("3500000"), D(1))
-    assert [line["amount"] for line in lines] == [D("10000.00"), D("30000.00"), D("10000.00")]
+    assert [line.amount for line in lines] == [D("10000.00"), D("30000.00"), D("10000.00")]
     assert total(lines) == D("50000.00")
 
 
@@ -44,14 +52,14 @@ def test_tiers_are_marginal_by_band_at_the_boundaries(basis, expected):
 def test_an_accelerator_multiplies_and_the_cap_limits_what_a_period_earns():
     accelerated = plan(accelerators=[{"at_least_score": "100", "multiplier": "1.5"}], cap="60000")
     low = statement("p", 1, accelerated, [revenue("r-1", "2000000")], D("99.99"), [])
-    assert low["multiplier"] == 1 and low["total"] == D("25000.00")
+    assert low.multiplier == 1 and low.total == D("25000.00")
     high = statement("p", 1, accelerated, [revenue("r-1", "2000000")], D("100"), [])
-    assert [line["kind"] for line in high["lines"]] == ["band", "band", "accelerator"]
-    assert high["total"] == D("37500.00")
+    assert [line.kind for line in high.lines] == ["band", "band", "accelerator"]
+    assert high.total == D("37500.00")
     capped = statement("p", 1, accelerated, [revenue("r-1", "5000000")], D("120"), [])
     # 10,000 + 30,000 + 40,000 = 80,000, x1.5 = 120,000, capped at 60,000
-    assert capped["lines"][-1] == {"kind": "cap", "cap": D("60000.00"), "amount": D("-60000.00")}
-    assert capped["total"] == D("60000.00")
+    assert capped.lines[-1] == CapLine(cap=D("60000.00"), amount=D("-60000.00"))
+    assert capped.total == D("60000.00")
 
 
 def test_a_voided_deal_after_its_period_was_paid_is_a_clawback_in_the_next_statement():
@@ -60,14 +68,9 @@ def test_a_voided_deal_after_its_period_was_paid_is_a_clawback_in_the_next_state
     # October basis is 1.2M credited and 1.2M reversed
     now = (revenue("r-1", "1200000", 7), revenue("r-1", "-1200000", 40))
     line = adjustment_line(Settled("2026-10", 30, october, D(1), D("12000.00"), now))
-    assert line == {
-        "kind": "clawback",
-        "period": "2026-10",
-        "was": D("12000.00"),
-        "now": D("0"),
-        "amount": D("-12000.00"),
-        "positions": [40],
-    }
+    assert line == AdjustmentLine(
+        kind="clawback", period="2026-10", was=D("12000.00"), now=D("0"), amount=D("-12000.00"), positions=(40,)
+    )
     november = statement(
         "p",
         1,
@@ -76,7 +79,7 @@ def test_a_voided_deal_after_its_period_was_paid_is_a_clawback_in_the_next_state
         D(80),
         [Settled("2026-10", 30, october, D(1), D("12000.00"), now)],
     )
-    assert november["earned"] == D("1000.00") and november["total"] == D("-11000.00")
+    assert november.earned == D("1000.00") and november.total == D("-11000.00")
     # once settled, the same period is not clawed back twice
     assert adjustment_line(Settled("2026-10", 30, october, D(1), D("0"), now)) is None
 
@@ -129,23 +132,23 @@ def test_weights_and_curves_make_the_score_by_hand():
     card = Scorecard.model_validate(SCORECARD)
     credits = [revenue("r-1", "130"), *count("renewals", 3), *count("visits", 5), *count("customers_churned", 1)]
     scored = score_rep(card, credits, {}, [])
-    points = {k["kpi"]: k["points"] for k in scored["kpis"]}
+    points = {k.kpi: k.points for k in scored.kpis}
     # revenue 130% capped at 120; renewals 3/4 = 75% reaches the 50 step; visits 50% is below the 60% gate;
     # churn 1 against a target of 2 is 200%, capped at 150
     assert points == {"revenue": D("120.00"), "renewal": D("50"), "visits": D("0.00"), "churn": D("150.00")}
     # 120 x 50% + 50 x 20% + 0 x 15% + 150 x 15% = 60 + 10 + 0 + 22.5
-    assert scored["score"] == D("92.50")
-    assert (scored["result_points"], scored["process_points"]) == (D("70.00"), D("22.50"))
+    assert scored.score == D("92.50")
+    assert (scored.result_points, scored.process_points) == (D("70.00"), D("22.50"))
 
 
 def test_a_kpi_without_a_figure_earns_nothing_and_says_why():
     card = Scorecard.model_validate(
         {**SCORECARD, "kpis": [{**SCORECARD["kpis"][0], "target": "goal", "weight": "100"}]}
     )
-    line = score_rep(card, [revenue("r-1", "130")], {}, [])["kpis"][0]
-    assert line["points"] == 0 and line["note"] == "the rep has no goal for this metric and period"
-    with_goal = score_rep(card, [revenue("r-1", "130")], {"revenue_won": D("260")}, [])["kpis"][0]
-    assert (with_goal["completion"], with_goal["points"]) == (D("0.5000"), D("50.00"))
+    line = score_rep(card, [revenue("r-1", "130")], {}, []).kpis[0]
+    assert line.points == 0 and line.note == "the rep has no goal for this metric and period"
+    with_goal = score_rep(card, [revenue("r-1", "130")], {"revenue_won": D("260")}, []).kpis[0]
+    assert (with_goal.completion, with_goal.points) == (D("0.5000"), D("50.00"))
 
 
 def test_curve_edges():
@@ -155,16 +158,19 @@ def test_curve_edges():
 
 
 def test_ties_rank_by_result_points_then_rep_id_and_share_a_percentile():
+    def scored(score: str, result_points: str) -> RepScore:
+        return RepScore(kpis=(), score=D(score), result_points=D(result_points), process_points=D(0))
+
     scores = {
-        "r-3": {"score": D("80"), "result_points": D("50")},
-        "r-1": {"score": D("80"), "result_points": D("50")},
-        "r-2": {"score": D("80"), "result_points": D("60")},
-        "r-4": {"score": D("70"), "result_points": D("70")},
+        "r-3": scored("80", "50"),
+        "r-1": scored("80", "50"),
+        "r-2": scored("80", "60"),
+        "r-4": scored("70", "70"),
     }
     ranked = rank(scores)
-    assert [r for r in sorted(ranked, key=lambda r: ranked[r]["rank"])] == ["r-2", "r-1", "r-3", "r-4"]
-    assert {ranked[r]["percentile"] for r in ("r-1", "r-2", "r-3")} == {D("33.33")}
-    assert ranked["r-4"]["percentile"] == D("0.00")
+    assert [r for r in sorted(ranked, key=lambda r: ranked[r].rank)] == ["r-2", "r-1", "r-3", "r-4"]
+    assert {ranked[r].percentile for r in ("r-1", "r-2", "r-3")} == {D("33.33")}
+    assert ranked["r-4"].percentile == D("0.00")
 
 
 def test_a_pool_split_by_rank_weights_adds_up_to_the_cent():
@@ -180,7 +186,7 @@ def test_a_pool_split_by_rank_weights_adds_up_to_the_cent():
     )
     lines = split_pool("b", 1, pool, "team-a", D("1000.10"), {"r-1": 1, "r-2": 2, "r-3": 3}, {})
     # 7.5% of 1000.10 = 75.0075 -> 75.01, in thirds: 25.01 to the first (largest remainder, earlier first), 25.00 x2
-    assert [lines[r]["amount"] for r in ("r-1", "r-2", "r-3")] == [D("25.01"), D("25.00"), D("25.00")]
+    assert [lines[r].amount for r in ("r-1", "r-2", "r-3")] == [D("25.01"), D("25.00"), D("25.00")]
 
 
 @pytest.mark.parametrize(

@@ -1,71 +1,99 @@
 """Scorecards, commission plans and bonus pools: each change is a new version, effective from a day."""
 
+from __future__ import annotations
+
 import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from services.scoring_service.api.deps import AnyRole, AppraiserDep, Editor
-from services.scoring_service.domain.aggregates import Rule
-from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, RuleVersionIn, Scorecard
-from shared.platform.canonical import timestamp_now
-from shared.platform.errors import NotFound
+from services.scoring_service.api.deps import AnyRole, ApplicationDep, Editor
+from services.scoring_service.api.schemas import (
+    BonusPoolVersionIn,
+    CommissionPlanVersionIn,
+    RuleOut,
+    RuleVersionIn,
+    ScorecardVersionIn,
+)
+from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, RuleDefinition, Scorecard
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 RuleId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
-class ScorecardVersionIn(RuleVersionIn):
-    definition: Scorecard
+def first_version(answer: Any) -> dict[int | str, dict[str, Any]]:
+    return {201: {"model": answer, "description": "The rule is new: this is its first version."}}
 
 
-class CommissionPlanVersionIn(RuleVersionIn):
-    definition: CommissionPlan
+async def _define(
+    request: Request,
+    app: ApplicationDep,
+    kind: str,
+    rule_id: str,
+    version: RuleVersionIn,
+    definition: RuleDefinition,
+    actor: str,
+) -> Response:
+    rule = await asyncio.to_thread(
+        app.define_rule, kind, rule_id, definition, version.effective_from, actor, version.reason
+    )
+    return canonical_response(request, RuleOut.of(rule), 201 if len(rule.versions) == 1 else 200)
 
 
-class BonusPoolVersionIn(RuleVersionIn):
-    definition: BonusPool
+@router.put(
+    "/scorecards/{rule_id}",
+    response_model=RuleOut[Scorecard],
+    responses=first_version(RuleOut[Scorecard]),
+    summary="Define a scorecard, or add a version to it",
+)
+async def define_scorecard(
+    request: Request, rule_id: RuleId, body: ScorecardVersionIn, principal: Editor, app: ApplicationDep
+) -> Response:
+    return await _define(request, app, "scorecard", rule_id, body, body.definition, principal.actor)
 
 
-def rule_out(rule: Rule) -> dict[str, Any]:
-    return {"kind": rule.kind, "id": rule.rule_id, "versions": rule.versions}
+@router.put(
+    "/commission-plans/{rule_id}",
+    response_model=RuleOut[CommissionPlan],
+    responses=first_version(RuleOut[CommissionPlan]),
+    summary="Define a commission plan, or add a version to it",
+)
+async def define_commission_plan(
+    request: Request, rule_id: RuleId, body: CommissionPlanVersionIn, principal: Editor, app: ApplicationDep
+) -> Response:
+    return await _define(request, app, "commission_plan", rule_id, body, body.definition, principal.actor)
 
 
-def _routes(kind: str, path: str, body_model: type[RuleVersionIn]) -> None:
-    async def define(
-        request: Request, rule_id: RuleId, body: body_model, principal: Editor, appraiser: AppraiserDep
-    ) -> Response:  # type: ignore[valid-type]
-        rule = await asyncio.to_thread(
-            appraiser.app.define_rule,
-            kind,
-            rule_id,
-            body.model_dump(mode="json")["definition"],  # type: ignore[attr-defined]
-            body.effective_from.isoformat(),  # type: ignore[attr-defined]
-            principal.actor,
-            body.reason,  # type: ignore[attr-defined]
-            timestamp_now(),
-        )
-        return canonical_response(request, rule_out(rule), 201 if len(rule.versions) == 1 else 200)
+@router.put(
+    "/bonus-pools/{rule_id}",
+    response_model=RuleOut[BonusPool],
+    responses=first_version(RuleOut[BonusPool]),
+    summary="Define a bonus pool, or add a version to it",
+)
+async def define_bonus_pool(
+    request: Request, rule_id: RuleId, body: BonusPoolVersionIn, principal: Editor, app: ApplicationDep
+) -> Response:
+    return await _define(request, app, "bonus_pool", rule_id, body, body.definition, principal.actor)
 
-    async def read(request: Request, rule_id: RuleId, _: AnyRole, appraiser: AppraiserDep) -> Response:
-        rule = await asyncio.to_thread(appraiser.app.rule, kind, rule_id)
-        if rule is None:
-            raise NotFound(f"no {kind.replace('_', ' ')} {rule_id}")
-        return canonical_response(request, rule_out(rule))
 
-    async def listing(request: Request, _: AnyRole, appraiser: AppraiserDep) -> Response:
-        rules = await asyncio.to_thread(appraiser.app.rules, kind)
-        return canonical_response(request, [rule_out(r) for r in rules])
+def _reads(kind: str, path: str, answer: Any, listed: Any) -> None:
+    """The read routes of one kind; `answer` and `listed` are the models of one rule and of the list."""
+
+    async def read(request: Request, rule_id: RuleId, _: AnyRole, app: ApplicationDep) -> Response:
+        return canonical_response(request, RuleOut.of(await asyncio.to_thread(app.rule, kind, rule_id)))
+
+    async def listing(request: Request, _: AnyRole, app: ApplicationDep) -> Response:
+        rules = await asyncio.to_thread(app.rules, kind)
+        return canonical_response(request, [RuleOut.of(r) for r in rules])
 
     noun = kind.replace("_", " ")
     router.add_api_route(
-        f"/{path}/{{rule_id}}", define, methods=["PUT"], summary=f"Define a {noun}, or add a version to it"
+        f"/{path}/{{rule_id}}", read, methods=["GET"], response_model=answer, summary=f"A {noun} with all its versions"
     )
-    router.add_api_route(f"/{path}/{{rule_id}}", read, methods=["GET"], summary=f"A {noun} with all its versions")
-    router.add_api_route(f"/{path}", listing, methods=["GET"], summary=f"Every {noun}")
+    router.add_api_route(f"/{path}", listing, methods=["GET"], response_model=listed, summary=f"Every {noun}")
 
 
-_routes("scorecard", "scorecards", ScorecardVersionIn)
-_routes("commission_plan", "commission-plans", CommissionPlanVersionIn)
-_routes("bonus_pool", "bonus-pools", BonusPoolVersionIn)
+_reads("scorecard", "scorecards", RuleOut[Scorecard], list[RuleOut[Scorecard]])
+_reads("commission_plan", "commission-plans", RuleOut[CommissionPlan], list[RuleOut[CommissionPlan]])
+_reads("bonus_pool", "bonus-pools", RuleOut[BonusPool], list[RuleOut[BonusPool]])

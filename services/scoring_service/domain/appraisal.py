@@ -6,7 +6,12 @@ so a sealed result is reproduced byte for byte from the same inputs.
 Who is appraised: every rep employed on some day of the period who falls under a scorecard; a rep's team
 is the one they were in on the last day of the period they were employed. Of several rules in force, a
 rep gets the one set on the unit nearest above their team (then the lowest rule id). A rule version is in
-force for a period when it is the latest whose `effective_from` is on or before the period's first day."""
+force for a period when it is the latest whose `effective_from` is on or before the period's first day.
+
+Two steps: the standings (every appraised rep's placement and score, the ranks, the pools' split and the
+honours), which every rep's appraisal is relative to; then one rep's appraisal (its commission statement,
+settling its earlier periods, and its figures as the result format writes them). Replaying one rep takes the
+standings and that rep's own step alone."""
 
 from __future__ import annotations
 
@@ -15,31 +20,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Generic, TypeVar
 
-from services.scoring_service.domain.bonus import honours, split_pool, team_revenue
+from services.scoring_service.domain.bonus import BonusShare, Winner, honours, split_pool, team_revenue
 from services.scoring_service.domain.commission import Settled, statement
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, Scorecard
-from services.scoring_service.domain.presentation import RESULT_FORMAT, written_appraisal, written_honours
-from services.scoring_service.domain.scoring import GivenRating, points_places, rank, score_rep
+from services.scoring_service.domain.presentation import RESULT_FORMAT, Writer
+from services.scoring_service.domain.results import Honour, Ranks, RepAppraisal, RuleRef, TeamFigures
+from services.scoring_service.domain.scoring import GivenRating, RepScore, Standing, points_places, rank, score_rep
 from shared.kernel.goals import Goals
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation, Rep
 from shared.kernel.periods import Period
 
 ONE_DAY = timedelta(days=1)
+D = TypeVar("D", Scorecard, CommissionPlan, BonusPool)
 
 
 @dataclass(frozen=True)
-class RuleInForce:
-    kind: str
+class RuleInForce(Generic[D]):
     rule_id: str
     version: int
-    definition: Scorecard | CommissionPlan | BonusPool
+    definition: D
 
-    @property
-    def reference(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.rule_id, "version": self.version}
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """The versions in force for a period, by kind."""
+
+    scorecards: Sequence[RuleInForce[Scorecard]] = ()
+    commission_plans: Sequence[RuleInForce[CommissionPlan]] = ()
+    bonus_pools: Sequence[RuleInForce[BonusPool]] = ()
 
 
 @dataclass(frozen=True)
@@ -48,18 +59,40 @@ class PeriodInputs:
     credits: Sequence[Credit]  # contributions that occurred in the period, as known at the cut-off
     organisation: Organisation
     goals: Goals
-    rules: Sequence[RuleInForce]
+    rules: RulesInForce
     ratings: Sequence[GivenRating] = ()
-    settled: Mapping[str, Sequence[Settled]] = field(default_factory=dict)  # rep id -> earlier statements
+    # rep id -> its earlier statements; only the reps whose statements are wanted (a replay: one)
+    settled: Mapping[str, Sequence[Settled]] = field(default_factory=dict)
     previous_scores: Mapping[str, Decimal] = field(default_factory=dict)  # rep id -> last period's score
     result_format: int = RESULT_FORMAT  # how figures are written (presentation.py); a sealed close keeps its own
 
 
 @dataclass(frozen=True)
+class Placement:
+    team_id: str
+    ancestry: list[str]  # the team and the units above it, nearest first
+    scorecard: RuleInForce[Scorecard]
+
+
+@dataclass(frozen=True)
+class Standings:
+    """What each rep's appraisal is relative to, over every rep appraised in the period."""
+
+    placed: dict[str, Placement]
+    scored: dict[str, RepScore]
+    company_ranks: dict[str, Standing]
+    team_ranks: dict[str, dict[str, Standing]]
+    teams: dict[str, list[str]]  # team id -> its appraised reps
+    bonuses: dict[str, BonusShare]
+    awarded: dict[str, Winner]  # honour -> who won it
+    credits_by_rep: dict[str, list[Credit]]
+
+
+@dataclass(frozen=True)
 class PeriodResult:
-    appraisals: dict[str, dict[str, Any]]  # rep id -> its appraisal's figures
-    teams: dict[str, dict[str, Any]]
-    honours: dict[str, dict[str, Any]]
+    appraisals: dict[str, RepAppraisal]  # rep id -> its appraisal
+    teams: dict[str, TeamFigures]
+    honours: dict[str, Honour]
 
 
 def last_team(rep: Rep, period: Period) -> tuple[str, date] | None:
@@ -72,8 +105,8 @@ def last_team(rep: Rep, period: Period) -> tuple[str, date] | None:
     return found
 
 
-def nearest_rule(rules: Sequence[RuleInForce], kind: str, ancestry: Sequence[str]) -> RuleInForce | None:
-    candidates = [r for r in rules if r.kind == kind and r.definition.applies_to in ancestry]
+def nearest_rule(rules: Sequence[RuleInForce[D]], ancestry: Sequence[str]) -> RuleInForce[D] | None:
+    candidates = [r for r in rules if r.definition.applies_to in ancestry]
     if not candidates:
         return None
     return min(candidates, key=lambda r: (ancestry.index(r.definition.applies_to), r.rule_id))
@@ -90,7 +123,7 @@ def goal_targets(goals: Goals, rep_id: str, period: Period) -> dict[str, Decimal
     }
 
 
-def appraise(inputs: PeriodInputs) -> PeriodResult:
+def standings(inputs: PeriodInputs) -> Standings:
     period, organisation = inputs.period, inputs.organisation
     by_rep: dict[str, list[Credit]] = defaultdict(list)
     for credit in inputs.credits:
@@ -99,99 +132,125 @@ def appraise(inputs: PeriodInputs) -> PeriodResult:
     for rating in inputs.ratings:
         ratings[rating.rep_id].append(rating)
 
-    placed: dict[str, tuple[str, list[str]]] = {}  # rep id -> (team, units from the team up)
-    scored: dict[str, dict[str, Any]] = {}
+    placed: dict[str, Placement] = {}
+    scored: dict[str, RepScore] = {}
     for rep_id in sorted(organisation.reps):
         found = last_team(organisation.reps[rep_id], period)
         if found is None:
             continue
         team_id, day = found
         ancestry = organisation.ancestry(team_id, day)
-        scorecard = nearest_rule(inputs.rules, "scorecard", ancestry)
+        scorecard = nearest_rule(inputs.rules.scorecards, ancestry)
         if scorecard is None:
             continue
-        placed[rep_id] = (team_id, ancestry)
-        scored[rep_id] = {
-            "scorecard": {"id": scorecard.rule_id, "version": scorecard.version},
-            "currency": scorecard.definition.currency,
-            **score_rep(
-                scorecard.definition,  # type: ignore[arg-type]
-                by_rep[rep_id],
-                goal_targets(inputs.goals, rep_id, period),
-                ratings[rep_id],
-                since=period.first_day,
-            ),
-        }
+        placed[rep_id] = Placement(team_id, ancestry, scorecard)
+        scored[rep_id] = score_rep(
+            scorecard.definition,
+            by_rep[rep_id],
+            goal_targets(inputs.goals, rep_id, period),
+            ratings[rep_id],
+            since=period.first_day,
+        )
 
-    company_ranks = rank(scored)
     teams: dict[str, list[str]] = defaultdict(list)
-    for rep_id, (team_id, _) in placed.items():
-        teams[team_id].append(rep_id)
+    for rep_id, placement in placed.items():
+        teams[placement.team_id].append(rep_id)
     team_ranks = {team_id: rank({r: scored[r] for r in members}) for team_id, members in teams.items()}
 
-    bonuses: dict[str, dict[str, Any]] = {}
+    bonuses: dict[str, BonusShare] = {}
     for team_id, members in sorted(teams.items()):
-        pool = nearest_rule(inputs.rules, "bonus_pool", placed[members[0]][1])
+        pool = nearest_rule(inputs.rules.bonus_pools, placed[members[0]].ancestry)
         if pool is None:
             continue
-        definition: BonusPool = pool.definition  # type: ignore[assignment]
-        revenue = team_revenue(definition, team_id, inputs.credits, organisation)
+        revenue = team_revenue(pool.definition, team_id, inputs.credits, organisation)
         bonuses |= split_pool(
             pool.rule_id,
             pool.version,
-            definition,
+            pool.definition,
             team_id,
             revenue,
-            {r: team_ranks[team_id][r]["rank"] for r in members},
-            {r: scored[r]["score"] for r in members},
+            {r: team_ranks[team_id][r].rank for r in members},
+            {r: scored[r].score for r in members},
         )
 
+    currencies = {r: placed[r].scorecard.definition.currency for r in scored}
     revenue_won = {
         r: sum(
-            (c.value for c in by_rep[r] if c.measure == "revenue_won" and c.currency == scored[r]["currency"]),
+            (c.value for c in by_rep[r] if c.measure == "revenue_won" and c.currency == currencies[r]),
             Decimal(0),
         )
         for r in scored
     }
     hired_on = {r: organisation.reps[r].units.starts for r in scored}
-    awarded = honours(scored, revenue_won, hired_on, inputs.previous_scores, period.last_day)
+    return Standings(
+        placed=placed,
+        scored=scored,
+        company_ranks=rank(scored),
+        team_ranks=team_ranks,
+        teams=dict(teams),
+        bonuses=bonuses,
+        awarded=honours(scored, revenue_won, hired_on, inputs.previous_scores, period.last_day),
+        credits_by_rep=by_rep,
+    )
 
-    appraisals = {}
-    for rep_id, figures in scored.items():
-        team_id, ancestry = placed[rep_id]
-        plan = nearest_rule(inputs.rules, "commission_plan", ancestry)
-        appraisals[rep_id] = written_appraisal(
-            {
-                "period": period.key,
-                "rep_id": rep_id,
-                "name": organisation.reps[rep_id].name,
-                "team_id": team_id,
-                **{k: v for k, v in figures.items() if k != "currency"},
-                "rank": {"company": company_ranks[rep_id], "team": team_ranks[team_id][rep_id]},
-                "commission": statement(
-                    plan.rule_id,
-                    plan.version,
-                    plan.definition,  # type: ignore[arg-type]
-                    by_rep[rep_id],
-                    figures["score"],
-                    inputs.settled.get(rep_id, ()),
-                )
-                if plan
-                else None,
-                "bonus": bonuses.get(rep_id),
-                "honours": sorted(h for h, who in awarded.items() if who["rep_id"] == rep_id),
-            },
-            figures["currency"],
-            inputs.result_format,
+
+def appraisal_of(rep_id: str, standing: Standings, inputs: PeriodInputs) -> RepAppraisal:
+    """One appraised rep's appraisal, as the inputs' result format writes it."""
+    placement, scored = standing.placed[rep_id], standing.scored[rep_id]
+    scorecard, writer = placement.scorecard, Writer(inputs.result_format)
+    plan = nearest_rule(inputs.rules.commission_plans, placement.ancestry)
+    bonus = standing.bonuses.get(rep_id)
+    return RepAppraisal(
+        period=inputs.period.key,
+        rep_id=rep_id,
+        name=inputs.organisation.reps[rep_id].name,
+        team_id=placement.team_id,
+        scorecard=RuleRef(id=scorecard.rule_id, version=scorecard.version),
+        kpis=[writer.kpi_line(line, scorecard.definition.currency) for line in scored.kpis],
+        score=scored.score,
+        result_points=scored.result_points,
+        process_points=scored.process_points,
+        rank=Ranks(company=standing.company_ranks[rep_id], team=standing.team_ranks[placement.team_id][rep_id]),
+        commission=writer.statement(
+            statement(
+                plan.rule_id,
+                plan.version,
+                plan.definition,
+                standing.credits_by_rep[rep_id],
+                scored.score,
+                inputs.settled.get(rep_id, ()),
+            )
         )
+        if plan
+        else None,
+        bonus=writer.bonus(bonus) if bonus else None,
+        honours=sorted(h for h, winner in standing.awarded.items() if winner.rep_id == rep_id),
+    )
+
+
+def appraise(inputs: PeriodInputs) -> PeriodResult:
+    """Every appraised rep's appraisal, each team's figures and the honours."""
+    standing = standings(inputs)
+    scored = standing.scored
     team_figures = {
-        team_id: {
-            "reps": len(members),
-            "mean_score": points_places(sum((scored[r]["score"] for r in members), Decimal(0)) / len(members)),
-            "highest_score": max(scored[r]["score"] for r in members),
-            "lowest_score": min(scored[r]["score"] for r in members),
-        }
-        for team_id, members in sorted(teams.items())
+        team_id: TeamFigures(
+            reps=len(members),
+            mean_score=points_places(sum((scored[r].score for r in members), Decimal(0)) / len(members)),
+            highest_score=max(scored[r].score for r in members),
+            lowest_score=min(scored[r].score for r in members),
+        )
+        for team_id, members in sorted(standing.teams.items())
     }
-    currencies = {r: scored[r]["currency"] for r in scored}
-    return PeriodResult(appraisals, team_figures, written_honours(awarded, currencies, inputs.result_format))
+    currencies = {r: placement.scorecard.definition.currency for r, placement in standing.placed.items()}
+    return PeriodResult(
+        appraisals={rep_id: appraisal_of(rep_id, standing, inputs) for rep_id in scored},
+        teams=team_figures,
+        honours=Writer(inputs.result_format).honours(standing.awarded, currencies),
+    )
+
+
+def appraise_rep(inputs: PeriodInputs, rep_id: str) -> RepAppraisal | None:
+    """One rep's appraisal (None when the rep is not appraised in the period): the standings over every rep,
+    since its ranks, bonus and honours are relative to them, and that rep's own statement and figures."""
+    standing = standings(inputs)
+    return appraisal_of(rep_id, standing, inputs) if rep_id in standing.scored else None

@@ -12,18 +12,79 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Literal
 
 from services.scoring_service.domain.definitions import CommissionPlan
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.money import exact_sum, quantize_money
 
 
+@dataclass(frozen=True)
+class BandLine:
+    """What one band pays: its rate on the part of the basis inside it."""
+
+    from_: Decimal
+    to: Decimal | None  # None for the top band
+    amount_in_band: Decimal
+    rate: Decimal
+    amount: Decimal
+    kind: Literal["band"] = "band"
+
+
+@dataclass(frozen=True)
+class AcceleratorLine:
+    multiplier: Decimal
+    amount: Decimal
+    kind: Literal["accelerator"] = "accelerator"
+
+
+@dataclass(frozen=True)
+class CapLine:
+    cap: Decimal
+    amount: Decimal  # negative: what the cap takes off
+    kind: Literal["cap"] = "cap"
+
+
+@dataclass(frozen=True)
+class AdjustmentLine:
+    """An earlier period brought to what it earns as known now: a clawback when it earns less."""
+
+    kind: Literal["adjustment", "clawback"]
+    period: str
+    was: Decimal
+    now: Decimal
+    amount: Decimal
+    positions: tuple[int, ...]  # the ledger entries since its cut-off that moved it
+
+
+StatementLine = BandLine | AcceleratorLine | CapLine | AdjustmentLine
+
+
+@dataclass(frozen=True)
+class BasisEvent:
+    position: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    plan_id: str
+    plan_version: int
+    currency: str
+    measure: Literal["revenue_won", "payments_collected"]  # the plan's basis
+    basis: Decimal
+    events: tuple[BasisEvent, ...]  # the contributions the basis sums
+    multiplier: Decimal
+    earned: Decimal  # this period's own lines, what a later statement settles against
+    lines: tuple[StatementLine, ...]
+    total: Decimal
+
+
 def basis_of(plan: CommissionPlan, credits: Sequence[Credit]) -> Decimal:
     return exact_sum(c.value for c in credits if c.measure == plan.basis and c.currency == plan.currency)
 
 
-def band_lines(plan: CommissionPlan, basis: Decimal) -> list[dict[str, Any]]:
+def band_lines(plan: CommissionPlan, basis: Decimal) -> list[BandLine]:
     """Marginal tiers: each band pays its rate on the part of the basis that falls inside it."""
     lines, lower = [], Decimal(0)
     for tier in plan.tiers:
@@ -31,14 +92,13 @@ def band_lines(plan: CommissionPlan, basis: Decimal) -> list[dict[str, Any]]:
         inside = max(Decimal(0), (basis if upper is None else min(basis, upper)) - lower)
         if inside:
             lines.append(
-                {
-                    "kind": "band",
-                    "from": lower,
-                    "to": upper,
-                    "amount_in_band": inside,
-                    "rate": tier.rate,
-                    "amount": quantize_money(inside * tier.rate, plan.currency),
-                }
+                BandLine(
+                    from_=lower,
+                    to=upper,
+                    amount_in_band=inside,
+                    rate=tier.rate,
+                    amount=quantize_money(inside * tier.rate, plan.currency),
+                )
             )
         if upper is None or basis <= upper:
             break
@@ -52,22 +112,22 @@ def multiplier_for(plan: CommissionPlan, score: Decimal) -> Decimal:
     return reached[-1] if reached else Decimal(1)
 
 
-def earned_lines(plan: CommissionPlan, basis: Decimal, multiplier: Decimal) -> list[dict[str, Any]]:
+def earned_lines(plan: CommissionPlan, basis: Decimal, multiplier: Decimal) -> list[StatementLine]:
     """The period's own lines: its bands, the accelerator and the cap."""
-    lines = band_lines(plan, basis)
-    earned = sum((line["amount"] for line in lines), Decimal(0))
+    lines: list[StatementLine] = list(band_lines(plan, basis))
+    earned = total(lines)
     if multiplier != 1 and earned:
         extra = quantize_money(earned * (multiplier - 1), plan.currency)
-        lines.append({"kind": "accelerator", "multiplier": multiplier, "amount": extra})
+        lines.append(AcceleratorLine(multiplier=multiplier, amount=extra))
         earned += extra
     cap = quantize_money(plan.cap, plan.currency) if plan.cap is not None else None
     if cap is not None and earned > cap:
-        lines.append({"kind": "cap", "cap": cap, "amount": cap - earned})
+        lines.append(CapLine(cap=cap, amount=cap - earned))
     return lines
 
 
-def total(lines: Sequence[dict[str, Any]]) -> Decimal:
-    return sum((line["amount"] for line in lines), Decimal(0))
+def total(lines: Sequence[StatementLine]) -> Decimal:
+    return sum((line.amount for line in lines), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -82,20 +142,20 @@ class Settled:
     credits: tuple[Credit, ...]  # the rep's basis contributions to that period, as known now
 
 
-def adjustment_line(settled: Settled) -> dict[str, Any] | None:
+def adjustment_line(settled: Settled) -> AdjustmentLine | None:
     """The line that brings an earlier period to what it earns as known now; None when nothing moved."""
     now = total(earned_lines(settled.plan, basis_of(settled.plan, settled.credits), settled.multiplier))
     difference = now - settled.amount
     if not difference:
         return None
-    return {
-        "kind": "clawback" if difference < 0 else "adjustment",
-        "period": settled.period,
-        "was": settled.amount,
-        "now": now,
-        "amount": difference,
-        "positions": sorted({c.position for c in settled.credits if c.position > settled.cutoff}),
-    }
+    return AdjustmentLine(
+        kind="clawback" if difference < 0 else "adjustment",
+        period=settled.period,
+        was=settled.amount,
+        now=now,
+        amount=difference,
+        positions=tuple(sorted({c.position for c in settled.credits if c.position > settled.cutoff})),
+    )
 
 
 def statement(
@@ -105,26 +165,25 @@ def statement(
     credits: Sequence[Credit],
     score: Decimal,
     earlier: Sequence[Settled],
-) -> dict[str, Any]:
+) -> Statement:
     """A rep's commission statement for a period: `credits` are the rep's in the period."""
     basis = basis_of(plan, credits)
     multiplier = multiplier_for(plan, score)
     own = earned_lines(plan, basis, multiplier)
     adjustments = [line for line in map(adjustment_line, earlier) if line is not None]
-    return {
-        "plan": {"id": plan_id, "version": version},
-        "currency": plan.currency,
-        "basis": {
-            "measure": plan.basis,
-            "amount": basis,
-            "events": [
-                {"position": c.position, "value": c.value}
-                for c in sorted(credits, key=lambda c: (c.position, c.value))
-                if c.measure == plan.basis and c.currency == plan.currency
-            ],
-        },
-        "multiplier": multiplier,
-        "earned": total(own),  # this period's own lines, what a later statement settles against
-        "lines": own + adjustments,
-        "total": total(own + adjustments),
-    }
+    return Statement(
+        plan_id=plan_id,
+        plan_version=version,
+        currency=plan.currency,
+        measure=plan.basis,
+        basis=basis,
+        events=tuple(
+            BasisEvent(c.position, c.value)
+            for c in sorted(credits, key=lambda c: (c.position, c.value))
+            if c.measure == plan.basis and c.currency == plan.currency
+        ),
+        multiplier=multiplier,
+        earned=total(own),
+        lines=(*own, *adjustments),
+        total=total([*own, *adjustments]),
+    )

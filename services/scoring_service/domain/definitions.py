@@ -1,10 +1,9 @@
 """What HR defines, version by version: scorecards (KPIs with weights and scoring curves), commission plans
-(marginal tiers, accelerators, a cap) and bonus pools, plus the ratings managers give for qualitative
-KPIs. Each model checks itself, so a definition that was accepted is one the scoring rules can apply."""
+(marginal tiers, accelerators, a cap) and bonus pools. Each model checks itself, so a definition that was
+accepted is one the scoring rules can apply."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
@@ -158,22 +157,11 @@ class BonusPool(Schema):
         return self
 
 
+RuleDefinition = Scorecard | CommissionPlan | BonusPool
 RULE_KINDS: dict[str, type[Scorecard] | type[CommissionPlan] | type[BonusPool]] = {
     "scorecard": Scorecard,
     "commission_plan": CommissionPlan,
     "bonus_pool": BonusPool,
 }
-
-
-class RuleVersionIn(Schema):
-    effective_from: date = Field(description="The first day this version is in force.")
-    reason: Text | None = None
-
-
-class Rating(Schema):
-    """A manager's or a 360 reviewer's rating of a rep on a rated KPI, with who rated and why."""
-
-    rep_id: Ref
-    kpi: Key
-    value: Quantity
-    reason: Text
+# How a definition is read back from a stored version: by the names it was stored under (Kpi._source).
+STORED = {"stored": True}

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Literal
 
 from services.scoring_service.domain.definitions import HUNDRED, InverseCurve, Kpi, LinearCurve, Scorecard, StepCurve
 from shared.kernel.metrics.catalogue import measures_needed
@@ -37,6 +37,55 @@ class GivenRating:
     rater: str
     reason: str
     version: int  # the ratings' version that recorded it
+
+
+@dataclass(frozen=True)
+class LedgerEvidence:
+    """The ledger entries behind a metric KPI's figure."""
+
+    positions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RatingEvidence:
+    """The ratings behind a rated KPI's figure."""
+
+    ratings: tuple[GivenRating, ...]
+
+
+@dataclass(frozen=True)
+class KpiScore:
+    """One KPI of one rep: its figure against its target, and the points that earns."""
+
+    kpi: str
+    name: str
+    group: Literal["result", "process"]
+    metric: str | None  # None for a rated KPI
+    weight: Decimal
+    actual: Decimal | None
+    target: Decimal | None
+    completion: Decimal | None
+    points: Decimal
+    weighted_points: Decimal
+    note: str | None  # why there is no figure, when there is none
+    evidence: LedgerEvidence | RatingEvidence
+
+
+@dataclass(frozen=True)
+class RepScore:
+    kpis: tuple[KpiScore, ...]
+    score: Decimal
+    result_points: Decimal
+    process_points: Decimal
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A rep's place among others: rank, of how many, and the share of the others who scored lower."""
+
+    rank: int
+    of: int
+    percentile: Decimal
 
 
 def curve_points(curve: LinearCurve | StepCurve | InverseCurve, completion: Decimal | None) -> Decimal:
@@ -65,7 +114,7 @@ def kpi_line(
     goal_target: Decimal | None,
     ratings: Sequence[GivenRating],
     since: date | None = None,
-) -> dict[str, Any]:
+) -> KpiScore:
     """One KPI of one rep: `credits` are the rep's, `ratings` the rep's for this KPI; `since` is the period's
     first day, where a rate over the customers at the start measures them."""
     if kpi.metric is None:  # rated
@@ -74,30 +123,28 @@ def kpi_line(
         actual = actual.quantize(WEIGHTED, rounding=ROUND_HALF_UP) if actual is not None else None
         target: Decimal | None = kpi.rating_scale
         completion = ratio(actual, kpi.rating_scale) if actual is not None and kpi.rating_scale else None
-        evidence: dict[str, Any] = {
-            "ratings": [{"rater": r.rater, "value": r.value, "reason": r.reason, "version": r.version} for r in ratings]
-        }
+        evidence: LedgerEvidence | RatingEvidence = RatingEvidence(tuple(ratings))
     else:
         measures = measures_needed(kpi.metric)
         actual = metric_value(kpi.metric, totals(credits, currency, since))
-        target = goal_target if kpi.target == "goal" else kpi.target  # type: ignore[assignment]
+        target = goal_target if kpi.target == "goal" else kpi.target
         completion = completion_of(kpi, actual, target)
-        evidence = {"positions": sorted({c.position for c in credits if c.measure in measures})}
+        evidence = LedgerEvidence(tuple(sorted({c.position for c in credits if c.measure in measures})))
     points = curve_points(kpi.curve, completion)
-    return {
-        "kpi": kpi.key,
-        "name": kpi.name,
-        "group": kpi.group,
-        "metric": kpi.metric,
-        "weight": kpi.weight,
-        "actual": actual,
-        "target": target,
-        "completion": completion,
-        "points": points,
-        "weighted_points": (points * kpi.weight / HUNDRED).quantize(WEIGHTED, rounding=ROUND_HALF_UP),
-        "note": None if completion is not None else _why_no_figure(kpi, actual, target),
-        "evidence": evidence,
-    }
+    return KpiScore(
+        kpi=kpi.key,
+        name=kpi.name,
+        group=kpi.group,
+        metric=kpi.metric,
+        weight=kpi.weight,
+        actual=actual,
+        target=target,
+        completion=completion,
+        points=points,
+        weighted_points=(points * kpi.weight / HUNDRED).quantize(WEIGHTED, rounding=ROUND_HALF_UP),
+        note=None if completion is not None else _why_no_figure(kpi, actual, target),
+        evidence=evidence,
+    )
 
 
 def _why_no_figure(kpi: Kpi, actual: Decimal | None, target: Decimal | None) -> str:
@@ -116,10 +163,10 @@ def score_rep(
     goal_targets: Mapping[str, Decimal],
     ratings: Sequence[GivenRating],
     since: date | None = None,
-) -> dict[str, Any]:
+) -> RepScore:
     """A rep's KPI lines and score; `goal_targets` holds the rep's goal target per metric; `credits` are the
     period's (a level, such as the customer base: all its history), `since` the period's first day."""
-    lines = [
+    lines = tuple(
         kpi_line(
             kpi,
             scorecard.currency,
@@ -129,30 +176,27 @@ def score_rep(
             since,
         )
         for kpi in scorecard.kpis
-    ]
+    )
 
     def subtotal(group: str | None) -> Decimal:
-        return points_places(sum((k["weighted_points"] for k in lines if group in (None, k["group"])), Decimal(0)))
+        return points_places(sum((k.weighted_points for k in lines if group in (None, k.group)), Decimal(0)))
 
-    return {
-        "kpis": lines,
-        "score": subtotal(None),
-        "result_points": subtotal("result"),
-        "process_points": subtotal("process"),
-    }
+    return RepScore(
+        kpis=lines, score=subtotal(None), result_points=subtotal("result"), process_points=subtotal("process")
+    )
 
 
-def ranking_key(rep_id: str, scored: Mapping[str, Any]) -> tuple[Decimal, Decimal, str]:
-    return (-scored["score"], -scored["result_points"], rep_id)
+def ranking_key(rep_id: str, scored: RepScore) -> tuple[Decimal, Decimal, str]:
+    return (-scored.score, -scored.result_points, rep_id)
 
 
-def rank(scores: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Rank, of how many, and percentile, for each rep among `scores` (rep id -> score_rep's answer)."""
+def rank(scores: Mapping[str, RepScore]) -> dict[str, Standing]:
+    """Rank, of how many, and percentile, for each rep among `scores`."""
     ordered = sorted(scores, key=lambda rep_id: ranking_key(rep_id, scores[rep_id]))
     size = len(ordered)
     found = {}
     for place, rep_id in enumerate(ordered, start=1):
-        below = sum(1 for other in ordered if scores[other]["score"] < scores[rep_id]["score"])
+        below = sum(1 for other in ordered if scores[other].score < scores[rep_id].score)
         percentile = points_places(HUNDRED * below / (size - 1)) if size > 1 else points_places(HUNDRED)
-        found[rep_id] = {"rank": place, "of": size, "percentile": percentile}
+        found[rep_id] = Standing(rank=place, of=size, percentile=percentile)
     return found

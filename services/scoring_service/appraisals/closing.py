@@ -1,0 +1,99 @@
+"""Closing a period: fix its cut-off and inputs, wait for the read model to hold the cut-off, then seal every
+rep's appraisal (hashed, signed) and close the period in one transaction; publish it once sealed. A close the
+read model was behind for is finished by `seal_all`, which the service runs in the background."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from services.scoring_service.application import ScoringApplication
+from services.scoring_service.appraisals.inputs import AppraisalInputs
+from services.scoring_service.domain.aggregates import PeriodClose
+from services.scoring_service.domain.appraisal import appraise
+from services.scoring_service.domain.errors import LedgerUnreachable
+from services.scoring_service.domain.records import AppraisalRef, EarlierRef, LedgerRef, PeriodSummary, Seal
+from services.scoring_service.domain.results import RepAppraisal
+from shared.kernel.periods import Period
+from shared.platform.canonical import sha256_hex, timestamp_now
+from shared.platform.log_client import LedgerFollower
+from shared.platform.projection import Projections
+from shared.platform.signing import ALGORITHM, Signer
+
+CLOSE_WAIT_SECONDS = 10.0  # how long a close request waits for the read model before answering 202
+FIRST_REVISION = 1  # a close seals each rep's first revision; an appeal's adjustment will seal the next
+
+
+class PeriodCloser:
+    def __init__(
+        self,
+        app: ScoringApplication,
+        inputs: AppraisalInputs,
+        projections: Projections,
+        follower: LedgerFollower,
+        signer: Signer,
+    ):
+        self.app = app
+        self.inputs = inputs
+        self.projections = projections
+        self.follower = follower
+        self.signer = signer
+
+    async def close(self, period: Period, cutoff: int | None, actor: str) -> PeriodClose:
+        """Begin closing at `cutoff` (the ledger's head when None) and seal as soon as the read model holds
+        it, waiting a while; the close answered is still closing when the read model is further behind."""
+        closing = await asyncio.to_thread(self.begin, period, cutoff, actor)
+        await self.projections.reach(closing.cutoff, CLOSE_WAIT_SECONDS)
+        return await asyncio.to_thread(self.seal, period.key)
+
+    def begin(self, period: Period, cutoff: int | None, actor: str) -> PeriodClose:
+        existing = self.app.period(period.key)
+        if existing is not None:  # asked again: answered without reaching for the ledger
+            existing.agree_to_cutoff(cutoff)
+            return existing
+        try:
+            head = self.follower.head().position
+        except httpx.HTTPError as error:
+            raise LedgerUnreachable(str(error)) from None
+        return self.app.begin_close(period.key, cutoff, head, self.inputs.for_new_close(period), actor, timestamp_now())
+
+    def seal(self, period_key: str) -> PeriodClose:
+        """Seal the appraisals of a closing period once the read model holds its cut-off."""
+        closing = self.app.period_close(period_key)
+        if not closing.awaiting_seal or self.projections.held() < closing.cutoff:
+            return closing
+        ledger_hash = self.inputs.ledger_hash(closing.cutoff)
+        rules_position = self.inputs.last_rule_position(closing.cutoff)
+        result = appraise(self.inputs.recorded(closing))
+        sealed: dict[str, tuple[RepAppraisal, Seal, str]] = {}
+        for rep_id, appraisal in result.appraisals.items():
+            seal = Seal(
+                appraisal=AppraisalRef(period=closing.period, rep_id=rep_id, revision=FIRST_REVISION),
+                ledger=LedgerRef(position=closing.cutoff, hash=ledger_hash),
+                ledger_rules_position=rules_position,
+                rules=closing.inputs.rules,
+                ratings_seen=closing.inputs.ratings_seen,
+                earlier=[
+                    EarlierRef(period=q, revision=reps[rep_id])
+                    for q, reps in closing.inputs.earlier.items()
+                    if rep_id in reps
+                ],
+                result_format=closing.inputs.format,
+                result_sha256=sha256_hex(appraisal.canonical()),
+                algorithm=ALGORITHM,
+                key_id=self.signer.key_id,
+                sealed_at=timestamp_now(),
+            )
+            sealed[rep_id] = (appraisal, seal, self.signer.sign(seal.stored()))
+        summary = PeriodSummary(teams=result.teams, honours=result.honours)
+        return self.app.complete_close(closing.period, ledger_hash or "", sealed, summary)
+
+    def seal_all(self) -> None:
+        for closing in self.app.periods():
+            if closing.awaiting_seal:
+                self.seal(closing.period)
+
+    def publish(self, period_key: str, actor: str) -> PeriodClose:
+        """Make the sealed appraisals readable by their reps; the appeal window starts now."""
+        return self.app.publish(period_key, actor)

@@ -1,0 +1,45 @@
+"""Reading what was sealed, as far as the reader's scope reaches: a period's close, a rep's appraisal with
+every revision, a period's list of appraisals, and the log of seals other services follow."""
+
+from __future__ import annotations
+
+from services.scoring_service.application import ScoringApplication
+from services.scoring_service.appraisals.access import may_read_appraisal
+from services.scoring_service.domain.aggregates import Appraisal, PeriodClose
+from services.scoring_service.domain.errors import NoSealedAppraisal
+from services.scoring_service.domain.records import SealedRevision
+from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.platform.auth import Principal
+
+
+class SealedAppraisals:
+    def __init__(self, app: ScoringApplication, rulebook: RuleBook):
+        self.app = app
+        self.rulebook = rulebook
+
+    def period(self, period: str) -> PeriodClose:
+        return self.app.period_close(period)
+
+    def appraisal(self, period: str, rep_id: str, principal: Principal) -> tuple[PeriodClose, Appraisal]:
+        """The rep's sealed appraisal and its period's close; one the reader may not read is not found."""
+        closing = self.app.period(period)
+        appraisal = self.app.appraisal(period, rep_id) if closing else None
+        if closing is None or appraisal is None:
+            raise NoSealedAppraisal(period, rep_id)
+        if not may_read_appraisal(principal, closing, self.rulebook.organisation(closing.cutoff), rep_id):
+            raise NoSealedAppraisal(period, rep_id)
+        return closing, appraisal
+
+    def listing(self, period: str, principal: Principal) -> tuple[PeriodClose, list[SealedRevision]]:
+        """The period's close and the latest revision of each appraisal the reader may read, by rep id."""
+        closing = self.app.period_close(period)
+        organisation = self.rulebook.organisation(closing.cutoff)
+        return closing, [
+            self.app.sealed_appraisal(period, rep_id).current
+            for rep_id in closing.reps
+            if may_read_appraisal(principal, closing, organisation, rep_id)
+        ]
+
+    def since(self, after: int, limit: int) -> list[tuple[int, Appraisal]]:
+        """Revisions sealed after an event id, oldest first: (its event id, the appraisal as sealed then)."""
+        return self.app.sealed_since(after, limit)
