@@ -10,7 +10,9 @@ import httpx
 
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
-from services.alert_service.watcher import Watcher, warning_key
+from services.alert_service.domain.judgement import finding
+from services.alert_service.domain.lifecycle import JudgedAt
+from services.alert_service.watcher import Watcher
 from shared.kernel.periods import parse_period
 
 PAGE = 100
@@ -49,16 +51,14 @@ class ScoreFollower:
             if self.watcher.projections.held() < appraisal.ledger_position:
                 return  # judged when the ledger views hold its cut-off
             last_day = parse_period(appraisal.period).last_day
-            rules = self.watcher.rules_in_force(last_day, ("appraisal_score_below",))
-            facts = self.watcher.facts(last_day, appraisal.ledger_position, [d for _, d in rules]) if rules else None
-            judged = [
-                (ref, warning_key(ref, verdict), verdict)
-                for ref, definition in rules
-                for verdict in appraisal_score_below(definition, appraisal, facts)  # type: ignore[arg-type]
-            ]
-            raised_at = {
-                "day": last_day.isoformat(),
-                "position": appraisal.ledger_position,
-                "scoring_event": appraisal.event_id,
-            }
-            self.app.record_score_judgement(appraisal.event_id, raised_at, judged)
+            rules = self.app.rules_in_force(last_day, ("appraisal_score_below",))
+            findings = []
+            if rules:
+                facts = self.watcher.facts(last_day, appraisal.ledger_position, rules)
+                findings = [
+                    finding(rule.ref, verdict)
+                    for rule in rules
+                    for verdict in appraisal_score_below(rule.definition, appraisal, facts)  # type: ignore[arg-type]
+                ]
+            at = JudgedAt(last_day, appraisal.ledger_position, appraisal.event_id)
+            self.app.record_score_judgement(appraisal.event_id, at, findings)

@@ -11,7 +11,7 @@ is published, as known there. Replaying the same ledger waits and judges at the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,13 +19,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from pydantic import TypeAdapter
 from sqlalchemy import select
 
 from services.alert_service.application import AlertApplication
-from services.alert_service.domain.definitions import RuleDefinition, WarningRuleDefinition
-from services.alert_service.domain.evaluation import DAY_RULES, ONGOING, VoidedDeal, large_deal_voided, window_start
-from services.alert_service.domain.facts import MEASURES_READ, Day, Verdict
+from services.alert_service.domain.aggregates import RuleInForce
+from services.alert_service.domain.evaluation import DAY_RULES, VoidedDeal, large_deal_voided, window_start
+from services.alert_service.domain.facts import MEASURES_READ, Day
+from services.alert_service.domain.judgement import Finding, finding
+from services.alert_service.domain.lifecycle import JudgedAt
 from shared.kernel.ledger_views.queries import load_credits
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.kernel.ledger_views.tables import contributions, rule_entries
@@ -36,8 +37,6 @@ from shared.platform.projection import Projections
 log = structlog.get_logger("alert_service")
 POSITIONS_PER_READ = 1000
 MOST_DAYS_JUDGED_AT_ONCE = 31  # a clock that jumps further judges only the last month of days it skipped
-DEFINITION = TypeAdapter(WarningRuleDefinition)
-Judged = list[tuple[dict[str, Any], str, Verdict]]
 
 
 @dataclass
@@ -52,11 +51,28 @@ class Clock:
         return (self.clock.isoformat() if self.clock else None, self.through.isoformat() if self.through else None)
 
 
-def warning_key(rule: dict[str, Any], verdict: Verdict, *more: object) -> str:
-    """What one active warning stands for: the rule and subject, the period (not for streak rules, which
-    run across periods), and whatever else tells two apart (a voided deal's position)."""
-    parts = [rule["id"], verdict.subject.key, *([] if rule["kind"] in ONGOING else [verdict.period])]
-    return "|".join([*parts, *map(str, more)])
+@dataclass(frozen=True)
+class BusinessClock:
+    """How far the ledger has been judged (`position`) against what the read model holds (`held`), the
+    business days reached, and what judging waits for, if anything."""
+
+    position: int
+    held: int
+    clock: str | None
+    judged_through: str | None
+    waiting_for: dict[str, Any] | None
+    scores_position: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "held": self.held,
+            "lag": max(self.held - self.position, 0),
+            "clock": self.clock,
+            "judged_through": self.judged_through,
+            "waiting_for": self.waiting_for,
+            "scores_position": self.scores_position,
+        }
 
 
 class Watcher:
@@ -66,18 +82,15 @@ class Watcher:
         self.rulebook = RuleBook(projections.engine)
         self.zone = zone
 
-    def rules_in_force(self, day: date, kinds: Container[str]) -> list[tuple[dict[str, Any], RuleDefinition]]:
-        """The enabled versions in force on a day of the rules of these kinds, each with its reference."""
-        found = []
-        for rule in self.app.rules():
-            version = rule.in_force(day.isoformat())
-            definition = DEFINITION.validate_python(version["definition"]) if version else None
-            if definition is not None and definition.enabled and definition.kind in kinds:
-                found.append(({"id": rule.rule_id, "version": version["version"], "kind": definition.kind}, definition))
-        return found
+    def business_clock(self) -> BusinessClock:
+        watch = self.app.watch()
+        held = self.projections.held()
+        return BusinessClock(
+            watch.position, held, watch.clock, watch.judged_through, watch.waiting_for, watch.scores_position
+        )
 
-    def facts(self, day: date, known_at: int, definitions: Sequence[RuleDefinition]) -> Day:
-        first = window_start(definitions, day)
+    def facts(self, day: date, known_at: int, rules: Sequence[RuleInForce]) -> Day:
+        first = window_start([r.definition for r in rules], day)
         credits = load_credits(
             self.projections.engine,
             MEASURES_READ,
@@ -95,19 +108,16 @@ class Watcher:
             self.rulebook.goals(known_at),
         )
 
-    def judge_day(self, day: date, known_at: int) -> Judged:
+    def judge_day(self, day: date, known_at: int) -> list[Finding]:
         """Every rule in force on the day, as known at `known_at`. CalendarYearMissing when one needs a
         calendar year not published there: then the day cannot be judged yet, and none of it counts."""
-        rules = self.rules_in_force(day, DAY_RULES)
+        rules = self.app.rules_in_force(day, DAY_RULES)
         if not rules:
             return []
-        facts = self.facts(day, known_at, [d for _, d in rules])
-        judged: Judged = []
-        for ref, definition in rules:
-            judged += [
-                (ref, warning_key(ref, verdict), verdict) for verdict in DAY_RULES[definition.kind](definition, facts)
-            ]
-        return judged
+        facts = self.facts(day, known_at, rules)
+        return [
+            finding(rule.ref, verdict) for rule in rules for verdict in DAY_RULES[rule.ref.kind](rule.definition, facts)
+        ]
 
     def judge_days(self, state: Clock, first: date, last: date, known_at: int, saved_at: int) -> None:
         """Judge first..last in order as known at `known_at`, each saved with the watch at `saved_at` (a
@@ -116,7 +126,7 @@ class Watcher:
         day = first
         while day <= last:
             try:
-                judged = self.judge_day(day, known_at)
+                findings = self.judge_day(day, known_at)
             except CalendarYearMissing as missing:
                 waited = state.waiting_for or {}
                 state.waiting_for = {
@@ -131,19 +141,19 @@ class Watcher:
             if state.waiting_for is not None:  # catching up after a wait: a restart resumes from the next day
                 state.waiting_for = {**state.waiting_for, "day": (day + timedelta(days=1)).isoformat()}
             clock, through = state.days()
-            self.app.record_judgement(saved_at, clock, through, day.isoformat(), judged, state.waiting_for, known_at)
+            self.app.record_judgement(saved_at, clock, through, JudgedAt(day, known_at), findings, state.waiting_for)
             day += timedelta(days=1)
         state.waiting_for = None
 
-    def judge_void(self, void: VoidedDeal, clock: date) -> Judged:
-        rules = self.rules_in_force(clock, ("large_deal_voided",))
+    def judge_void(self, void: VoidedDeal, clock: date) -> list[Finding]:
+        rules = self.app.rules_in_force(clock, ("large_deal_voided",))
         if not rules:
             return []
-        facts = self.facts(clock, void.position, [d for _, d in rules])
+        facts = self.facts(clock, void.position, rules)
         return [
-            (ref, warning_key(ref, v, void.position), v)
-            for ref, definition in rules
-            for v in large_deal_voided(definition, void, facts)  # type: ignore[arg-type]
+            finding(rule.ref, verdict, void.position)
+            for rule in rules
+            for verdict in large_deal_voided(rule.definition, void, facts)  # type: ignore[arg-type]
         ]
 
     # --- reading the ledger in order ---------------------------------------------------------------------
@@ -226,14 +236,14 @@ class Watcher:
                         self.judge_days(state, first, latest - timedelta(days=1), position - 1, position - 1)
                     state.clock = latest
                 for void in self._voids(position, rows):
-                    judged = self.judge_void(void, state.clock)
-                    if judged:
+                    findings = self.judge_void(void, state.clock)
+                    if findings:
                         self.app.record_judgement(
                             position,
                             state.clock.isoformat(),
                             state.through.isoformat(),
-                            state.clock.isoformat(),
-                            judged,
+                            JudgedAt(state.clock, position),
+                            findings,
                             state.waiting_for,
                         )
-            self.app.record_judgement(upto, *state.days(), "", [], state.waiting_for)
+            self.app.record_judgement(upto, *state.days(), None, [], state.waiting_for)

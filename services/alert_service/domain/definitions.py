@@ -4,14 +4,13 @@ table is this module in words."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from services.alert_service.domain.facts import MEASURES_READ
-from shared.kernel.events.activities import Schema, Text
+from shared.kernel.events.activities import Schema
 from shared.kernel.metrics.catalogue import MEASURES
 from shared.kernel.money import CurrencyCode
 
@@ -115,9 +114,3 @@ WarningRuleDefinition = Annotated[
     | AppraisalScoreBelow,
     Field(discriminator="kind"),
 ]
-
-
-class WarningRuleVersionIn(Schema):
-    effective_from: date = Field(description="The first business day this version is in force.")
-    reason: Text | None = None
-    definition: WarningRuleDefinition

@@ -1,0 +1,60 @@
+"""An outbound delivery of one warning event to one subscription: its states, and how a failed attempt is
+retried (exponential backoff, at most an hour apart) until the last one dead-letters it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from services.alert_service.domain.errors import DeliveryStillPending
+
+LONGEST_WAIT = timedelta(hours=1)
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # sent again when due
+    DELIVERED = "delivered"
+    DEAD = "dead"  # every attempt failed: sent again only when an admin asks
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str  # also the webhook-id: the same on every attempt, so a receiver dedupes on it
+    subscription_id: str
+    notification_id: int
+    event_type: str
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: str
+    last_status: int | None
+    last_error: str | None
+    created_at: str
+    delivered_at: str | None
+
+    def check_redeliverable(self) -> None:
+        if self.state is DeliveryState.PENDING:
+            raise DeliveryStillPending(f"delivery {self.id} is still pending; it is retried by itself")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "subscription_id": self.subscription_id,
+            "notification_id": self.notification_id,
+            "event_type": self.event_type,
+            "state": self.state.value,
+            "attempts": self.attempts,
+            "next_attempt_at": self.next_attempt_at,
+            "last_status": self.last_status,
+            "last_error": self.last_error,
+            "created_at": self.created_at,
+            "delivered_at": self.delivered_at,
+        }
+
+
+def retry_after(attempts: int, most_attempts: int, first_retry: timedelta) -> timedelta | None:
+    """How long to wait after the `attempts`-th failed attempt; None when it was the last (dead-lettered)."""
+    if attempts >= most_attempts:
+        return None
+    return min(first_retry * 2 ** (attempts - 1), LONGEST_WAIT)
