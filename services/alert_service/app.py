@@ -57,6 +57,7 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.application = application = AlertApplication(eventsourcing_env(settings, SERVICE_NAME))
+        application.carry_over_positions()
         projections, follower = open_projections(settings)
         app.state.projections = projections
         app.state.watcher = watcher = Watcher(application, projections, settings.zone)

@@ -5,6 +5,7 @@ their state does not allow; the application refuses what only the store can tell
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from services.alert_service.domain.aggregates import (
     Catalogue,
@@ -23,9 +25,10 @@ from services.alert_service.domain.aggregates import (
     WarningRule,
     Watch,
 )
+from services.alert_service.domain.clock import BusinessTime
 from services.alert_service.domain.errors import SubscriptionExists, SubscriptionNotFound, WarningRuleNotFound
-from services.alert_service.domain.judgement import Finding
-from services.alert_service.domain.lifecycle import ActionPlan, JudgedAt, WarningEventType
+from services.alert_service.domain.judgement import Judgement
+from services.alert_service.domain.lifecycle import ActionPlan, WarningEventType
 from shared.platform.application import ServiceApplication
 
 EVENT_TYPES = {  # a warning's event, by its name in the store
@@ -35,6 +38,10 @@ EVENT_TYPES = {  # a warning's event, by its name in the store
     "Resolved": WarningEventType.RESOLVED,
     "AutoResolved": WarningEventType.AUTO_RESOLVED,
 }
+# The logs the application follows, each with its tracking row: the position read through, saved with the
+# judgements made on reading it.
+LEDGER = "goal_service.ledger"
+APPRAISALS = "scoring_service.appraisals"
 WARNING_TOPICS = tuple(
     f"{PerformanceWarning.__module__}:{PerformanceWarning.__qualname__}.{name}" for name in EVENT_TYPES
 )
@@ -52,6 +59,14 @@ class WarningEvent:
 
 class AlertApplication(ServiceApplication):
     snapshotting_intervals = {Watch: 200}  # noqa: RUF012 - eventsourcing reads this class attribute
+
+    def __init__(self, env: dict[str, str] | None = None):
+        super().__init__(env)
+        self.recorder: ProcessRecorder
+
+    def construct_recorder(self) -> ProcessRecorder:
+        """A recorder with tracking rows: the positions judged are saved with the judgements."""
+        return self.factory.process_recorder()
 
     def catalogue(self) -> Catalogue:
         found: Catalogue | None = self.find(Catalogue)
@@ -91,61 +106,84 @@ class AlertApplication(ServiceApplication):
         found = [rule.in_force_on(day) for rule in self.rules()]
         return [r for r in found if r is not None and r.definition.enabled and r.ref.kind in kinds]
 
-    # --- judging the ledger --------------------------------------------------------------------------------
+    # --- judging the ledger and sealed appraisals ----------------------------------------------------------
 
-    def record_judgement(
-        self,
-        position: int,
-        clock: str | None,
-        judged_through: str | None,
-        at: JudgedAt | None,
-        findings: Sequence[Finding],
-        waiting_for: dict[str, Any] | None = None,
-    ) -> None:
-        """Apply the findings about one business day (or one void) judged `at`, in one transaction with the
-        watch's advance to `position`; `waiting_for`, the day judging waits at and why, if it does."""
+    def judged_position(self) -> int:
+        """The ledger position judged through."""
+        return self.recorder.max_tracking_id(LEDGER) or 0
+
+    def appraisals_judged(self) -> int:
+        """The event id in scoring_service's log of sealed appraisals judged through."""
+        return self.recorder.max_tracking_id(APPRAISALS) or 0
+
+    def record_ledger_judgements(self, position: int, judgements: Sequence[Judgement], time: BusinessTime) -> None:
+        """Apply the judgements made on reading the ledger through `position`, in order, and the business time
+        reached, in one transaction with the tracking row of `position`: a restart judges from the next one."""
         with self.writing:
             watch = self.watch()
-            changed, opened, closed = self._apply(watch, findings, at) if at else ([], {}, [])
-            watch.advance(position, clock, judged_through, opened, closed, waiting_for)
-            self.save(watch, *changed)
+            changed: dict[UUID, PerformanceWarning] = {}
+            for judgement in judgements:
+                self._apply(watch, judgement, changed)
+            watch.move_to(time)
+            self._save_tracked(LEDGER, position, watch, *changed.values())
 
-    def record_score_judgement(self, event_id: int, at: JudgedAt, findings: Sequence[Finding]) -> None:
-        """Apply the findings about a sealed appraisal (scoring_service's event `event_id`), in one
-        transaction with the watch's advance."""
+    def record_appraisal_judgement(self, event_id: int, judgement: Judgement) -> None:
+        """Apply the judgement of a sealed appraisal, scoring_service's event `event_id`, in one transaction
+        with the tracking row of that event."""
         with self.writing:
             watch = self.watch()
-            changed, opened, closed = self._apply(watch, findings, at)
-            watch.judge_scores(event_id, opened, closed)
-            self.save(watch, *changed)
+            changed: dict[UUID, PerformanceWarning] = {}
+            self._apply(watch, judgement, changed)
+            self._save_tracked(APPRAISALS, event_id, watch, *changed.values())
 
-    def _apply(
-        self, watch: Watch, findings: Sequence[Finding], at: JudgedAt
-    ) -> tuple[list[PerformanceWarning], dict[str, str], list[str]]:
+    def _apply(self, watch: Watch, judgement: Judgement, changed: dict[UUID, PerformanceWarning]) -> None:
         """A finding that holds raises a warning unless one is open for its key; one that does not hold
-        auto-resolves the open one. The changed warnings, and the keys opened and closed."""
-        changed: list[PerformanceWarning] = []
+        auto-resolves the open one. The watch keeps the keys opened and closed; `changed` the warnings, also
+        those raised earlier in the same transaction and not yet saved."""
         opened: dict[str, str] = {}
         closed: list[str] = []
-        for found in findings:
+        for found in judgement.findings:
             key, verdict = found.key, found.verdict
             open_id = watch.open.get(key) or opened.get(key)
             if key in closed:
                 continue
             if verdict.holds and open_id is None:
-                warning = PerformanceWarning.raise_for(key, watch.occurrences.get(key, 0) + 1, found.rule, verdict, at)
+                occurrence = watch.occurrences.get(key, 0) + 1
+                warning = PerformanceWarning.raise_for(key, occurrence, found.rule, verdict, judgement.at)
                 opened[key] = str(warning.id)
-                changed.append(warning)
+                changed[warning.id] = warning
             elif not verdict.holds and open_id is not None:
-                warning = self._warning(key, watch.occurrences[key])
+                warning_id = PerformanceWarning.create_id(key, watch.occurrences[key])
+                warning = changed.get(warning_id) or self._warning(warning_id)
                 if warning.state.active:  # resolved by hand meanwhile: nothing left to clear
-                    warning.auto_resolve(at, verdict.evidence)
-                    changed.append(warning)
+                    warning.auto_resolve(judgement.at, verdict.evidence)
+                    changed[warning.id] = warning
                 closed.append(key)
-        return changed, opened, closed
+        watch.keep(opened, closed)
 
-    def _warning(self, key: str, occurrence: int) -> PerformanceWarning:
-        warning: PerformanceWarning = self.repository.get(PerformanceWarning.create_id(key, occurrence))
+    def _save_tracked(self, upstream: str, position: int, *aggregates: Aggregate) -> None:
+        """Save the aggregates' new events with the position read through in `upstream`'s log, atomically,
+        as eventsourcing's own process applications record a notification they processed."""
+        processing = ProcessingEvent[UUID](tracking=Tracking(upstream, position))
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+
+    def carry_over_positions(self) -> None:
+        """A store written before the tracking rows kept the positions judged in the watch: carry them over,
+        once, so judging resumes where it stopped rather than from the start."""
+        watch: Watch | None = self.find(Watch)
+        if watch is None:
+            return
+        with self.writing:
+            for upstream, position in ((LEDGER, watch.position), (APPRAISALS, watch.scores_position)):
+                if position and self.recorder.max_tracking_id(upstream) is None:
+                    with contextlib.suppress(IntegrityError):  # another process carried it over first
+                        self._save_tracked(upstream, position)
+
+    def _warning(self, warning_id: UUID) -> PerformanceWarning:
+        warning: PerformanceWarning = self.repository.get(warning_id)
         return warning
 
     # --- the lifecycle -------------------------------------------------------------------------------------
@@ -189,7 +227,11 @@ class AlertApplication(ServiceApplication):
     def warnings(self) -> list[PerformanceWarning]:
         """Every warning ever raised (the watch counts each key's occurrences)."""
         watch = self.watch()
-        return [self._warning(key, n) for key, count in sorted(watch.occurrences.items()) for n in range(1, count + 1)]
+        return [
+            self._warning(PerformanceWarning.create_id(key, n))
+            for key, count in sorted(watch.occurrences.items())
+            for n in range(1, count + 1)
+        ]
 
     def warning_events(self, after: int, limit: int = 200) -> list[WarningEvent]:
         """Warning events recorded after a notification id, in order."""

@@ -1,6 +1,6 @@
 """Following scoring_service's log of sealed appraisals, in order, for the score rules: each appraisal is
-judged once the ledger views hold its cut-off, on the ledger as it stood there, and saved with the watch's
-new position in scoring_service's log, in one transaction."""
+judged once the ledger views hold its cut-off, on the ledger as it stood there, and saved with the tracking
+row of its event in scoring_service's log, in one transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
-from services.alert_service.domain.judgement import finding
+from services.alert_service.domain.judgement import Judgement, finding
 from services.alert_service.domain.lifecycle import JudgedAt
 from services.alert_service.watcher import Watcher
 from shared.kernel.periods import parse_period
@@ -47,7 +47,7 @@ class ScoreFollower:
         ]
 
     def catch_up(self) -> None:
-        for appraisal in self.read(self.app.watch().scores_position):
+        for appraisal in self.read(self.app.appraisals_judged()):
             if self.watcher.projections.held() < appraisal.ledger_position:
                 return  # judged when the ledger views hold its cut-off
             last_day = parse_period(appraisal.period).last_day
@@ -61,4 +61,4 @@ class ScoreFollower:
                     for verdict in appraisal_score_below(rule.definition, appraisal, facts)  # type: ignore[arg-type]
                 ]
             at = JudgedAt(last_day, appraisal.ledger_position, appraisal.event_id)
-            self.app.record_score_judgement(appraisal.event_id, at, findings)
+            self.app.record_appraisal_judgement(appraisal.event_id, Judgement(at, findings))

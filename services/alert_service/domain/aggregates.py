@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 from pydantic import TypeAdapter
 
+from services.alert_service.domain.clock import BusinessTime
 from services.alert_service.domain.definitions import RuleDefinition, WarningRuleDefinition
 from services.alert_service.domain.diagnosis import Diagnosis
 from services.alert_service.domain.errors import WarningAlreadyResolved
@@ -220,10 +221,16 @@ class PerformanceWarning(Aggregate):
 
 
 class Watch(Aggregate):
-    """How far the ledger has been judged, the business day it has reached, and the warning open per key;
-    and, while the clock waits at a day it cannot judge (its calendar year is not published), what for."""
+    """The business time the ledger has been judged to, and the warning open per key with how many times
+    each key has warned (a warning's id is its key and occurrence). How far the ledger and scoring_service's
+    log have been read is not kept here but in the event store's tracking rows, with the judgements made
+    (AlertApplication.judged_position)."""
 
-    waiting_for = None  # read from snapshots and events recorded before the clock could wait
+    waiting_for: dict[str, Any] | None = None  # also for snapshots and events from before the clock could wait
+    # Before the tracking rows held them, the watch kept how far it had read the ledger and scoring_service's
+    # log; events and snapshots recorded then still carry them, read once to carry them over to the rows.
+    position = 0
+    scores_position = 0
 
     @staticmethod
     def create_id() -> UUID:
@@ -231,15 +238,49 @@ class Watch(Aggregate):
 
     @event("Started")
     def __init__(self) -> None:
-        self.position = 0  # the ledger has been read through here
         self.clock: str | None = None  # the business day the latest recorded activity occurred on
         self.judged_through: str | None = None  # the last business day judged
-        self.scores_position = 0  # scoring_service's sealed appraisals have been judged through here
         self.open: dict[str, str] = {}  # key -> warning id
         self.occurrences: dict[str, int] = {}
 
+    def business_time(self) -> BusinessTime:
+        return BusinessTime.from_json(self.clock, self.judged_through, self.waiting_for)
+
+    def move_to(self, time: BusinessTime) -> None:
+        """Record the business time the watcher has reached, when it moved."""
+        if time.to_json() != (self.clock, self.judged_through, self.waiting_for):
+            self._clock_moved(*time.to_json())
+
+    @event("ClockMoved")
+    def _clock_moved(self, clock: str | None, judged_through: str | None, waiting_for: dict[str, Any] | None) -> None:
+        self.clock, self.judged_through = clock, judged_through
+        self.waiting_for = waiting_for  # {day, calendar_years, detail, since_position} or None
+
+    def keep(self, opened: dict[str, str], closed: list[str]) -> None:
+        """Record the warnings a judgement raised (key -> id) and the keys it cleared, when there are any."""
+        if opened or closed:
+            self._judged(opened=opened, closed=closed)
+
+    @event("Judged")
+    def _judged(self, opened: dict[str, str], closed: list[str]) -> None:
+        self._track(opened, closed)
+
+    @event("Closed")
+    def close(self, key: str) -> None:
+        """A person resolved the warning open for `key`: the next finding that holds raises a new one."""
+        self.open.pop(key, None)
+
+    def _track(self, opened: dict[str, str], closed: list[str]) -> None:
+        for key, warning_id in opened.items():
+            self.open[key] = warning_id
+            self.occurrences[key] = self.occurrences.get(key, 0) + 1
+        for key in closed:
+            self.open.pop(key, None)
+
+    # --- events recorded before the tracking rows: replayed, never recorded now ---------------------------
+
     @event("Advanced")
-    def advance(
+    def _advanced(
         self,
         position: int,
         clock: str | None,
@@ -249,24 +290,13 @@ class Watch(Aggregate):
         waiting_for: dict[str, Any] | None = None,
     ) -> None:
         self.position, self.clock, self.judged_through = position, clock, judged_through
-        self.waiting_for = waiting_for  # {day, calendar_years, detail, since_position} or None
+        self.waiting_for = waiting_for
         self._track(opened, closed)
 
     @event("ScoresJudged")
-    def judge_scores(self, scores_position: int, opened: dict[str, str], closed: list[str]) -> None:
+    def _scores_judged(self, scores_position: int, opened: dict[str, str], closed: list[str]) -> None:
         self.scores_position = scores_position
         self._track(opened, closed)
-
-    @event("Closed")
-    def close(self, key: str) -> None:
-        self.open.pop(key, None)
-
-    def _track(self, opened: dict[str, str], closed: list[str]) -> None:
-        for key, warning_id in opened.items():
-            self.open[key] = warning_id
-            self.occurrences[key] = self.occurrences.get(key, 0) + 1
-        for key in closed:
-            self.open.pop(key, None)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from services.alert_service.domain.evaluation import ONGOING
 from services.alert_service.domain.facts import Verdict
-from services.alert_service.domain.lifecycle import RuleRef
+from services.alert_service.domain.lifecycle import JudgedAt, RuleRef
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,15 @@ class Finding:
     rule: RuleRef
     key: str
     verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The findings of every rule that judged one business day, one voided deal or one sealed appraisal,
+    judged at `at`."""
+
+    at: JudgedAt
+    findings: list[Finding]
 
 
 def finding(rule: RuleRef, verdict: Verdict, *more: object) -> Finding:
