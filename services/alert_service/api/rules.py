@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
 
 from services.alert_service.api.deps import AnyRole, ApplicationDep, Editor
+from services.alert_service.api.schemas import WarningRuleOut, answers
 from services.alert_service.domain.definitions import WarningRuleDefinition
 from shared.kernel.events.activities import Schema, Text
 from shared.platform.canonical import timestamp_now
@@ -25,7 +26,11 @@ class WarningRuleVersionIn(Schema):
     definition: WarningRuleDefinition
 
 
-@router.put("/{rule_id}", summary="Define a warning rule, or add a version to it")
+@router.put(
+    "/{rule_id}",
+    summary="Define a warning rule (201), or add a version to it (200)",
+    responses=answers(WarningRuleOut, 200, 201),
+)
 async def define(
     request: Request, rule_id: RuleId, body: WarningRuleVersionIn, principal: Editor, app: ApplicationDep
 ) -> Response:
@@ -41,11 +46,11 @@ async def define(
     return canonical_response(request, rule.to_json(), 201 if len(rule.versions) == 1 else 200)
 
 
-@router.get("/{rule_id}", summary="A warning rule with all its versions")
+@router.get("/{rule_id}", summary="A warning rule with all its versions", responses=answers(WarningRuleOut))
 async def read(request: Request, rule_id: RuleId, _: AnyRole, app: ApplicationDep) -> Response:
     return canonical_response(request, (await asyncio.to_thread(app.rule, rule_id)).to_json())
 
 
-@router.get("", summary="Every warning rule")
+@router.get("", summary="Every warning rule", responses=answers(list[WarningRuleOut]))
 async def listing(request: Request, _: AnyRole, app: ApplicationDep) -> Response:
     return canonical_response(request, [r.to_json() for r in await asyncio.to_thread(app.rules)])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AnyHttpUrl, Field
 
 from services.alert_service.api.deps import Admin, ApplicationDep, DispatcherDep
+from services.alert_service.api.schemas import DeliveryOut, RegisteredSubscriptionOut, SubscriptionOut, answers
 from services.alert_service.domain.delivery import DeliveryState
 from services.alert_service.domain.lifecycle import WarningEventType
 from shared.kernel.events.activities import Schema
@@ -26,7 +27,12 @@ class SubscriptionIn(Schema):
     events: list[WarningEventType] = Field(default_factory=list, description="Event types to send; all when empty.")
 
 
-@router.put("/subscriptions/{subscription_id}", status_code=201, summary="Register a URL to receive warning events")
+@router.put(
+    "/subscriptions/{subscription_id}",
+    status_code=201,
+    summary="Register a URL to receive warning events",
+    responses=answers(RegisteredSubscriptionOut, 201),
+)
 async def register(
     request: Request, subscription_id: SubscriptionId, body: SubscriptionIn, principal: Admin, app: ApplicationDep
 ) -> Response:
@@ -37,23 +43,35 @@ async def register(
     return canonical_response(request, subscription.to_json(with_secret=True), 201)
 
 
-@router.get("/subscriptions", summary="Every subscription (without secrets)")
+@router.get("/subscriptions", summary="Every subscription (without secrets)", responses=answers(list[SubscriptionOut]))
 async def listing(request: Request, _: Admin, app: ApplicationDep) -> Response:
     return canonical_response(request, [s.to_json() for s in await asyncio.to_thread(app.subscriptions)])
 
 
-@router.get("/subscriptions/{subscription_id}", summary="One subscription (without its secret)")
+@router.get(
+    "/subscriptions/{subscription_id}",
+    summary="One subscription (without its secret)",
+    responses=answers(SubscriptionOut),
+)
 async def read(request: Request, subscription_id: SubscriptionId, _: Admin, app: ApplicationDep) -> Response:
     return canonical_response(request, (await asyncio.to_thread(app.subscription, subscription_id)).to_json())
 
 
-@router.delete("/subscriptions/{subscription_id}", summary="Disable a subscription: nothing more is sent to it")
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    summary="Disable a subscription: nothing more is sent to it",
+    responses=answers(SubscriptionOut),
+)
 async def disable(request: Request, subscription_id: SubscriptionId, principal: Admin, app: ApplicationDep) -> Response:
     subscription = await asyncio.to_thread(app.unsubscribe, subscription_id, principal.actor, timestamp_now())
     return canonical_response(request, subscription.to_json())
 
 
-@router.get("/deliveries", summary="Deliveries, oldest first; `state=dead` lists the dead letters")
+@router.get(
+    "/deliveries",
+    summary="Deliveries, oldest first; `state=dead` lists the dead letters",
+    responses=answers(list[DeliveryOut]),
+)
 async def deliveries(
     request: Request,
     _: Admin,
@@ -66,11 +84,15 @@ async def deliveries(
     return canonical_response(request, [d.to_json() for d in found])
 
 
-@router.get("/deliveries/{delivery_id}", summary="One delivery and its last attempt")
+@router.get("/deliveries/{delivery_id}", summary="One delivery and its last attempt", responses=answers(DeliveryOut))
 async def delivery(request: Request, delivery_id: DeliveryId, _: Admin, dispatcher: DispatcherDep) -> Response:
     return canonical_response(request, (await asyncio.to_thread(dispatcher.one, delivery_id)).to_json())
 
 
-@router.post("/deliveries/{delivery_id}/redeliver", summary="Send a dead-lettered delivery again")
+@router.post(
+    "/deliveries/{delivery_id}/redeliver",
+    summary="Send a dead-lettered delivery again",
+    responses=answers(DeliveryOut),
+)
 async def redeliver(request: Request, delivery_id: DeliveryId, _: Admin, dispatcher: DispatcherDep) -> Response:
     return canonical_response(request, (await asyncio.to_thread(dispatcher.redeliver, delivery_id)).to_json())

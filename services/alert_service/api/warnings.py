@@ -15,6 +15,7 @@ from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.alert_service.api.deps import Actor, AnyRole, WarningsDep, WatcherDep
+from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, answers
 from services.alert_service.domain.lifecycle import ActionKind, ActionPlan, WarningState
 from services.alert_service.in_scope import WarningCriteria
 from shared.kernel.events.activities import Ref, Schema, Text
@@ -43,7 +44,7 @@ class Resolution(Schema):
     reason: Text
 
 
-@router.get("/warnings", summary="Warnings in scope, newest raised first")
+@router.get("/warnings", summary="Warnings in scope, newest raised first", responses=answers(list[WarningOut]))
 async def listing(
     request: Request,
     principal: AnyRole,
@@ -59,7 +60,12 @@ async def listing(
     return canonical_response(request, [w.to_json() for w in found])
 
 
-@router.get("/warnings/feed", summary="Warning events as they happen (Server-Sent Events)")
+@router.get(
+    "/warnings/feed",
+    summary="Warning events as they happen (Server-Sent Events)",
+    response_class=EventSourceResponse,
+    responses=SSE_FEED,
+)
 async def feed(
     principal: AnyRole,
     warnings: WarningsDep,
@@ -86,12 +92,16 @@ async def feed(
     return EventSourceResponse(events(), ping=FEED_PING_SECONDS)
 
 
-@router.get("/warnings/{warning_id}", summary="One warning with its evidence, diagnosis and history")
+@router.get(
+    "/warnings/{warning_id}",
+    summary="One warning with its evidence, diagnosis and history",
+    responses=answers(WarningOut),
+)
 async def read(request: Request, warning_id: UUID, principal: AnyRole, warnings: WarningsDep) -> Response:
     return canonical_response(request, (await asyncio.to_thread(warnings.read, principal, warning_id)).to_json())
 
 
-@router.post("/warnings/{warning_id}/acknowledge", summary="Acknowledge an open warning")
+@router.post("/warnings/{warning_id}/acknowledge", summary="Acknowledge an open warning", responses=answers(WarningOut))
 async def acknowledge(
     request: Request, warning_id: UUID, body: Acknowledgement, principal: Actor, warnings: WarningsDep
 ) -> Response:
@@ -99,7 +109,11 @@ async def acknowledge(
     return canonical_response(request, warning.to_json())
 
 
-@router.post("/warnings/{warning_id}/action", summary="Plan a coaching or resource action (again, to re-plan)")
+@router.post(
+    "/warnings/{warning_id}/action",
+    summary="Plan a coaching or resource action (again, to re-plan)",
+    responses=answers(WarningOut),
+)
 async def plan_action(
     request: Request, warning_id: UUID, body: ActionPlanIn, principal: Actor, warnings: WarningsDep
 ) -> Response:
@@ -108,7 +122,7 @@ async def plan_action(
     return canonical_response(request, warning.to_json())
 
 
-@router.post("/warnings/{warning_id}/resolve", summary="Resolve a warning, saying why")
+@router.post("/warnings/{warning_id}/resolve", summary="Resolve a warning, saying why", responses=answers(WarningOut))
 async def resolve(
     request: Request, warning_id: UUID, body: Resolution, principal: Actor, warnings: WarningsDep
 ) -> Response:
@@ -116,7 +130,11 @@ async def resolve(
     return canonical_response(request, warning.to_json())
 
 
-@router.get("/business-clock", summary="How far the ledger has been judged, in ledger positions and business days")
+@router.get(
+    "/business-clock",
+    summary="How far the ledger has been judged, in ledger positions and business days",
+    responses=answers(BusinessClockOut),
+)
 async def business_clock(request: Request, _: AnyRole, watcher: WatcherDep) -> Response:
     """`position`: judged through; `held`: what the read model holds, so `lag` is what is left to judge;
     `clock`: the business day of the latest activity; `judged_through`: the last business day judged;
