@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import Engine, Row, insert, select, update
 from standardwebhooks.webhooks import Webhook
 
+from services.alert_service.api.schemas import WarningOut
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.aggregates import Subscription
 from services.alert_service.domain.delivery import Delivery, DeliveryState, retry_after
@@ -75,7 +76,7 @@ class Dispatcher:
             rows = []
             for event in events:
                 message = {"type": event.type.value, "notification_id": event.notification_id}
-                body = canonical_json({**message, "data": event.warning.to_json()})
+                body = canonical_json({**message, "data": WarningOut.of(event.warning).model_dump(by_alias=True)})
                 rows += [
                     {
                         "id": f"msg_{event.notification_id}_{subscription.subscription_id}",

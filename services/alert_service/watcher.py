@@ -12,16 +12,14 @@ is published, as known there. Replaying the same ledger waits and judges at the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.aggregates import RuleInForce
-from services.alert_service.domain.clock import BusinessTime, WaitingFor
+from services.alert_service.domain.clock import BusinessClock, BusinessTime, WaitingFor
 from services.alert_service.domain.evaluation import DAY_RULES, VoidedDeal, large_deal_voided, window_start
 from services.alert_service.domain.facts import MEASURES_READ, Day
 from services.alert_service.domain.judgement import Finding, Judgement, finding
@@ -36,30 +34,6 @@ from shared.platform.projection import Projections
 log = structlog.get_logger("alert_service")
 POSITIONS_PER_READ = 1000
 MOST_DAYS_JUDGED_AT_ONCE = 31  # a clock that jumps further judges only the last month of days it skipped
-
-
-@dataclass(frozen=True)
-class BusinessClock:
-    """How far the ledger has been judged (`position`) against what the read model holds (`held`), the
-    business days reached, what judging waits for, if anything, and how far the sealed appraisals have
-    been judged."""
-
-    position: int
-    held: int
-    time: BusinessTime
-    scores_position: int
-
-    def to_json(self) -> dict[str, Any]:
-        clock, judged_through, waiting_for = self.time.to_json()
-        return {
-            "position": self.position,
-            "held": self.held,
-            "lag": max(self.held - self.position, 0),
-            "clock": clock,
-            "judged_through": judged_through,
-            "waiting_for": waiting_for,
-            "scores_position": self.scores_position,
-        }
 
 
 class Watcher:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
 
 from services.alert_service.api.deps import AnyRole, ApplicationDep, Editor
-from services.alert_service.api.schemas import WarningRuleOut, answers
+from services.alert_service.api.schemas import WarningRuleOut, WarningRulesOut
 from services.alert_service.domain.definitions import WarningRuleDefinition
 from shared.kernel.events.activities import Schema, Text
 from shared.platform.canonical import timestamp_now
@@ -28,8 +28,9 @@ class WarningRuleVersionIn(Schema):
 
 @router.put(
     "/{rule_id}",
-    summary="Define a warning rule (201), or add a version to it (200)",
-    responses=answers(WarningRuleOut, 200, 201),
+    response_model=WarningRuleOut,
+    responses={201: {"model": WarningRuleOut, "description": "The rule is new: this is its first version."}},
+    summary="Define a warning rule, or add a version to it",
 )
 async def define(
     request: Request, rule_id: RuleId, body: WarningRuleVersionIn, principal: Editor, app: ApplicationDep
@@ -43,14 +44,14 @@ async def define(
         body.reason,
         timestamp_now(),
     )
-    return canonical_response(request, rule.to_json(), 201 if len(rule.versions) == 1 else 200)
+    return canonical_response(request, WarningRuleOut.of(rule), 201 if len(rule.versions) == 1 else 200)
 
 
-@router.get("/{rule_id}", summary="A warning rule with all its versions", responses=answers(WarningRuleOut))
+@router.get("/{rule_id}", response_model=WarningRuleOut, summary="A warning rule with all its versions")
 async def read(request: Request, rule_id: RuleId, _: AnyRole, app: ApplicationDep) -> Response:
-    return canonical_response(request, (await asyncio.to_thread(app.rule, rule_id)).to_json())
+    return canonical_response(request, WarningRuleOut.of(await asyncio.to_thread(app.rule, rule_id)))
 
 
-@router.get("", summary="Every warning rule", responses=answers(list[WarningRuleOut]))
+@router.get("", response_model=WarningRulesOut, summary="Every warning rule")
 async def listing(request: Request, _: AnyRole, app: ApplicationDep) -> Response:
-    return canonical_response(request, [r.to_json() for r in await asyncio.to_thread(app.rules)])
+    return canonical_response(request, WarningRulesOut.of(await asyncio.to_thread(app.rules)))

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AnyHttpUrl, Field
 
 from services.alert_service.api.deps import Admin, ApplicationDep, DispatcherDep
-from services.alert_service.api.schemas import DeliveryOut, RegisteredSubscriptionOut, SubscriptionOut, answers
+from services.alert_service.api.schemas import (
+    DeliveriesOut,
+    DeliveryOut,
+    RegisteredSubscriptionOut,
+    SubscriptionOut,
+    SubscriptionsOut,
+)
 from services.alert_service.domain.delivery import DeliveryState
 from services.alert_service.domain.lifecycle import WarningEventType
 from shared.kernel.events.activities import Schema
@@ -30,8 +36,8 @@ class SubscriptionIn(Schema):
 @router.put(
     "/subscriptions/{subscription_id}",
     status_code=201,
+    response_model=RegisteredSubscriptionOut,
     summary="Register a URL to receive warning events",
-    responses=answers(RegisteredSubscriptionOut, 201),
 )
 async def register(
     request: Request, subscription_id: SubscriptionId, body: SubscriptionIn, principal: Admin, app: ApplicationDep
@@ -40,37 +46,35 @@ async def register(
     subscription = await asyncio.to_thread(
         app.subscribe, subscription_id, str(body.url), events, principal.actor, timestamp_now()
     )
-    return canonical_response(request, subscription.to_json(with_secret=True), 201)
+    return canonical_response(request, RegisteredSubscriptionOut.of(subscription), 201)
 
 
-@router.get("/subscriptions", summary="Every subscription (without secrets)", responses=answers(list[SubscriptionOut]))
+@router.get("/subscriptions", response_model=SubscriptionsOut, summary="Every subscription (without secrets)")
 async def listing(request: Request, _: Admin, app: ApplicationDep) -> Response:
-    return canonical_response(request, [s.to_json() for s in await asyncio.to_thread(app.subscriptions)])
+    return canonical_response(request, SubscriptionsOut.of(await asyncio.to_thread(app.subscriptions)))
 
 
 @router.get(
-    "/subscriptions/{subscription_id}",
-    summary="One subscription (without its secret)",
-    responses=answers(SubscriptionOut),
+    "/subscriptions/{subscription_id}", response_model=SubscriptionOut, summary="One subscription (without its secret)"
 )
 async def read(request: Request, subscription_id: SubscriptionId, _: Admin, app: ApplicationDep) -> Response:
-    return canonical_response(request, (await asyncio.to_thread(app.subscription, subscription_id)).to_json())
+    return canonical_response(request, SubscriptionOut.of(await asyncio.to_thread(app.subscription, subscription_id)))
 
 
 @router.delete(
     "/subscriptions/{subscription_id}",
+    response_model=SubscriptionOut,
     summary="Disable a subscription: nothing more is sent to it",
-    responses=answers(SubscriptionOut),
 )
 async def disable(request: Request, subscription_id: SubscriptionId, principal: Admin, app: ApplicationDep) -> Response:
     subscription = await asyncio.to_thread(app.unsubscribe, subscription_id, principal.actor, timestamp_now())
-    return canonical_response(request, subscription.to_json())
+    return canonical_response(request, SubscriptionOut.of(subscription))
 
 
 @router.get(
     "/deliveries",
+    response_model=DeliveriesOut,
     summary="Deliveries, oldest first; `state=dead` lists the dead letters",
-    responses=answers(list[DeliveryOut]),
 )
 async def deliveries(
     request: Request,
@@ -81,18 +85,16 @@ async def deliveries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
     found = await asyncio.to_thread(dispatcher.listing, state, subscription, limit)
-    return canonical_response(request, [d.to_json() for d in found])
+    return canonical_response(request, DeliveriesOut.of(found))
 
 
-@router.get("/deliveries/{delivery_id}", summary="One delivery and its last attempt", responses=answers(DeliveryOut))
+@router.get("/deliveries/{delivery_id}", response_model=DeliveryOut, summary="One delivery and its last attempt")
 async def delivery(request: Request, delivery_id: DeliveryId, _: Admin, dispatcher: DispatcherDep) -> Response:
-    return canonical_response(request, (await asyncio.to_thread(dispatcher.one, delivery_id)).to_json())
+    return canonical_response(request, DeliveryOut.of(await asyncio.to_thread(dispatcher.one, delivery_id)))
 
 
 @router.post(
-    "/deliveries/{delivery_id}/redeliver",
-    summary="Send a dead-lettered delivery again",
-    responses=answers(DeliveryOut),
+    "/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut, summary="Send a dead-lettered delivery again"
 )
 async def redeliver(request: Request, delivery_id: DeliveryId, _: Admin, dispatcher: DispatcherDep) -> Response:
-    return canonical_response(request, (await asyncio.to_thread(dispatcher.redeliver, delivery_id)).to_json())
+    return canonical_response(request, DeliveryOut.of(await asyncio.to_thread(dispatcher.redeliver, delivery_id)))

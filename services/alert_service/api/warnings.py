@@ -15,7 +15,7 @@ from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.alert_service.api.deps import Actor, AnyRole, WarningsDep, WatcherDep
-from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, answers
+from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, WarningsOut
 from services.alert_service.domain.lifecycle import ActionKind, ActionPlan, WarningState
 from services.alert_service.in_scope import WarningCriteria
 from shared.kernel.events.activities import Ref, Schema, Text
@@ -44,7 +44,7 @@ class Resolution(Schema):
     reason: Text
 
 
-@router.get("/warnings", summary="Warnings in scope, newest raised first", responses=answers(list[WarningOut]))
+@router.get("/warnings", summary="Warnings in scope, newest raised first", response_model=WarningsOut)
 async def listing(
     request: Request,
     principal: AnyRole,
@@ -57,7 +57,7 @@ async def listing(
     states = None if state is None else ACTIVE if state == "active" else frozenset({WarningState(state)})
     criteria = WarningCriteria(states, rule, subject, period)
     found = await asyncio.to_thread(warnings.listing, principal, criteria)
-    return canonical_response(request, [w.to_json() for w in found])
+    return canonical_response(request, WarningsOut.of(found))
 
 
 @router.get(
@@ -83,7 +83,7 @@ async def feed(
         while True:
             reached, found = await asyncio.to_thread(warnings.events_after, principal, position)
             for event in found:
-                data = canonical_json(event.warning.to_json()).decode()
+                data = canonical_json(WarningOut.of(event.warning).model_dump(by_alias=True)).decode()
                 yield ServerSentEvent(data=data, id=str(event.notification_id), event=event.type.value)
             if reached == position:
                 await asyncio.sleep(FEED_POLL_SECONDS)
@@ -95,45 +95,45 @@ async def feed(
 @router.get(
     "/warnings/{warning_id}",
     summary="One warning with its evidence, diagnosis and history",
-    responses=answers(WarningOut),
+    response_model=WarningOut,
 )
 async def read(request: Request, warning_id: UUID, principal: AnyRole, warnings: WarningsDep) -> Response:
-    return canonical_response(request, (await asyncio.to_thread(warnings.read, principal, warning_id)).to_json())
+    return canonical_response(request, WarningOut.of(await asyncio.to_thread(warnings.read, principal, warning_id)))
 
 
-@router.post("/warnings/{warning_id}/acknowledge", summary="Acknowledge an open warning", responses=answers(WarningOut))
+@router.post("/warnings/{warning_id}/acknowledge", summary="Acknowledge an open warning", response_model=WarningOut)
 async def acknowledge(
     request: Request, warning_id: UUID, body: Acknowledgement, principal: Actor, warnings: WarningsDep
 ) -> Response:
     warning = await asyncio.to_thread(warnings.acknowledge, principal, warning_id, body.reason)
-    return canonical_response(request, warning.to_json())
+    return canonical_response(request, WarningOut.of(warning))
 
 
 @router.post(
     "/warnings/{warning_id}/action",
     summary="Plan a coaching or resource action (again, to re-plan)",
-    responses=answers(WarningOut),
+    response_model=WarningOut,
 )
 async def plan_action(
     request: Request, warning_id: UUID, body: ActionPlanIn, principal: Actor, warnings: WarningsDep
 ) -> Response:
     plan = ActionPlan(body.kind, body.owner, body.due)
     warning = await asyncio.to_thread(warnings.plan_action, principal, warning_id, plan, body.reason)
-    return canonical_response(request, warning.to_json())
+    return canonical_response(request, WarningOut.of(warning))
 
 
-@router.post("/warnings/{warning_id}/resolve", summary="Resolve a warning, saying why", responses=answers(WarningOut))
+@router.post("/warnings/{warning_id}/resolve", summary="Resolve a warning, saying why", response_model=WarningOut)
 async def resolve(
     request: Request, warning_id: UUID, body: Resolution, principal: Actor, warnings: WarningsDep
 ) -> Response:
     warning = await asyncio.to_thread(warnings.resolve, principal, warning_id, body.reason)
-    return canonical_response(request, warning.to_json())
+    return canonical_response(request, WarningOut.of(warning))
 
 
 @router.get(
     "/business-clock",
     summary="How far the ledger has been judged, in ledger positions and business days",
-    responses=answers(BusinessClockOut),
+    response_model=BusinessClockOut,
 )
 async def business_clock(request: Request, _: AnyRole, watcher: WatcherDep) -> Response:
     """`position`: judged through; `held`: what the read model holds, so `lag` is what is left to judge;
@@ -142,4 +142,4 @@ async def business_clock(request: Request, _: AnyRole, watcher: WatcherDep) -> R
     (`day`, `calendar_years`, `detail` naming how HR publishes them, `since_position`): those days are
     judged where HR publishes the year; `scores_position`: scoring_service's sealed appraisals judged
     through this event id."""
-    return canonical_response(request, (await asyncio.to_thread(watcher.business_clock)).to_json())
+    return canonical_response(request, BusinessClockOut.of(await asyncio.to_thread(watcher.business_clock)))

@@ -91,9 +91,6 @@ class WarningRule(VersionedRule):
         definition = DEFINITION.validate_python(version["definition"])
         return RuleInForce(RuleRef(self.rule_id, version["version"], definition.kind), definition)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.rule_id, "versions": self.versions}
-
 
 class PerformanceWarning(Aggregate):
     """One warning about one subject, for one rule and period: raised with its evidence and diagnosis, then
@@ -202,23 +199,6 @@ class PerformanceWarning(Aggregate):
         self.history.append(transition)
         self.state = transition.to_state
 
-    def to_json(self) -> dict[str, Any]:
-        """The warning as every answer shows it (the list, the feed, outbound deliveries)."""
-        return {
-            "id": str(self.id),
-            "rule": self.rule.to_json(),
-            "subject": {"kind": self.subject.kind, "id": self.subject.id},
-            "period": self.period,
-            "occurrence": self.occurrence,
-            "state": self.state.value,
-            "raised": self.raised.to_json(),
-            "evidence": self.evidence,
-            "diagnosis": self.diagnosis.to_json() if self.diagnosis else {},
-            "action": self.action.to_json() if self.action else None,
-            "history": [t.to_json() for t in self.history],
-            "version": self.version,
-        }
-
 
 class Watch(Aggregate):
     """The business time the ledger has been judged to, and the warning open per key with how many times
@@ -305,9 +285,6 @@ class SubscriptionChange:
     actor: str
     at: str
 
-    def to_json(self) -> dict[str, str]:
-        return {"change": self.change, "actor": self.actor, "at": self.at}
-
 
 class Subscription(Aggregate):
     """A URL an admin registered to receive warnings, signed with its own Standard Webhooks secret. Once
@@ -337,14 +314,3 @@ class Subscription(Aggregate):
     def _disabled(self, actor: str, at: str) -> None:
         self.active = False
         self.history.append(SubscriptionChange("disabled", actor, at))
-
-    def to_json(self, *, with_secret: bool = False) -> dict[str, Any]:
-        """As an admin reads it; the secret only in the answer that registers it."""
-        found = {
-            "id": self.subscription_id,
-            "url": self.url,
-            "events": self.events,
-            "active": self.active,
-            "history": [change.to_json() for change in self.history],
-        }
-        return {**found, "secret": self.secret} if with_secret else found

@@ -59,3 +59,18 @@ class BusinessTime:
             date.fromisoformat(judged_through) if judged_through else None,
             WaitingFor.from_json(waiting_for) if waiting_for else None,
         )
+
+
+@dataclass(frozen=True)
+class BusinessClock:
+    """How far the ledger has been judged (`position`) against what the read model holds (`held`), the
+    business time reached, and how far scoring_service's sealed appraisals have been judged."""
+
+    position: int
+    held: int
+    time: BusinessTime
+    scores_position: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.held - self.position, 0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 from services.alert_service.domain.errors import DeliveryStillPending
 
@@ -36,21 +35,6 @@ class Delivery:
     def check_redeliverable(self) -> None:
         if self.state is DeliveryState.PENDING:
             raise DeliveryStillPending(f"delivery {self.id} is still pending; it is retried by itself")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "subscription_id": self.subscription_id,
-            "notification_id": self.notification_id,
-            "event_type": self.event_type,
-            "state": self.state.value,
-            "attempts": self.attempts,
-            "next_attempt_at": self.next_attempt_at,
-            "last_status": self.last_status,
-            "last_error": self.last_error,
-            "created_at": self.created_at,
-            "delivered_at": self.delivered_at,
-        }
 
 
 def retry_after(attempts: int, most_attempts: int, first_retry: timedelta) -> timedelta | None:

@@ -132,18 +132,3 @@ class Transition:
     action: ActionPlan | None = None
     cleared: JudgedAt | None = None
     evidence: dict[str, Any] | None = None  # the figures as judged, written as every answer writes them
-
-    def to_json(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
-            "from": self.from_state.value,
-            "to": self.to_state.value,
-            "actor": self.actor,
-            "reason": self.reason,
-        }
-        if self.cleared is None:
-            found["at"] = self.at
-        else:
-            found |= {**self.cleared.to_json(), "evidence": self.evidence}
-        if self.action is not None:
-            found["action"] = self.action.to_json()
-        return found
