@@ -190,7 +190,7 @@ class AlertApplication(ServiceApplication):
 
     def warning(self, warning_id: UUID) -> PerformanceWarning | None:
         try:
-            found = self.repository.get(warning_id)
+            found: Aggregate = self.repository.get(warning_id)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, PerformanceWarning) else None
@@ -238,12 +238,11 @@ class AlertApplication(ServiceApplication):
         found = []
         for notification in self.recorder.select_notifications(after + 1, limit, topics=WARNING_TOPICS):
             event_name = notification.topic.rpartition(".")[2]
-            warning = self.repository.get(notification.originator_id, version=notification.originator_version)
+            warning: PerformanceWarning = self.repository.get(
+                notification.originator_id, version=notification.originator_version
+            )
             found.append(WarningEvent(notification.id, EVENT_TYPES[event_name], warning))
         return found
-
-    def last_notification_id(self) -> int:
-        return self.recorder.max_notification_id() or 0
 
     # --- subscriptions -------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 import httpx
 
 from services.alert_service.application import AlertApplication
+from services.alert_service.domain.definitions import AppraisalScoreBelow
 from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
 from services.alert_service.domain.judgement import Judgement, finding
 from services.alert_service.domain.lifecycle import JudgedAt
@@ -58,7 +59,8 @@ class ScoreFollower:
                 findings = [
                     finding(rule.ref, verdict)
                     for rule in rules
-                    for verdict in appraisal_score_below(rule.definition, appraisal, facts)  # type: ignore[arg-type]
+                    if isinstance(rule.definition, AppraisalScoreBelow)
+                    for verdict in appraisal_score_below(rule.definition, appraisal, facts)
                 ]
             at = JudgedAt(last_day, appraisal.ledger_position, appraisal.event_id)
             self.app.record_appraisal_judgement(appraisal.event_id, Judgement(at, findings))

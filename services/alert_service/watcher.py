@@ -20,6 +20,7 @@ import structlog
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.aggregates import RuleInForce
 from services.alert_service.domain.clock import BusinessClock, BusinessTime, WaitingFor
+from services.alert_service.domain.definitions import LargeDealVoided
 from services.alert_service.domain.evaluation import DAY_RULES, VoidedDeal, large_deal_voided, window_start
 from services.alert_service.domain.facts import MEASURES_READ, Day
 from services.alert_service.domain.judgement import Finding, Judgement, finding
@@ -86,7 +87,7 @@ class Watcher:
     def judge_days(self, time: BusinessTime, first: date, last: date, known_at: int) -> list[Judgement]:
         """Judge first..last in order as known at `known_at`, moving `time` on, until a day cannot be
         judged: judging then waits at it."""
-        judged = []
+        judged: list[Judgement] = []
         day = first
         while day <= last:
             try:
@@ -110,7 +111,8 @@ class Watcher:
         return [
             finding(rule.ref, verdict, void.position)
             for rule in rules
-            for verdict in large_deal_voided(rule.definition, void, facts)  # type: ignore[arg-type]
+            if isinstance(rule.definition, LargeDealVoided)
+            for verdict in large_deal_voided(rule.definition, void, facts)
         ]
 
     # --- reading the ledger in order ---------------------------------------------------------------------
@@ -133,7 +135,7 @@ class Watcher:
 
     def _judge_position(self, page: LedgerPage, position: int, time: BusinessTime) -> list[Judgement]:
         """What reading the entry at `position` judges, moving `time` with it."""
-        judged = []
+        judged: list[Judgement] = []
         if position in page.calendars_published and time.waiting_for and time.clock and time.judged_through:
             # the days waited for, up to the clock, as known where the calendar is published
             first, last = time.judged_through + timedelta(days=1), time.clock - timedelta(days=1)

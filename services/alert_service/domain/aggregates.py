@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from pydantic import TypeAdapter
 
 from services.alert_service.domain.clock import BusinessTime
-from services.alert_service.domain.definitions import RuleDefinition, WarningRuleDefinition
+from services.alert_service.domain.definitions import AnyWarningRule, WarningRuleDefinition
 from services.alert_service.domain.diagnosis import Diagnosis
 from services.alert_service.domain.errors import WarningAlreadyResolved
 from services.alert_service.domain.facts import Subject, Verdict
@@ -34,7 +34,7 @@ from shared.kernel.rule_versions import VersionedRule
 from shared.platform.canonical import canonical_json
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://perfledger.example/alerts")
-DEFINITION: TypeAdapter[RuleDefinition] = TypeAdapter(WarningRuleDefinition)
+DEFINITION: TypeAdapter[AnyWarningRule] = TypeAdapter(WarningRuleDefinition)
 
 
 def recorded(value: Any) -> Any:
@@ -68,7 +68,7 @@ class RuleInForce:
     """A warning rule's version in force on a day, its definition read back from what HR recorded."""
 
     ref: RuleRef
-    definition: RuleDefinition
+    definition: AnyWarningRule
 
 
 class WarningRule(VersionedRule):

@@ -104,13 +104,13 @@ class AppraisalScoreBelow(RuleDefinition):
     threshold: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] = Decimal(60)
 
 
-WarningRuleDefinition = Annotated[
+AnyWarningRule = (
     WeeklyGoalCompletion
     | LeadConversionBelowTeamMean
     | NoVisits
     | CollectionRateBelow
     | LargeDealVoided
     | ForecastMiss
-    | AppraisalScoreBelow,
-    Field(discriminator="kind"),
-]
+    | AppraisalScoreBelow
+)
+WarningRuleDefinition = Annotated[AnyWarningRule, Field(discriminator="kind")]  # one of them, told by its kind
