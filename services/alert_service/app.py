@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from services.alert_service.api import rules, subscriptions, warnings
 from services.alert_service.application import AlertApplication
 from services.alert_service.delivery import Dispatcher
+from services.alert_service.in_scope import WarningsInScope
 from services.alert_service.projections import open_projections
 from services.alert_service.score_follower import ScoreFollower
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
@@ -56,9 +57,11 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.application = application = AlertApplication(eventsourcing_env(settings, SERVICE_NAME))
+        application.carry_over_positions()
         projections, follower = open_projections(settings)
         app.state.projections = projections
         app.state.watcher = watcher = Watcher(application, projections, settings.zone)
+        app.state.warnings = WarningsInScope(application, watcher.rulebook)
         app.state.dispatcher = dispatcher = Dispatcher(
             application, projections.engine, settings.delivery_retry_seconds, settings.delivery_attempts
         )

@@ -1,51 +1,80 @@
 """alert_service's eventsourcing application: commands that load aggregates, change them and save them
-in one transaction (holding the writing lock), and queries that return them."""
+in one transaction (holding the writing lock), and queries that return them. The aggregates refuse what
+their state does not allow; the application refuses what only the store can tell (an id taken, none)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+import base64
+import contextlib
+import secrets
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from services.alert_service.domain.aggregates import (
-    ACTIVE,
     Catalogue,
     PerformanceWarning,
+    RuleInForce,
     Subscription,
     WarningRule,
     Watch,
 )
-from services.alert_service.domain.facts import Verdict
+from services.alert_service.domain.clock import BusinessTime
+from services.alert_service.domain.errors import SubscriptionExists, SubscriptionNotFound, WarningRuleNotFound
+from services.alert_service.domain.judgement import Judgement
+from services.alert_service.domain.lifecycle import ActionPlan, WarningEventType
 from shared.platform.application import ServiceApplication
-from shared.platform.canonical import canonical_json
 
-EVENT_TYPES = {
-    "Raised": "warning.raised",
-    "Acknowledged": "warning.acknowledged",
-    "ActionPlanned": "warning.action_planned",
-    "Resolved": "warning.resolved",
-    "AutoResolved": "warning.auto_resolved",
+EVENT_TYPES = {  # a warning's event, by its name in the store
+    "Raised": WarningEventType.RAISED,
+    "Acknowledged": WarningEventType.ACKNOWLEDGED,
+    "ActionPlanned": WarningEventType.ACTION_PLANNED,
+    "Resolved": WarningEventType.RESOLVED,
+    "AutoResolved": WarningEventType.AUTO_RESOLVED,
 }
+# The logs the application follows, each with its tracking row: the position read through, saved with the
+# judgements made on reading it.
+LEDGER = "goal_service.ledger"
+APPRAISALS = "scoring_service.appraisals"
 WARNING_TOPICS = tuple(
     f"{PerformanceWarning.__module__}:{PerformanceWarning.__qualname__}.{name}" for name in EVENT_TYPES
 )
 
 
-def plain(value: Any) -> Any:
-    """Decimals and dates as canonical JSON writes them, so stored events hold no floats."""
-    return json.loads(canonical_json(value))
+@dataclass(frozen=True)
+class WarningEvent:
+    """A warning event as the feed and the deliveries send it: its id in the store, its type, and the
+    warning as that event left it."""
+
+    notification_id: int
+    type: WarningEventType
+    warning: PerformanceWarning
 
 
 class AlertApplication(ServiceApplication):
     snapshotting_intervals = {Watch: 200}  # noqa: RUF012 - eventsourcing reads this class attribute
 
+    def __init__(self, env: dict[str, str] | None = None):
+        super().__init__(env)
+        self.recorder: ProcessRecorder
+
+    def construct_recorder(self) -> ProcessRecorder:
+        """A recorder with tracking rows: the positions judged are saved with the judgements."""
+        return self.factory.process_recorder()
+
     def catalogue(self) -> Catalogue:
-        return self.find(Catalogue) or Catalogue()
+        found: Catalogue | None = self.find(Catalogue)
+        return found or Catalogue()
 
     def watch(self) -> Watch:
-        return self.find(Watch) or Watch()
+        found: Watch | None = self.find(Watch)
+        return found or Watch()
 
     # --- rules ---------------------------------------------------------------------------------------------
 
@@ -53,7 +82,8 @@ class AlertApplication(ServiceApplication):
         self, rule_id: str, definition: dict[str, Any], effective_from: str, actor: str, reason: str | None, at: str
     ) -> WarningRule:
         with self.writing:
-            rule, changed = self.find(WarningRule, rule_id), []
+            rule: WarningRule | None = self.find(WarningRule, rule_id)
+            changed: list[Aggregate] = []
             if rule is None:
                 rule, catalogue = WarningRule(rule_id), self.catalogue()
                 catalogue.add_rule(rule_id)
@@ -62,105 +92,135 @@ class AlertApplication(ServiceApplication):
             self.save(rule, *changed)
             return rule
 
-    def rule(self, rule_id: str) -> WarningRule | None:
-        return self.find(WarningRule, rule_id)
+    def rule(self, rule_id: str) -> WarningRule:
+        rule: WarningRule | None = self.find(WarningRule, rule_id)
+        if rule is None:
+            raise WarningRuleNotFound(f"no warning rule {rule_id}")
+        return rule
 
     def rules(self) -> list[WarningRule]:
         return [self.repository.get(WarningRule.create_id(r)) for r in sorted(self.catalogue().rules)]
 
-    # --- judging the ledger --------------------------------------------------------------------------------
+    def rules_in_force(self, day: date, kinds: Container[str]) -> list[RuleInForce]:
+        """The enabled versions in force on a day of the rules of these kinds."""
+        found = [rule.in_force_on(day) for rule in self.rules()]
+        return [r for r in found if r is not None and r.definition.enabled and r.ref.kind in kinds]
 
-    def record_judgement(
-        self,
-        position: int,
-        clock: str | None,
-        judged_through: str | None,
-        on: str,
-        judged: list[tuple[dict[str, Any], str, Verdict]],
-        waiting_for: dict[str, Any] | None = None,
-        known_at: int | None = None,
-    ) -> None:
-        """Apply the verdicts reached about one business day (or one void) as known at a ledger position
-        (`known_at`, by default `position`), in one transaction with the watch's advance to `position`. `on`
-        is the business day judged (for a void, the clock's); `judged` holds (rule, key, verdict);
-        `waiting_for`, the day judging waits at and why, if it does."""
+    # --- judging the ledger and sealed appraisals ----------------------------------------------------------
+
+    def judged_position(self) -> int:
+        """The ledger position judged through."""
+        return self.recorder.max_tracking_id(LEDGER) or 0
+
+    def appraisals_judged(self) -> int:
+        """The event id in scoring_service's log of sealed appraisals judged through."""
+        return self.recorder.max_tracking_id(APPRAISALS) or 0
+
+    def record_ledger_judgements(self, position: int, judgements: Sequence[Judgement], time: BusinessTime) -> None:
+        """Apply the judgements made on reading the ledger through `position`, in order, and the business time
+        reached, in one transaction with the tracking row of `position`: a restart judges from the next one."""
         with self.writing:
             watch = self.watch()
-            at = {"day": on, "position": position if known_at is None else known_at}
-            changed, opened, closed = self._apply(watch, judged, at)
-            watch.advance(position, clock, judged_through, opened, closed, waiting_for)
-            self.save(watch, *changed)
+            changed: dict[UUID, PerformanceWarning] = {}
+            for judgement in judgements:
+                self._apply(watch, judgement, changed)
+            watch.move_to(time)
+            self._save_tracked(LEDGER, position, watch, *changed.values())
 
-    def record_score_judgement(
-        self, event_id: int, raised_at: dict[str, Any], judged: list[tuple[dict[str, Any], str, Verdict]]
-    ) -> None:
-        """Apply the verdicts about a sealed appraisal (scoring_service's event `event_id`), in one
-        transaction with the watch's advance."""
+    def record_appraisal_judgement(self, event_id: int, judgement: Judgement) -> None:
+        """Apply the judgement of a sealed appraisal, scoring_service's event `event_id`, in one transaction
+        with the tracking row of that event."""
         with self.writing:
             watch = self.watch()
-            changed, opened, closed = self._apply(watch, judged, raised_at)
-            watch.judge_scores(event_id, opened, closed)
-            self.save(watch, *changed)
+            changed: dict[UUID, PerformanceWarning] = {}
+            self._apply(watch, judgement, changed)
+            self._save_tracked(APPRAISALS, event_id, watch, *changed.values())
 
-    def _apply(
-        self, watch: Watch, judged: list[tuple[dict[str, Any], str, Verdict]], at: dict[str, Any]
-    ) -> tuple[list[Any], dict[str, str], list[str]]:
-        """A verdict that holds raises a warning unless one is open for its key; one that does not hold
-        auto-resolves the open one. The changed warnings, and the keys opened and closed."""
-        changed: list[Any] = []
+    def _apply(self, watch: Watch, judgement: Judgement, changed: dict[UUID, PerformanceWarning]) -> None:
+        """A finding that holds raises a warning unless one is open for its key; one that does not hold
+        auto-resolves the open one. The watch keeps the keys opened and closed; `changed` the warnings, also
+        those raised earlier in the same transaction and not yet saved."""
         opened: dict[str, str] = {}
         closed: list[str] = []
-        for rule, key, verdict in judged:
+        for found in judgement.findings:
+            key, verdict = found.key, found.verdict
             open_id = watch.open.get(key) or opened.get(key)
             if key in closed:
                 continue
             if verdict.holds and open_id is None:
-                warning = PerformanceWarning(
-                    key,
-                    watch.occurrences.get(key, 0) + 1,
-                    rule,
-                    {"kind": verdict.subject.kind, "id": verdict.subject.id},
-                    verdict.period,
-                    at,
-                    plain(verdict.evidence),
-                    plain(asdict(verdict.diagnosis)) if verdict.diagnosis else {},
-                )
+                occurrence = watch.occurrences.get(key, 0) + 1
+                warning = PerformanceWarning.raise_for(key, occurrence, found.rule, verdict, judgement.at)
                 opened[key] = str(warning.id)
-                changed.append(warning)
+                changed[warning.id] = warning
             elif not verdict.holds and open_id is not None:
-                warning = self.repository.get(PerformanceWarning.create_id(key, watch.occurrences[key]))
-                if warning.state in ACTIVE:
-                    warning.auto_resolve(at, plain(verdict.evidence))
-                    changed.append(warning)
+                warning_id = PerformanceWarning.create_id(key, watch.occurrences[key])
+                warning = changed.get(warning_id) or self._warning(warning_id)
+                if warning.state.active:  # resolved by hand meanwhile: nothing left to clear
+                    warning.auto_resolve(judgement.at, verdict.evidence)
+                    changed[warning.id] = warning
                 closed.append(key)
-        return changed, opened, closed
+        watch.keep(opened, closed)
+
+    def _save_tracked(self, upstream: str, position: int, *aggregates: Aggregate) -> None:
+        """Save the aggregates' new events with the position read through in `upstream`'s log, atomically,
+        as eventsourcing's own process applications record a notification they processed."""
+        processing = ProcessingEvent[UUID](tracking=Tracking(upstream, position))
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+
+    def carry_over_positions(self) -> None:
+        """A store written before the tracking rows kept the positions judged in the watch: carry them over,
+        once, so judging resumes where it stopped rather than from the start."""
+        watch: Watch | None = self.find(Watch)
+        if watch is None:
+            return
+        with self.writing:
+            for upstream, position in ((LEDGER, watch.position), (APPRAISALS, watch.scores_position)):
+                if position and self.recorder.max_tracking_id(upstream) is None:
+                    with contextlib.suppress(IntegrityError):  # another process carried it over first
+                        self._save_tracked(upstream, position)
+
+    def _warning(self, warning_id: UUID) -> PerformanceWarning:
+        warning: PerformanceWarning = self.repository.get(warning_id)
+        return warning
 
     # --- the lifecycle -------------------------------------------------------------------------------------
 
-    def warning(self, warning_id: Any) -> PerformanceWarning | None:
+    def warning(self, warning_id: UUID) -> PerformanceWarning | None:
         try:
-            return self.repository.get(warning_id)
-        except (AggregateNotFoundError, ValueError):
+            found: Aggregate = self.repository.get(warning_id)
+        except AggregateNotFoundError:
             return None
+        return found if isinstance(found, PerformanceWarning) else None
 
-    def move(
-        self, warning_id: Any, to: str, actor: str, reason: str | None, at: str, **details: Any
+    def acknowledge(self, warning_id: UUID, actor: str, reason: str | None, at: str) -> PerformanceWarning:
+        with self.writing:
+            warning: PerformanceWarning = self.repository.get(warning_id)
+            warning.acknowledge(actor, reason, at)
+            self.save(warning)
+            return warning
+
+    def plan_action(
+        self, warning_id: UUID, plan: ActionPlan, actor: str, reason: str | None, at: str
     ) -> PerformanceWarning:
         with self.writing:
-            warning = self.repository.get(warning_id)
-            warning.check_move(to)
-            if to == "acknowledged":
-                warning.acknowledge(actor, reason, at)
-            elif to == "action_planned":
-                warning.plan_action(actor, reason, at, details["action"])
-            else:
-                warning.resolve(actor, reason, at)
-            changed = [warning]
-            if to == "resolved":
-                watch = self.watch()
-                if watch.open.get(warning.key) == str(warning.id):
-                    watch.close(warning.key)
-                    changed.append(watch)
+            warning: PerformanceWarning = self.repository.get(warning_id)
+            warning.plan_action(plan, actor, reason, at)
+            self.save(warning)
+            return warning
+
+    def resolve(self, warning_id: UUID, actor: str, reason: str | None, at: str) -> PerformanceWarning:
+        """Resolved by hand, its key is free: a condition that still holds raises a new warning."""
+        with self.writing:
+            warning: PerformanceWarning = self.repository.get(warning_id)
+            warning.resolve(actor, reason, at)
+            changed: list[Aggregate] = [warning]
+            watch = self.watch()
+            if watch.open.get(warning.key) == str(warning.id):
+                watch.close(warning.key)
+                changed.append(watch)
             self.save(*changed)
             return warning
 
@@ -168,45 +228,49 @@ class AlertApplication(ServiceApplication):
         """Every warning ever raised (the watch counts each key's occurrences)."""
         watch = self.watch()
         return [
-            self.repository.get(PerformanceWarning.create_id(key, n))
+            self._warning(PerformanceWarning.create_id(key, n))
             for key, count in sorted(watch.occurrences.items())
             for n in range(1, count + 1)
         ]
 
-    def warning_events(self, after: int, limit: int = 200) -> list[tuple[int, str, PerformanceWarning]]:
-        """Warning events recorded after a notification id, in order: (id, type such as `warning.raised`,
-        the warning as that event left it)."""
+    def warning_events(self, after: int, limit: int = 200) -> list[WarningEvent]:
+        """Warning events recorded after a notification id, in order."""
         found = []
         for notification in self.recorder.select_notifications(after + 1, limit, topics=WARNING_TOPICS):
             event_name = notification.topic.rpartition(".")[2]
-            warning = self.repository.get(notification.originator_id, version=notification.originator_version)
-            found.append((notification.id, EVENT_TYPES[event_name], warning))
+            warning: PerformanceWarning = self.repository.get(
+                notification.originator_id, version=notification.originator_version
+            )
+            found.append(WarningEvent(notification.id, EVENT_TYPES[event_name], warning))
         return found
-
-    def last_notification_id(self) -> int:
-        return self.recorder.max_notification_id() or 0
 
     # --- subscriptions -------------------------------------------------------------------------------------
 
-    def subscribe(
-        self, subscription_id: str, url: str, events: list[str], secret: str, actor: str, at: str
-    ) -> Subscription:
+    def subscribe(self, subscription_id: str, url: str, events: list[str], actor: str, at: str) -> Subscription:
+        """Register a URL with a new Standard Webhooks secret of its own."""
         with self.writing:
+            if self.find(Subscription, subscription_id) is not None:
+                raise SubscriptionExists(
+                    f"subscription {subscription_id} exists; disable it and register a new one to change it"
+                )
+            secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
             subscription, catalogue = Subscription(subscription_id, url, events, secret, actor, at), self.catalogue()
             catalogue.add_subscription(subscription_id)
             self.save(subscription, catalogue)
             return subscription
 
-    def subscription(self, subscription_id: str) -> Subscription | None:
-        return self.find(Subscription, subscription_id)
+    def subscription(self, subscription_id: str) -> Subscription:
+        subscription: Subscription | None = self.find(Subscription, subscription_id)
+        if subscription is None:
+            raise SubscriptionNotFound(f"no subscription {subscription_id}")
+        return subscription
 
     def subscriptions(self) -> list[Subscription]:
         return [self.repository.get(Subscription.create_id(s)) for s in self.catalogue().subscriptions]
 
     def unsubscribe(self, subscription_id: str, actor: str, at: str) -> Subscription:
         with self.writing:
-            subscription = self.repository.get(Subscription.create_id(subscription_id))
-            if subscription.active:
-                subscription.disable(actor, at)
-                self.save(subscription)
+            subscription = self.subscription(subscription_id)
+            subscription.disable(actor, at)
+            self.save(subscription)
             return subscription

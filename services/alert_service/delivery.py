@@ -11,16 +11,18 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Row, insert, select, update
 from standardwebhooks.webhooks import Webhook
 
+from services.alert_service.api.schemas import WarningOut
 from services.alert_service.application import AlertApplication
+from services.alert_service.domain.aggregates import Subscription
+from services.alert_service.domain.delivery import Delivery, DeliveryState, retry_after
+from services.alert_service.domain.errors import DeliveryNotFound
 from services.alert_service.tables import deliveries, outbound_position
 from shared.platform.canonical import canonical_json, format_timestamp
-from shared.platform.errors import Conflict, NotFound
 
 log = structlog.get_logger("alert_service")
-LONGEST_WAIT = timedelta(hours=1)
 SEND_TIMEOUT_SECONDS = 10.0
 BATCH = 100
 
@@ -29,20 +31,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def delivery_out(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "subscription_id": row.subscription_id,
-        "notification_id": row.notification_id,
-        "event_type": row.event_type,
-        "state": row.state,
-        "attempts": row.attempts,
-        "next_attempt_at": row.next_attempt_at,
-        "last_status": row.last_status,
-        "last_error": row.last_error,
-        "created_at": row.created_at,
-        "delivered_at": row.delivered_at,
-    }
+def delivery_of(row: Row[Any]) -> Delivery:
+    return Delivery(
+        row.id,
+        row.subscription_id,
+        row.notification_id,
+        row.event_type,
+        DeliveryState(row.state),
+        row.attempts,
+        row.next_attempt_at,
+        row.last_status,
+        row.last_error,
+        row.created_at,
+        row.delivered_at,
+    )
 
 
 class Dispatcher:
@@ -72,36 +74,37 @@ class Dispatcher:
             subscriptions = [s for s in self.app.subscriptions() if s.active]
             at = format_timestamp(now())
             rows = []
-            for notification_id, event_type, warning in events:
-                body = canonical_json(
-                    {"type": event_type, "notification_id": notification_id, "data": warning.as_dict()}
-                )
-                for subscription in subscriptions:
-                    if subscription.events and event_type not in subscription.events:
-                        continue
-                    rows.append(
-                        {
-                            "id": f"msg_{notification_id}_{subscription.subscription_id}",
-                            "subscription_id": subscription.subscription_id,
-                            "notification_id": notification_id,
-                            "event_type": event_type,
-                            "payload": body.decode(),
-                            "state": "pending",
-                            "attempts": 0,
-                            "next_attempt_at": at,
-                            "created_at": at,
-                        }
-                    )
+            for event in events:
+                message = {"type": event.type.value, "notification_id": event.notification_id}
+                body = canonical_json({**message, "data": WarningOut.of(event.warning).model_dump(by_alias=True)})
+                rows += [
+                    {
+                        "id": f"msg_{event.notification_id}_{subscription.subscription_id}",
+                        "subscription_id": subscription.subscription_id,
+                        "notification_id": event.notification_id,
+                        "event_type": event.type.value,
+                        "payload": body.decode(),
+                        "state": DeliveryState.PENDING.value,
+                        "attempts": 0,
+                        "next_attempt_at": at,
+                        "created_at": at,
+                    }
+                    for subscription in subscriptions
+                    if subscription.wants(event.type)
+                ]
             if rows:
                 connection.execute(insert(deliveries), rows)
-            connection.execute(update(outbound_position).values(notification_id=events[-1][0]))
+            connection.execute(update(outbound_position).values(notification_id=events[-1].notification_id))
             return len(events)
 
     def send_due(self) -> int:
         """Attempt every delivery that is due; how many were attempted."""
         query = (
             select(deliveries)
-            .where(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= format_timestamp(now()))
+            .where(
+                deliveries.c.state == DeliveryState.PENDING.value,
+                deliveries.c.next_attempt_at <= format_timestamp(now()),
+            )
             .order_by(deliveries.c.notification_id, deliveries.c.id)
             .limit(BATCH)
         )
@@ -109,12 +112,12 @@ class Dispatcher:
             due = connection.execute(query).all()
         if not due:
             return 0
-        secrets = {s.subscription_id: s for s in self.app.subscriptions()}
+        subscriptions = {s.subscription_id: s for s in self.app.subscriptions()}
         for row in due:
-            self._attempt(row, secrets.get(row.subscription_id))
+            self._attempt(row, subscriptions.get(row.subscription_id))
         return len(due)
 
-    def _attempt(self, row: Any, subscription: Any) -> None:
+    def _attempt(self, row: Row[Any], subscription: Subscription | None) -> None:
         attempts = row.attempts + 1
         status, error = None, None
         if subscription is None or not subscription.active:
@@ -134,44 +137,47 @@ class Dispatcher:
             except httpx.HTTPError as failure:
                 error = f"{type(failure).__name__}: {failure}"
         changes: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
+        wait = retry_after(attempts, self.attempts, self.retry)
         if error is None:
-            changes.update(state="delivered", delivered_at=format_timestamp(now()))
-        elif attempts >= self.attempts:
-            changes["state"] = "dead"
+            changes.update(state=DeliveryState.DELIVERED.value, delivered_at=format_timestamp(now()))
+        elif wait is None:
+            changes["state"] = DeliveryState.DEAD.value
             log.warning("delivery dead-lettered", delivery=row.id, attempts=attempts, error=error)
         else:
-            wait = min(self.retry * 2 ** (attempts - 1), LONGEST_WAIT)
             changes["next_attempt_at"] = format_timestamp(now() + wait)
         with self.engine.begin() as connection:
             connection.execute(update(deliveries).where(deliveries.c.id == row.id).values(**changes))
 
     # --- for admins ------------------------------------------------------------------------------------------
 
-    def listing(self, state: str | None, subscription_id: str | None, limit: int) -> list[dict[str, Any]]:
+    def listing(self, state: DeliveryState | None, subscription_id: str | None, limit: int) -> list[Delivery]:
         query = select(deliveries).order_by(deliveries.c.notification_id, deliveries.c.id).limit(limit)
         if state is not None:
-            query = query.where(deliveries.c.state == state)
+            query = query.where(deliveries.c.state == state.value)
         if subscription_id is not None:
             query = query.where(deliveries.c.subscription_id == subscription_id)
         with self.engine.connect() as connection:
-            return [delivery_out(row) for row in connection.execute(query)]
+            return [delivery_of(row) for row in connection.execute(query)]
 
-    def one(self, delivery_id: str) -> dict[str, Any]:
+    def one(self, delivery_id: str) -> Delivery:
         with self.engine.connect() as connection:
             row = connection.execute(select(deliveries).where(deliveries.c.id == delivery_id)).first()
         if row is None:
-            raise NotFound(f"no delivery {delivery_id}")
-        return delivery_out(row)
+            raise DeliveryNotFound(f"no delivery {delivery_id}")
+        return delivery_of(row)
 
-    def redeliver(self, delivery_id: str) -> dict[str, Any]:
+    def redeliver(self, delivery_id: str) -> Delivery:
         """Send a dead-lettered (or delivered) delivery again, with a fresh set of attempts."""
-        found = self.one(delivery_id)
-        if found["state"] == "pending":
-            raise Conflict(f"delivery {delivery_id} is still pending; it is retried by itself")
+        self.one(delivery_id).check_redeliverable()
         with self.engine.begin() as connection:
             connection.execute(
                 update(deliveries)
                 .where(deliveries.c.id == delivery_id)
-                .values(state="pending", attempts=0, next_attempt_at=format_timestamp(now()), delivered_at=None)
+                .values(
+                    state=DeliveryState.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=format_timestamp(now()),
+                    delivered_at=None,
+                )
             )
         return self.one(delivery_id)

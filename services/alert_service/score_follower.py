@@ -1,6 +1,6 @@
 """Following scoring_service's log of sealed appraisals, in order, for the score rules: each appraisal is
-judged once the ledger views hold its cut-off, on the ledger as it stood there, and saved with the watch's
-new position in scoring_service's log, in one transaction."""
+judged once the ledger views hold its cut-off, on the ledger as it stood there, and saved with the tracking
+row of its event in scoring_service's log, in one transaction."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from decimal import Decimal
 import httpx
 
 from services.alert_service.application import AlertApplication
+from services.alert_service.domain.definitions import AppraisalScoreBelow
 from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
-from services.alert_service.watcher import Watcher, warning_key
+from services.alert_service.domain.judgement import Judgement, finding
+from services.alert_service.domain.lifecycle import JudgedAt
+from services.alert_service.watcher import Watcher
 from shared.kernel.periods import parse_period
 
 PAGE = 100
@@ -45,20 +48,19 @@ class ScoreFollower:
         ]
 
     def catch_up(self) -> None:
-        for appraisal in self.read(self.app.watch().scores_position):
+        for appraisal in self.read(self.app.appraisals_judged()):
             if self.watcher.projections.held() < appraisal.ledger_position:
                 return  # judged when the ledger views hold its cut-off
             last_day = parse_period(appraisal.period).last_day
-            rules = self.watcher.rules_in_force(last_day, ("appraisal_score_below",))
-            facts = self.watcher.facts(last_day, appraisal.ledger_position, [d for _, d in rules]) if rules else None
-            judged = [
-                (ref, warning_key(ref, verdict), verdict)
-                for ref, definition in rules
-                for verdict in appraisal_score_below(definition, appraisal, facts)  # type: ignore[arg-type]
-            ]
-            raised_at = {
-                "day": last_day.isoformat(),
-                "position": appraisal.ledger_position,
-                "scoring_event": appraisal.event_id,
-            }
-            self.app.record_score_judgement(appraisal.event_id, raised_at, judged)
+            rules = self.app.rules_in_force(last_day, ("appraisal_score_below",))
+            findings = []
+            if rules:
+                facts = self.watcher.facts(last_day, appraisal.ledger_position, rules)
+                findings = [
+                    finding(rule.ref, verdict)
+                    for rule in rules
+                    if isinstance(rule.definition, AppraisalScoreBelow)
+                    for verdict in appraisal_score_below(rule.definition, appraisal, facts)
+                ]
+            at = JudgedAt(last_day, appraisal.ledger_position, appraisal.event_id)
+            self.app.record_appraisal_judgement(appraisal.event_id, Judgement(at, findings))

@@ -1,5 +1,5 @@
-"""alert_service's own tables beside the ledger views: the outbound deliveries, and how far the event
-store's notifications have been turned into them. Changed only through migrations."""
+"""alert_service's own tables beside the ledger views: the ledger's corrections, the outbound deliveries,
+and how far the event store's notifications have been turned into them. Changed only through migrations."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
 from shared.platform.projection import Position
 
 metadata = MetaData()  # the ledger views' tables are shared.kernel.ledger_views.tables
+
+# Each correction the ledger records, by its own type and the activity it corrects, written with the ledger
+# views' page (projections/corrections.py): how the watcher knows a won deal was voided.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("type", String(40), nullable=False),
+    Column("activity_source", String(1024), nullable=False),
+    Column("activity_id", String(256), nullable=False),
+)
 
 deliveries = Table(
     "deliveries",

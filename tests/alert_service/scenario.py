@@ -19,6 +19,9 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
+from pydantic import TypeAdapter
+
+from services.alert_service.api.schemas import BusinessClockOut, WarningOut, WarningRuleOut
 from tests.goal_service.scenario import import_csv
 from tests.support import SOURCE, auth, cloudevent, signed_post
 
@@ -46,6 +49,7 @@ RULES = {
 }
 
 FIRST = date(2026, 10, 12)
+WARNINGS = TypeAdapter(list[WarningOut])
 
 
 def at(day: date, hour: int = 10) -> str:
@@ -163,6 +167,7 @@ def setup_company(goal_client, alert_client) -> None:
         body = {"effective_from": "2026-01-01", "reason": "sales warnings 2026", "definition": definition}
         response = alert_client.put(f"/v1/warning-rules/{rule_id}", json=body, headers=HR)
         assert response.status_code == 201, response.text
+        WarningRuleOut.model_validate_json(response.content)  # the answer is what the OpenAPI document says
 
 
 def record(goal_client, events: list[dict]) -> int:
@@ -175,7 +180,9 @@ def judged(alert_client, position: int, seconds: float = 60) -> None:
     """Wait until alert_service has judged the ledger up to a position."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        clock = alert_client.get("/v1/business-clock", headers=ADMIN).json()
+        answer = alert_client.get("/v1/business-clock", headers=ADMIN)
+        BusinessClockOut.model_validate_json(answer.content)  # the answer is what the OpenAPI document says
+        clock = answer.json()
         if clock["position"] >= position:
             return
         time.sleep(0.05)
@@ -185,4 +192,5 @@ def judged(alert_client, position: int, seconds: float = 60) -> None:
 def warnings(alert_client, token: str = "t-admin", **query: str) -> list[dict]:
     response = alert_client.get("/v1/warnings", params=query, headers=auth(token))
     assert response.status_code == 200, response.text
+    WARNINGS.validate_json(response.content)  # the answer is what the OpenAPI document says
     return response.json()

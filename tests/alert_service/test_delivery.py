@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from standardwebhooks.webhooks import Webhook
 
+from services.alert_service.api.schemas import DeliveryOut, RegisteredSubscriptionOut, SubscriptionOut, WarningOut
 from tests.alert_service.scenario import ADMIN, setup_company, warnings
 from tests.alert_service.test_fortnight import EXPECTED, post_fortnight
 from tests.support import auth, serve_in_thread
@@ -45,6 +46,7 @@ def test_the_feed_sends_each_warning_event_in_scope_and_resumes_after_last_event
     assert [e["event"] for e in everything].count("warning.raised") == len(EXPECTED)
     assert [e["event"] for e in everything].count("warning.auto_resolved") == 3
     assert [int(e["id"]) for e in everything] == sorted(int(e["id"]) for e in everything)
+    assert all(WarningOut.model_validate(e["data"]) for e in everything)  # each event's data is a Warning
 
     resumed = read_feed(url, "t-admin", 4, last_event_id=everything[4]["id"])
     assert resumed == everything[5:]
@@ -101,7 +103,7 @@ def test_a_subscriber_gets_every_warning_signed_after_two_failures_and_dead_lett
     with serve_in_thread(receiver.app) as hooks:
         registered = alert.put("/v1/subscriptions/crm-bot", json={"url": f"{hooks}/hooks"}, headers=ADMIN)
         assert registered.status_code == 201, registered.text
-        receiver.secret = registered.json()["secret"]
+        receiver.secret = RegisteredSubscriptionOut.model_validate_json(registered.content).secret
         dead_end = {"url": "http://127.0.0.1:9/nothing-listens-here", "events": ["warning.raised"]}
         assert alert.put("/v1/subscriptions/dead-end", json=dead_end, headers=ADMIN).status_code == 201
         assert alert.put("/v1/subscriptions/crm-bot", json={"url": f"{hooks}/x"}, headers=ADMIN).status_code == 409
@@ -120,6 +122,7 @@ def test_a_subscriber_gets_every_warning_signed_after_two_failures_and_dead_lett
         # The last answer may still be on its way back to the dispatcher.
         wait_for(lambda: all(d["state"] == "delivered" for d in crm_bot()))
         delivered = crm_bot()
+        assert [DeliveryOut.model_validate(d).state for d in delivered] == ["delivered"] * 9
         assert [(d["state"], d["attempts"], d["last_status"]) for d in delivered] == [("delivered", 3, 204)] * 9
         wait_for(
             lambda: len(alert.get("/v1/deliveries", params={"state": "dead"}, headers=ADMIN).json()) == len(EXPECTED)
@@ -129,7 +132,7 @@ def test_a_subscriber_gets_every_warning_signed_after_two_failures_and_dead_lett
 
         # The admin fixes nothing but asks again: the dead letter gets four fresh attempts.
         again = alert.post(f"/v1/deliveries/{dead[0]['id']}/redeliver", headers=ADMIN)
-        assert again.status_code == 200 and again.json()["state"] == "pending"
+        assert again.status_code == 200 and DeliveryOut.model_validate_json(again.content).state == "pending"
         assert alert.post(f"/v1/deliveries/{dead[0]['id']}/redeliver", headers=ADMIN).status_code == 409
         wait_for(lambda: alert.get(f"/v1/deliveries/{dead[0]['id']}", headers=ADMIN).json()["state"] == "dead")
 
@@ -141,7 +144,8 @@ def test_a_subscriber_gets_every_warning_signed_after_two_failures_and_dead_lett
 
         # Once disabled, a subscription gets nothing more.
         assert alert.delete("/v1/subscriptions/crm-bot", headers=ADMIN).json()["active"] is False
-        assert "secret" not in alert.get("/v1/subscriptions/crm-bot", headers=ADMIN).json()
+        disabled = alert.get("/v1/subscriptions/crm-bot", headers=ADMIN)
+        assert "secret" not in disabled.json() and not SubscriptionOut.model_validate_json(disabled.content).active
         open_one = warnings(alert, state="open")[0]
         assert alert.post(f"/v1/warnings/{open_one['id']}/acknowledge", json={}, headers=ADMIN).status_code == 200
         time.sleep(1.5)  # three rounds of the dispatcher

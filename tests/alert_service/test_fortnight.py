@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import httpx
 
+from services.alert_service.api.schemas import WarningOut
 from services.alert_service.app import create_app
 from services.alert_service.application import AlertApplication
 from services.alert_service.settings import SERVICE_NAME
@@ -139,7 +140,9 @@ def test_a_manager_takes_a_warning_through_its_lifecycle_and_others_cannot(goal,
         "owner": "m-east",
         "due": "2026-10-30",
     }
-    resolved = alert.post(f"{path}/resolve", json={"reason": "closed W43 at 90%"}, headers=manager).json()
+    answer = alert.post(f"{path}/resolve", json={"reason": "closed W43 at 90%"}, headers=manager)
+    WarningOut.model_validate_json(answer.content)  # a person's moves in its history, as the document says
+    resolved = answer.json()
     assert resolved["state"] == "resolved"
     assert [(h["to"], h["actor"], h["reason"]) for h in resolved["history"]] == [
         ("acknowledged", "manager:east", "seen in the 1:1"),

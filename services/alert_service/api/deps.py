@@ -1,4 +1,5 @@
-"""Dependencies shared by alert_service's routes."""
+"""Dependencies shared by alert_service's routes: what the composition root (app.py) built, and who may call.
+Only here is `request.app.state` read, so a route names what it needs and its type."""
 
 from __future__ import annotations
 
@@ -8,23 +9,33 @@ from fastapi import Depends, Request
 
 from services.alert_service.application import AlertApplication
 from services.alert_service.delivery import Dispatcher
+from services.alert_service.in_scope import WarningsInScope
 from services.alert_service.watcher import Watcher
 from shared.platform.auth import Principal, Role, allow
 
 
 async def get_application(request: Request) -> AlertApplication:
-    return request.app.state.application
+    application: AlertApplication = request.app.state.application
+    return application
+
+
+async def get_warnings(request: Request) -> WarningsInScope:
+    warnings: WarningsInScope = request.app.state.warnings
+    return warnings
 
 
 async def get_watcher(request: Request) -> Watcher:
-    return request.app.state.watcher
+    watcher: Watcher = request.app.state.watcher
+    return watcher
 
 
 async def get_dispatcher(request: Request) -> Dispatcher:
-    return request.app.state.dispatcher
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    return dispatcher
 
 
 ApplicationDep = Annotated[AlertApplication, Depends(get_application)]
+WarningsDep = Annotated[WarningsInScope, Depends(get_warnings)]
 WatcherDep = Annotated[Watcher, Depends(get_watcher)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]

@@ -4,106 +4,97 @@ registered. Each subscription has its own Standard Webhooks secret, shown once, 
 from __future__ import annotations
 
 import asyncio
-import base64
-import secrets
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AnyHttpUrl, Field
 
 from services.alert_service.api.deps import Admin, ApplicationDep, DispatcherDep
-from services.alert_service.application import EVENT_TYPES
-from services.alert_service.domain.aggregates import Subscription
+from services.alert_service.api.schemas import (
+    DeliveriesOut,
+    DeliveryOut,
+    RegisteredSubscriptionOut,
+    SubscriptionOut,
+    SubscriptionsOut,
+)
+from services.alert_service.domain.delivery import DeliveryState
+from services.alert_service.domain.lifecycle import WarningEventType
 from shared.kernel.events.activities import Schema
 from shared.platform.canonical import timestamp_now
-from shared.platform.errors import Conflict, NotFound
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["outbound notifications"])
 SubscriptionId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-EventType = Literal[tuple(EVENT_TYPES.values())]  # type: ignore[valid-type]
+DeliveryId = Annotated[str, Path(max_length=200)]
 
 
 class SubscriptionIn(Schema):
     url: AnyHttpUrl = Field(description="Where warning events are POSTed, http or https.")
-    events: list[EventType] = Field(default_factory=list, description="Event types to send; all when empty.")
+    events: list[WarningEventType] = Field(default_factory=list, description="Event types to send; all when empty.")
 
 
-def subscription_out(subscription: Subscription, with_secret: bool = False) -> dict[str, Any]:
-    found = {
-        "id": subscription.subscription_id,
-        "url": subscription.url,
-        "events": subscription.events,
-        "active": subscription.active,
-        "history": subscription.history,
-    }
-    return {**found, "secret": subscription.secret} if with_secret else found
-
-
-def _known(subscription: Subscription | None, subscription_id: str) -> Subscription:
-    if subscription is None:
-        raise NotFound(f"no subscription {subscription_id}")
-    return subscription
-
-
-@router.put("/subscriptions/{subscription_id}", status_code=201, summary="Register a URL to receive warning events")
+@router.put(
+    "/subscriptions/{subscription_id}",
+    status_code=201,
+    response_model=RegisteredSubscriptionOut,
+    summary="Register a URL to receive warning events",
+)
 async def register(
     request: Request, subscription_id: SubscriptionId, body: SubscriptionIn, principal: Admin, app: ApplicationDep
 ) -> Response:
-    if await asyncio.to_thread(app.subscription, subscription_id) is not None:
-        raise Conflict(f"subscription {subscription_id} exists; disable it and register a new one to change it")
-    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    events = [event.value for event in body.events]
     subscription = await asyncio.to_thread(
-        app.subscribe,
-        subscription_id,
-        str(body.url),
-        list(body.events),
-        secret,
-        principal.actor,
-        timestamp_now(),
+        app.subscribe, subscription_id, str(body.url), events, principal.actor, timestamp_now()
     )
-    return canonical_response(request, subscription_out(subscription, with_secret=True), 201)
+    return canonical_response(request, RegisteredSubscriptionOut.of(subscription), 201)
 
 
-@router.get("/subscriptions", summary="Every subscription (without secrets)")
+@router.get("/subscriptions", response_model=SubscriptionsOut, summary="Every subscription (without secrets)")
 async def listing(request: Request, _: Admin, app: ApplicationDep) -> Response:
-    return canonical_response(request, [subscription_out(s) for s in await asyncio.to_thread(app.subscriptions)])
+    return canonical_response(request, SubscriptionsOut.of(await asyncio.to_thread(app.subscriptions)))
 
 
-@router.get("/subscriptions/{subscription_id}", summary="One subscription (without its secret)")
+@router.get(
+    "/subscriptions/{subscription_id}", response_model=SubscriptionOut, summary="One subscription (without its secret)"
+)
 async def read(request: Request, subscription_id: SubscriptionId, _: Admin, app: ApplicationDep) -> Response:
-    subscription = _known(await asyncio.to_thread(app.subscription, subscription_id), subscription_id)
-    return canonical_response(request, subscription_out(subscription))
+    return canonical_response(request, SubscriptionOut.of(await asyncio.to_thread(app.subscription, subscription_id)))
 
 
-@router.delete("/subscriptions/{subscription_id}", summary="Disable a subscription: nothing more is sent to it")
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    response_model=SubscriptionOut,
+    summary="Disable a subscription: nothing more is sent to it",
+)
 async def disable(request: Request, subscription_id: SubscriptionId, principal: Admin, app: ApplicationDep) -> Response:
-    _known(await asyncio.to_thread(app.subscription, subscription_id), subscription_id)
     subscription = await asyncio.to_thread(app.unsubscribe, subscription_id, principal.actor, timestamp_now())
-    return canonical_response(request, subscription_out(subscription))
+    return canonical_response(request, SubscriptionOut.of(subscription))
 
 
-@router.get("/deliveries", summary="Deliveries, oldest first; `state=dead` lists the dead letters")
+@router.get(
+    "/deliveries",
+    response_model=DeliveriesOut,
+    summary="Deliveries, oldest first; `state=dead` lists the dead letters",
+)
 async def deliveries(
     request: Request,
     _: Admin,
     dispatcher: DispatcherDep,
-    state: Literal["pending", "delivered", "dead"] | None = None,
+    state: DeliveryState | None = None,
     subscription: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
-    return canonical_response(request, await asyncio.to_thread(dispatcher.listing, state, subscription, limit))
+    found = await asyncio.to_thread(dispatcher.listing, state, subscription, limit)
+    return canonical_response(request, DeliveriesOut.of(found))
 
 
-@router.get("/deliveries/{delivery_id}", summary="One delivery and its last attempt")
-async def delivery(
-    request: Request, delivery_id: Annotated[str, Path(max_length=200)], _: Admin, dispatcher: DispatcherDep
-) -> Response:
-    return canonical_response(request, await asyncio.to_thread(dispatcher.one, delivery_id))
+@router.get("/deliveries/{delivery_id}", response_model=DeliveryOut, summary="One delivery and its last attempt")
+async def delivery(request: Request, delivery_id: DeliveryId, _: Admin, dispatcher: DispatcherDep) -> Response:
+    return canonical_response(request, DeliveryOut.of(await asyncio.to_thread(dispatcher.one, delivery_id)))
 
 
-@router.post("/deliveries/{delivery_id}/redeliver", summary="Send a dead-lettered delivery again")
-async def redeliver(
-    request: Request, delivery_id: Annotated[str, Path(max_length=200)], _: Admin, dispatcher: DispatcherDep
-) -> Response:
-    return canonical_response(request, await asyncio.to_thread(dispatcher.redeliver, delivery_id))
+@router.post(
+    "/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut, summary="Send a dead-lettered delivery again"
+)
+async def redeliver(request: Request, delivery_id: DeliveryId, _: Admin, dispatcher: DispatcherDep) -> Response:
+    return canonical_response(request, DeliveryOut.of(await asyncio.to_thread(dispatcher.redeliver, delivery_id)))

@@ -5,39 +5,36 @@ Server-Sent Events, resumable with Last-Event-ID. A rep sees their own warnings;
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.alert_service.api.deps import Actor, AnyRole, ApplicationDep, WatcherDep
-from services.alert_service.domain.aggregates import ACTIVE, PerformanceWarning
+from services.alert_service.api.deps import Actor, AnyRole, WarningsDep, WatcherDep
+from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, WarningsOut
+from services.alert_service.domain.lifecycle import ActionKind, ActionPlan, WarningState
+from services.alert_service.in_scope import WarningCriteria
 from shared.kernel.events.activities import Ref, Schema, Text
-from shared.kernel.organisation import Organisation
-from shared.kernel.scope import may_see
-from shared.platform.auth import Principal
-from shared.platform.canonical import INT64_MAX, canonical_json, timestamp_now
-from shared.platform.errors import NotFound
+from shared.platform.canonical import INT64_MAX, canonical_json
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["warnings"])
 FEED_POLL_SECONDS = 0.5
 FEED_PING_SECONDS = 15
+ACTIVE = frozenset(state for state in WarningState if state.active)
+StateAsked = Literal["open", "acknowledged", "action_planned", "resolved", "auto_resolved", "active"]
 
 
 class Acknowledgement(Schema):
     reason: Text | None = None
 
 
-class ActionPlan(Schema):
-    kind: Literal["coaching", "resource"] = Field(
-        description="Coaching for a capability gap; more leads or time for a resource gap."
-    )
+class ActionPlanIn(Schema):
+    kind: ActionKind = Field(description="Coaching for a capability gap; more leads or time for a resource gap.")
     owner: Ref = Field(description="Who carries the action out.")
     due: date
     reason: Text | None = None
@@ -47,54 +44,31 @@ class Resolution(Schema):
     reason: Text
 
 
-def visible(principal: Principal, organisation: Organisation, warning: PerformanceWarning) -> bool:
-    day = date.fromisoformat(warning.raised["day"])
-    return may_see(principal, organisation, warning.subject["kind"], warning.subject["id"], (day,))
-
-
-def _found(app: Any, organisation: Organisation, principal: Principal, warning_id: UUID) -> PerformanceWarning:
-    warning = app.warning(warning_id)
-    if not isinstance(warning, PerformanceWarning) or not visible(principal, organisation, warning):
-        raise NotFound(f"no warning {warning_id}")
-    return warning
-
-
-@router.get("/warnings", summary="Warnings in scope, newest raised first")
+@router.get("/warnings", summary="Warnings in scope, newest raised first", response_model=WarningsOut)
 async def listing(
     request: Request,
     principal: AnyRole,
-    app: ApplicationDep,
-    watcher: WatcherDep,
-    state: Annotated[
-        Literal["open", "acknowledged", "action_planned", "resolved", "auto_resolved", "active"] | None,
-        Query(description="`active` is open, acknowledged or action planned."),
-    ] = None,
+    warnings: WarningsDep,
+    state: Annotated[StateAsked | None, Query(description="`active` is open, acknowledged or action planned.")] = None,
     rule: Annotated[str | None, Query(max_length=64)] = None,
     subject: Annotated[str | None, Query(max_length=128, description="A rep or unit id.")] = None,
     period: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
-    def found() -> list[dict[str, Any]]:
-        organisation = watcher.rulebook.organisation()
-        warnings = [w for w in app.warnings() if visible(principal, organisation, w)]
-        chosen = [
-            w.as_dict()
-            for w in warnings
-            if (state is None or w.state == state or (state == "active" and w.state in ACTIVE))
-            and rule in (None, w.rule["id"])
-            and subject in (None, w.subject["id"])
-            and period in (None, w.period)
-        ]
-        return sorted(chosen, key=lambda w: (-w["raised"]["position"], w["id"]))
-
-    return canonical_response(request, await asyncio.to_thread(found))
+    states = None if state is None else ACTIVE if state == "active" else frozenset({WarningState(state)})
+    criteria = WarningCriteria(states, rule, subject, period)
+    found = await asyncio.to_thread(warnings.listing, principal, criteria)
+    return canonical_response(request, WarningsOut.of(found))
 
 
-@router.get("/warnings/feed", summary="Warning events as they happen (Server-Sent Events)")
+@router.get(
+    "/warnings/feed",
+    summary="Warning events as they happen (Server-Sent Events)",
+    response_class=EventSourceResponse,
+    responses=SSE_FEED,
+)
 async def feed(
-    request: Request,
     principal: AnyRole,
-    app: ApplicationDep,
-    watcher: WatcherDep,
+    warnings: WarningsDep,
     after: Annotated[
         int | None, Query(ge=0, le=INT64_MAX, description="Start after this event id (as Last-Event-ID).")
     ] = None,
@@ -107,92 +81,65 @@ async def feed(
     async def events() -> AsyncIterator[ServerSentEvent]:
         position = start
         while True:
-            found = await asyncio.to_thread(app.warning_events, position)
-            organisation = await asyncio.to_thread(watcher.rulebook.organisation) if found else None
-            for notification_id, event_type, warning in found:
-                position = notification_id
-                if organisation is not None and visible(principal, organisation, warning):
-                    data = canonical_json(warning.as_dict()).decode()
-                    yield ServerSentEvent(data=data, id=str(notification_id), event=event_type)
-            if not found:
+            reached, found = await asyncio.to_thread(warnings.events_after, principal, position)
+            for event in found:
+                data = canonical_json(WarningOut.of(event.warning).model_dump(by_alias=True)).decode()
+                yield ServerSentEvent(data=data, id=str(event.notification_id), event=event.type.value)
+            if reached == position:
                 await asyncio.sleep(FEED_POLL_SECONDS)
+            position = reached
 
     return EventSourceResponse(events(), ping=FEED_PING_SECONDS)
 
 
-@router.get("/warnings/{warning_id}", summary="One warning with its evidence, diagnosis and history")
-async def read(
-    request: Request, warning_id: UUID, principal: AnyRole, app: ApplicationDep, watcher: WatcherDep
-) -> Response:
-    def found() -> dict[str, Any]:
-        return _found(app, watcher.rulebook.organisation(), principal, warning_id).as_dict()
-
-    return canonical_response(request, await asyncio.to_thread(found))
-
-
-async def _move(
-    request: Request,
-    app: Any,
-    watcher: Any,
-    principal: Principal,
-    warning_id: UUID,
-    to: str,
-    reason: str | None,
-    **details: Any,
-) -> Response:
-    def moved() -> dict[str, Any]:
-        _found(app, watcher.rulebook.organisation(), principal, warning_id)
-        return app.move(warning_id, to, principal.actor, reason, timestamp_now(), **details).as_dict()
-
-    return canonical_response(request, await asyncio.to_thread(moved))
+@router.get(
+    "/warnings/{warning_id}",
+    summary="One warning with its evidence, diagnosis and history",
+    response_model=WarningOut,
+)
+async def read(request: Request, warning_id: UUID, principal: AnyRole, warnings: WarningsDep) -> Response:
+    return canonical_response(request, WarningOut.of(await asyncio.to_thread(warnings.read, principal, warning_id)))
 
 
-@router.post("/warnings/{warning_id}/acknowledge", summary="Acknowledge an open warning")
+@router.post("/warnings/{warning_id}/acknowledge", summary="Acknowledge an open warning", response_model=WarningOut)
 async def acknowledge(
-    request: Request,
-    warning_id: UUID,
-    body: Acknowledgement,
-    principal: Actor,
-    app: ApplicationDep,
-    watcher: WatcherDep,
+    request: Request, warning_id: UUID, body: Acknowledgement, principal: Actor, warnings: WarningsDep
 ) -> Response:
-    return await _move(request, app, watcher, principal, warning_id, "acknowledged", body.reason)
+    warning = await asyncio.to_thread(warnings.acknowledge, principal, warning_id, body.reason)
+    return canonical_response(request, WarningOut.of(warning))
 
 
-@router.post("/warnings/{warning_id}/action", summary="Plan a coaching or resource action (again, to re-plan)")
+@router.post(
+    "/warnings/{warning_id}/action",
+    summary="Plan a coaching or resource action (again, to re-plan)",
+    response_model=WarningOut,
+)
 async def plan_action(
-    request: Request, warning_id: UUID, body: ActionPlan, principal: Actor, app: ApplicationDep, watcher: WatcherDep
+    request: Request, warning_id: UUID, body: ActionPlanIn, principal: Actor, warnings: WarningsDep
 ) -> Response:
-    action = json.loads(canonical_json({"kind": body.kind, "owner": body.owner, "due": body.due}))
-    return await _move(request, app, watcher, principal, warning_id, "action_planned", body.reason, action=action)
+    plan = ActionPlan(body.kind, body.owner, body.due)
+    warning = await asyncio.to_thread(warnings.plan_action, principal, warning_id, plan, body.reason)
+    return canonical_response(request, WarningOut.of(warning))
 
 
-@router.post("/warnings/{warning_id}/resolve", summary="Resolve a warning, saying why")
+@router.post("/warnings/{warning_id}/resolve", summary="Resolve a warning, saying why", response_model=WarningOut)
 async def resolve(
-    request: Request, warning_id: UUID, body: Resolution, principal: Actor, app: ApplicationDep, watcher: WatcherDep
+    request: Request, warning_id: UUID, body: Resolution, principal: Actor, warnings: WarningsDep
 ) -> Response:
-    return await _move(request, app, watcher, principal, warning_id, "resolved", body.reason)
+    warning = await asyncio.to_thread(warnings.resolve, principal, warning_id, body.reason)
+    return canonical_response(request, WarningOut.of(warning))
 
 
-@router.get("/business-clock", summary="How far the ledger has been judged, in ledger positions and business days")
-async def business_clock(request: Request, _: AnyRole, app: ApplicationDep, watcher: WatcherDep) -> Response:
+@router.get(
+    "/business-clock",
+    summary="How far the ledger has been judged, in ledger positions and business days",
+    response_model=BusinessClockOut,
+)
+async def business_clock(request: Request, _: AnyRole, watcher: WatcherDep) -> Response:
     """`position`: judged through; `held`: what the read model holds, so `lag` is what is left to judge;
     `clock`: the business day of the latest activity; `judged_through`: the last business day judged;
     `waiting_for`: null, or the day judging waits at because a calendar year it needs is not published
     (`day`, `calendar_years`, `detail` naming how HR publishes them, `since_position`): those days are
     judged where HR publishes the year; `scores_position`: scoring_service's sealed appraisals judged
     through this event id."""
-    watch = await asyncio.to_thread(app.watch)
-    held = await asyncio.to_thread(watcher.projections.held)
-    return canonical_response(
-        request,
-        {
-            "position": watch.position,
-            "held": held,
-            "lag": max(held - watch.position, 0),
-            "clock": watch.clock,
-            "judged_through": watch.judged_through,
-            "waiting_for": watch.waiting_for,
-            "scores_position": watch.scores_position,
-        },
-    )
+    return canonical_response(request, BusinessClockOut.of(await asyncio.to_thread(watcher.business_clock)))

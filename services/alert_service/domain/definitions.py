@@ -4,14 +4,13 @@ table is this module in words."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from services.alert_service.domain.facts import MEASURES_READ
-from shared.kernel.events.activities import Schema, Text
+from shared.kernel.events.activities import Schema
 from shared.kernel.metrics.catalogue import MEASURES
 from shared.kernel.money import CurrencyCode
 
@@ -105,19 +104,13 @@ class AppraisalScoreBelow(RuleDefinition):
     threshold: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] = Decimal(60)
 
 
-WarningRuleDefinition = Annotated[
+AnyWarningRule = (
     WeeklyGoalCompletion
     | LeadConversionBelowTeamMean
     | NoVisits
     | CollectionRateBelow
     | LargeDealVoided
     | ForecastMiss
-    | AppraisalScoreBelow,
-    Field(discriminator="kind"),
-]
-
-
-class WarningRuleVersionIn(Schema):
-    effective_from: date = Field(description="The first business day this version is in force.")
-    reason: Text | None = None
-    definition: WarningRuleDefinition
+    | AppraisalScoreBelow
+)
+WarningRuleDefinition = Annotated[AnyWarningRule, Field(discriminator="kind")]  # one of them, told by its kind

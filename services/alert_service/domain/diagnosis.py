@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from shared.kernel.metrics.figures import Credit, metric_value, totals
@@ -19,12 +20,33 @@ ON_PAR = Decimal("0.8")  # under 80% of the peers' activity per rep is too littl
 CONVERSION_NAMES = {"lead_conversion_rate": "lead conversion", "win_rate": "win rate"}
 
 
+class Gap(StrEnum):
+    RESOURCE = "resource"
+    CAPABILITY = "capability"
+    UNCLEAR = "unclear"
+
+
+class Remedy(StrEnum):
+    """What a gap calls for."""
+
+    RESOURCES = "resources"
+    COACHING = "coaching"
+    REVIEW = "review"
+
+
 @dataclass(frozen=True)
 class Diagnosis:
-    gap: str  # "resource", "capability" or "unclear"
-    action: str  # what the gap calls for: "resources", "coaching" or "review"
+    gap: Gap
+    action: Remedy
     reason: str
-    figures: dict[str, Any]
+    figures: dict[str, Any]  # per rep, the subject's and the peers': the inputs and the conversion rates
+
+    def to_json(self) -> dict[str, Any]:
+        return {"gap": self.gap.value, "action": self.action.value, "reason": self.reason, "figures": self.figures}
+
+    @classmethod
+    def from_json(cls, recorded: dict[str, Any]) -> Diagnosis:
+        return cls(Gap(recorded["gap"]), Remedy(recorded["action"]), recorded["reason"], recorded["figures"])
 
 
 def _per_rep(credits: Iterable[Credit], reps: int) -> dict[str, Any]:
@@ -55,8 +77,8 @@ def diagnose(name: str, span: str, mine: list[Credit], my_reps: int, peers: list
     )
     if activity < peer_activity * ON_PAR or activity == peer_activity == 0:
         return Diagnosis(
-            "resource",
-            "resources",
+            Gap.RESOURCE,
+            Remedy.RESOURCES,
             f"{name}: {said}. Too little activity to convert: a resource gap; add leads or time for visits.",
             figures,
         )
@@ -64,15 +86,15 @@ def diagnose(name: str, span: str, mine: list[Credit], my_reps: int, peers: list
         mine_rate, peer_rate = me[rate], them[rate]
         if mine_rate is not None and peer_rate is not None and mine_rate < peer_rate:
             return Diagnosis(
-                "capability",
-                "coaching",
+                Gap.CAPABILITY,
+                Remedy.COACHING,
                 f"{name}: activity is on par ({said}), but {CONVERSION_NAMES[rate]} is {_percent(mine_rate)} "
                 f"against {_percent(peer_rate)} for the peers: a capability gap; coaching on converting helps.",
                 figures,
             )
     return Diagnosis(
-        "unclear",
-        "review",
+        Gap.UNCLEAR,
+        Remedy.REVIEW,
         f"{name}: activity and conversion are on par with the peers ({said}); look at deal sizes and timing.",
         figures,
     )

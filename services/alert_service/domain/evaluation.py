@@ -195,9 +195,9 @@ def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict
         mine = [c for c in window if c.rep_id == rep_id and c.measure in ("revenue_won", "payments_collected")]
         summed = totals(mine, rule.currency)
         revenue, collected = summed.get("revenue_won", Decimal(0)), summed.get("payments_collected", Decimal(0))
-        if revenue <= 0 or revenue < rule.min_revenue:
-            continue
         rate = ratio(collected, revenue)
+        if rate is None or revenue < 0 or revenue < rule.min_revenue:  # nothing won to collect on
+            continue
         subject = Subject("rep", rep_id)
         verdicts.append(
             Verdict(

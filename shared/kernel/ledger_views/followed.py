@@ -1,6 +1,7 @@
 """The ledger as a downstream service keeps it: one projection that writes the chain's hashes, the
 credited contributions and the rule entries of each page in one transaction, under one tracking row, so
-one long poll feeds all three and they never disagree about how far they have come."""
+one long poll feeds all three and they never disagree about how far they have come. A service that keeps
+more of the ledger for its own rules adds its own parts, written in the same transaction."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from shared.kernel.ledger_views.credit import CreditProjection
 from shared.kernel.ledger_views.rules import RuleProjection
 from shared.kernel.ledger_views.tables import ledger_hashes
 from shared.platform.chain import ChainedEntry
+from shared.platform.projection import Projection
 
 
 class FollowedLedger:
     name = "ledger"
 
-    def __init__(self) -> None:
-        self.parts = (CreditProjection(), RuleProjection())
+    def __init__(self, *own_parts: Projection) -> None:
+        self.parts: tuple[Projection, ...] = (CreditProjection(), RuleProjection(), *own_parts)
 
     def apply(self, session: Session, entries: Sequence[ChainedEntry]) -> None:
         session.execute(insert(ledger_hashes), [{"position": e.position, "hash": e.hash} for e in entries])

@@ -4,6 +4,7 @@ Every page is held against the signed checkpoint the service holds (see checkpoi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ from shared.kernel.ledger_views.checkpoints import CheckpointWatch
 from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import skips, tracking
 from shared.platform.log_client import LedgerFollower
-from shared.platform.projection import ProjectionRunner, Projections
+from shared.platform.projection import Projection, ProjectionRunner, Projections
 from shared.platform.readmodel import create_read_model_engine, migrate
 from shared.platform.settings import FollowerSettings
 
@@ -22,9 +23,10 @@ LONG_POLL_SECONDS = 2.0  # an idle follower asks again this often
 
 
 def follow_ledger(
-    settings: FollowerSettings, service_name: str, migrations: Path
+    settings: FollowerSettings, service_name: str, migrations: Path, own_parts: Sequence[Projection] = ()
 ) -> tuple[Projections, LedgerFollower]:
-    """The read model, migrated to the service's `migrations`, with its runner (not yet started)."""
+    """The read model, migrated to the service's `migrations`, with its runner (not yet started); `own_parts`
+    are what the service keeps of each page beside the ledger views, in the same transaction."""
     engine = create_read_model_engine(settings, service_name)
     migrate(engine, migrations)
     if settings.ledger_token is None:
@@ -36,7 +38,7 @@ def follow_ledger(
     follower = LedgerFollower(settings.goal_service_url, token, wait_seconds=LONG_POLL_SECONDS)
     watch = CheckpointWatch(engine, follower, settings.ledger_checkpoint_keys, service_name)
     runner = ProjectionRunner(
-        FollowedLedger(),
+        FollowedLedger(*own_parts),
         engine,
         tracking,
         lambda after, limit: watch.read_page(after, wait=LONG_POLL_SECONDS),
