@@ -1,14 +1,36 @@
-"""Answers every service's routes share: canonical JSON with an ETag, and a period read from the query."""
+"""Answers every service's routes share: canonical JSON with an ETag, and a period read from the query.
+
+How a route declares its answer (one pattern for every service, so OpenAPI describes every 2xx body):
+
+    @router.get("/v1/goals/{goal_id}", response_model=GoalOut)
+    async def read_goal(request: Request, ...) -> Response:
+        return canonical_response(request, GoalOut.of(goal))
+
+- `response_model=` names the body's pydantic model; `status_code=` the status the route usually answers
+  (201 for a create), and `responses={200: {"model": X, "description": ...}}` any other 2xx it may answer
+  (a re-delivery). FastAPI documents the model and passes the returned Response through untouched, so the
+  model is the schema and `canonical_response` alone writes the bytes: keys sorted, decimals as exact
+  strings, never floats, with an ETag.
+- A model is written with every field (None as null), under its aliases (`from_ = Field(alias="from")`).
+  A key an answer leaves out when it has nothing to say is declared `Field(None, exclude_if=is_none)`.
+- Keep the Decimal, date and int values the domain computed; the canonical form writes them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 from shared.kernel.periods import Period, parse_period
 from shared.platform.canonical import canonical_json, sha256_hex
 from shared.platform.errors import FieldError, InvalidInput
+
+
+def is_none(value: object) -> bool:
+    """For `Field(None, exclude_if=is_none)`: a key left out of the answer rather than written null."""
+    return value is None
 
 
 def query_period(text: str) -> Period:
@@ -21,7 +43,10 @@ def query_period(text: str) -> Period:
 
 def canonical_response(request: Request, body: Any, status_code: int = 200) -> Response:
     """JSON in canonical form (decimals as exact strings, never floats) with an ETag over its bytes; a
-    request whose If-None-Match names that ETag gets 304 and no body."""
+    request whose If-None-Match names that ETag gets 304 and no body. `body` is a pydantic model (the
+    route's declared response model) or plain data."""
+    if isinstance(body, BaseModel):
+        body = body.model_dump(by_alias=True)
     content = canonical_json(body)
     etag = f'"{sha256_hex(content)[:32]}"'
     if status_code == 200 and etag in request.headers.get("if-none-match", ""):
