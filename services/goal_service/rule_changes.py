@@ -125,10 +125,7 @@ class RuleChanges:
             organisation.check(kind, data)
             return
         goals = await asyncio.to_thread(self.rulebook.goals)
-        if kind == "goal.set":
-            goals.check_new(data, organisation)
-        else:
-            goals.check_revision(data)
+        goals.check(kind, data, organisation)
 
     async def import_organisation(
         self, rows: list[tuple[int, dict[str, str]]], *, principal: Principal
