@@ -41,19 +41,13 @@ def query_period(text: str) -> Period:
         raise InvalidInput(str(error), errors=[FieldError("query:period", str(error))]) from None
 
 
-def _plain(body: Any) -> Any:
-    if isinstance(body, BaseModel):
-        return body.model_dump(by_alias=True)
-    if isinstance(body, list):
-        return [_plain(item) for item in body]
-    return body
-
-
 def canonical_response(request: Request, body: Any, status_code: int = 200) -> Response:
     """JSON in canonical form (decimals as exact strings, never floats) with an ETag over its bytes; a
     request whose If-None-Match names that ETag gets 304 and no body. `body` is a pydantic model (the
-    route's declared response model), a list of them, or plain data."""
-    content = canonical_json(_plain(body))
+    route's declared response model) or plain data."""
+    if isinstance(body, BaseModel):
+        body = body.model_dump(by_alias=True)
+    content = canonical_json(body)
     etag = f'"{sha256_hex(content)[:32]}"'
     if status_code == 200 and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"etag": etag})

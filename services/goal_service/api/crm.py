@@ -14,10 +14,11 @@ from services.goal_service.api.crm_schemas import (
     CrmReceiptOut,
     CrmUserIn,
     CrmUserMappedOut,
-    CrmUserOut,
+    CrmUsersOut,
     DeliveryOut,
     DismissalIn,
     QuarantinedRecordOut,
+    QuarantineOut,
     RecordOutcome,
 )
 from services.goal_service.api.deps import CrmDep, Editor, LedgerOpen, RawBody
@@ -81,7 +82,7 @@ async def dry_run(request: Request, source: SourceName, _: Editor, crm: CrmDep, 
 @router.get(
     "/v1/crm/quarantine",
     summary="Quarantined records, with the reason each is held",
-    response_model=list[QuarantinedRecordOut],
+    response_model=QuarantineOut,
 )
 async def quarantine(
     request: Request,
@@ -91,7 +92,7 @@ async def quarantine(
     state: Literal["held", "released", "dismissed"] | None = None,
 ) -> Response:
     found = await crm.quarantined(source, state)
-    return canonical_response(request, [QuarantinedRecordOut.model_validate(row) for row in found])
+    return canonical_response(request, QuarantineOut.model_validate(found))
 
 
 @router.post(
@@ -148,9 +149,7 @@ async def map_user(
     return canonical_response(request, CrmUserMappedOut(source=source, crm_user_id=crm_user_id, rep_id=body.rep_id))
 
 
-@router.get(
-    "/v1/crm/users/{source}", summary="The CRM users of a source and their reps", response_model=list[CrmUserOut]
-)
+@router.get("/v1/crm/users/{source}", summary="The CRM users of a source and their reps", response_model=CrmUsersOut)
 async def users(request: Request, source: SourceName, _: Overseer, crm: CrmDep) -> Response:
     found = await crm.users(source)
-    return canonical_response(request, [CrmUserOut.model_validate(row) for row in found])
+    return canonical_response(request, CrmUsersOut.model_validate(found))

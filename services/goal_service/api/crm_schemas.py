@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 from shared.kernel.events.activities import Ref, Schema, Text
 
@@ -53,6 +53,10 @@ class QuarantinedRecordOut(BaseModel):
     positions: list[int] | None = Field(description="The ledger entries it made once released.")
 
 
+class QuarantineOut(RootModel[list[QuarantinedRecordOut]]):
+    """Quarantined records in the order they were held."""
+
+
 class DeliveryOut(BaseModel):
     """A delivery as it arrived, and what it became."""
 
@@ -79,3 +83,7 @@ class CrmUserMappedOut(BaseModel):
     source: str
     crm_user_id: str
     rep_id: str
+
+
+class CrmUsersOut(RootModel[list[CrmUserOut]]):
+    """The CRM users of a source, in CRM user id order."""
