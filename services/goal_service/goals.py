@@ -107,7 +107,8 @@ class GoalService:
         """A new goal for the company, a unit or a rep (`body` is a `goal.set` without its actor; the goal id
         is made up when not given). HR and admins set any; a manager those they lead."""
         body = {"goal_id": uuid.uuid4().hex, **body}
-        owner = body.get("owner") if isinstance(body.get("owner"), dict) else {}
+        given = body.get("owner")
+        owner = given if isinstance(given, dict) else {}
         rules = await self.reads.rules_known_at(None)
         try:
             chosen = parse_period(str(body.get("period", "")))
@@ -193,12 +194,12 @@ class GoalService:
     ) -> GoalAt:
         """The goal's current version, or with `on` the version in force at the end of that day."""
         goal, rules = await self.visible(principal, goal_id, known_at)
-        version: GoalVersion | None = goal.current
-        if on is not None:
-            next_midnight = datetime.combine(on + timedelta(days=1), time(0), tzinfo=self.reads.zone)
-            version = goal.as_recorded_by(format_timestamp(next_midnight - timedelta(microseconds=1)))
-            if version is None:
-                raise GoalNotYetSet(goal_id, on)
+        if on is None:
+            return GoalAt(goal, goal.current, rules.position)
+        next_midnight = datetime.combine(on + timedelta(days=1), time(0), tzinfo=self.reads.zone)
+        version = goal.as_recorded_by(format_timestamp(next_midnight - timedelta(microseconds=1)))
+        if version is None:
+            raise GoalNotYetSet(goal_id, on)
         return GoalAt(goal, version, rules.position)
 
     async def consistency(self, principal: Principal, goal_id: str, known_at: int | None = None) -> GoalConsistency:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from datetime import time as clock
 from typing import Any
@@ -103,7 +103,7 @@ class RuleChanges:
         return recorded
 
     async def record_together(
-        self, changes: list[tuple[str, Mapping[str, Any]]], *, principal: Principal
+        self, changes: Sequence[tuple[str, Mapping[str, Any]]], *, principal: Principal
     ) -> list[RecordedEvent]:
         """Several changes recorded whole or not at all (a decomposition's child goals)."""
         events = [rule_event(kind, body, principal.actor, self.zone) for kind, body in changes]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar, cast
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
@@ -128,7 +128,8 @@ def show_money(amount: Decimal, currency: str | None) -> str:
     places = MINOR_UNITS.get(currency or "", 2)
     with localcontext() as exact:
         exact.prec = 60  # wide enough that quantizing never rounds a figure of up to 28 digits
-        significant = min(-places, amount.normalize().as_tuple().exponent)  # type: ignore[operator]
+        exponent = cast(int, amount.normalize().as_tuple().exponent)  # an int: amounts are finite
+        significant = min(-places, exponent)
         shown = amount.quantize(Decimal(1).scaleb(significant))
     return f"{shown if shown else abs(shown):f}"  # never "-0.00"
 

@@ -124,7 +124,8 @@ class Organisation:
 
     def ancestry(self, unit_id: str, day: date) -> list[str]:
         """The unit and the units above it on that day, nearest first."""
-        chain, current = [], unit_id
+        chain: list[str] = []
+        current: str | None = unit_id
         while current is not None and current not in chain and current in self.units:
             chain.append(current)
             current = self.units[current].parents.at(day)

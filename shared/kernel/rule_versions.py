@@ -4,7 +4,7 @@ version that was in force. Each service's rule aggregate subclasses it and says 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate, event
 
@@ -12,6 +12,9 @@ from eventsourcing.domain import Aggregate, event
 class VersionedRule(Aggregate):
     """Version n is the n-th definition, never changed. Subclasses set `self.versions = []` when created
     (annotated here, eventsourcing would take it for an argument of their created event)."""
+
+    if TYPE_CHECKING:  # for the type checker alone, so eventsourcing never sees the annotation
+        versions: list[dict[str, Any]]
 
     @event("Versioned")
     def add_version(

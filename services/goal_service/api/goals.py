@@ -27,7 +27,7 @@ from shared.platform.responses import canonical_response, query_period
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
 
 ChangeBody = Annotated[dict[str, Any], Body()]
-RECORDED = {
+RECORDED: dict[str, Any] = {  # how a route that records a goal change declares its answers
     "status_code": 201,
     "response_model": GoalOut,
     "responses": {200: {"model": GoalOut, "description": "Sent again with its Idempotency-Key: answered as before"}},

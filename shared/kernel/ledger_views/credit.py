@@ -32,7 +32,7 @@ class CreditProjection:
             return records[key]
 
         changed: dict[ActivityKey, ActivityRecord] = {}
-        rows = []
+        rows: list[dict[str, object]] = []
         for item in entries:
             record, added = credit(item.entry, find)
             if record is not None:
