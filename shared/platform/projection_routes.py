@@ -95,7 +95,11 @@ async def projection_status(
     return [ProjectionOut.of(status) for status in statuses]
 
 
-@router.post("/{name}/skips", status_code=201, responses={200: {"description": "already passed over"}})
+@router.post(
+    "/{name}/skips",
+    status_code=201,
+    responses={200: {"model": PassedOverOut, "description": "already passed over"}},
+)
 async def pass_over_entry(
     name: str,
     body: PassOverRequest,

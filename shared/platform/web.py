@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Literal
 
 from eventsourcing.application import Application
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from shared.platform.errors import FieldError, InvalidInput
 from shared.platform.logging import configure_logging
@@ -17,6 +19,11 @@ from shared.platform.observability import install_observability
 from shared.platform.problems import install_problem_handlers, problem_response
 from shared.platform.settings import ServiceSettings
 from shared.platform.text import control_character
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    service: str
 
 
 async def printable_parameters(request: Request) -> None:
@@ -57,7 +64,7 @@ def create_service_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
-    @app.get("/ready", tags=["operations"])
+    @app.get("/ready", tags=["operations"], response_model=Readiness)
     async def ready() -> JSONResponse:
         try:
             await asyncio.to_thread(readiness, app)
