@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from services.goal_service.domain.decomposition import ChildGoal
 from services.goal_service.domain.leaderboard import Ranked
@@ -27,9 +27,12 @@ from shared.platform.responses import is_none
 
 Figure = Annotated[
     int | str | Decimal | None,
-    Field(
-        description="A metric's figure: money a decimal string to at least the currency's minor unit, a count an "
-        "integer (a split count its exact decimal string), a ratio a decimal string at 4 places."
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}],
+            "description": "A metric's figure: money a decimal string to at least the currency's minor unit, a "
+            "count an integer (a split count its exact decimal string), a ratio a decimal string at 4 places.",
+        }
     ),
 ]
 Ratio = Annotated[Decimal | None, Field(description="A ratio as a decimal string at 4 places, half up.")]
