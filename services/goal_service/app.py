@@ -20,12 +20,17 @@ from services.goal_service.api import (
     webhooks,
 )
 from services.goal_service.application import LedgerApplication
+from services.goal_service.calendars import CalendarService
 from services.goal_service.checkpoints import LedgerCheckpoints
 from services.goal_service.crm.intake import CrmIntake
 from services.goal_service.crm.sources import Sources
 from services.goal_service.crm.store import CrmStore
+from services.goal_service.goals import GoalService
 from services.goal_service.ingest import GroupCommitWriter
+from services.goal_service.organisation import OrganisationService
+from services.goal_service.progress import ProgressService
 from services.goal_service.projections import open_projections
+from services.goal_service.reads import LedgerReads
 from services.goal_service.rule_changes import RuleChanges
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
 from shared.kernel.ledger_views.rulebook import RuleBook
@@ -47,8 +52,9 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         checkpoints = LedgerCheckpoints.from_settings(settings)
         app.state.ledger = ledger = LedgerApplication(eventsourcing_env(settings, SERVICE_NAME), checkpoints)
         app.state.projections = projections = open_projections(settings, ledger)
-        app.state.writer = GroupCommitWriter(ledger, on_commit=projections.poke)
-        app.state.rulebook = RuleBook(projections.engine)
+        app.state.writer = writer = GroupCommitWriter(ledger, on_commit=projections.poke)
+        rulebook = RuleBook(projections.engine)
+        app.state.reads = reads = LedgerReads(ledger, projections, rulebook, settings.zone)
 
         async def crm_records_caught_up() -> None:
             head = (await asyncio.to_thread(ledger.head)).position
@@ -56,14 +62,20 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
                 raise Unavailable("what CRM records made is not yet projected from the ledger; retry")
 
         crm_store = CrmStore(projections.engine)
-        app.state.crm = CrmIntake(Sources(settings.crm_sources), crm_store, app.state.writer, crm_records_caught_up)
-        app.state.rule_changes = RuleChanges(ledger, app.state.writer, projections, app.state.rulebook, settings.zone)
+        app.state.crm = CrmIntake(
+            Sources(settings.crm_sources), crm_store, writer, crm_records_caught_up, rulebook.organisation
+        )
+        app.state.rule_changes = rule_changes = RuleChanges(ledger, writer, projections, rulebook, settings.zone)
+        app.state.goals = GoalService(reads, rule_changes)
+        app.state.organisation = OrganisationService(reads, rule_changes)
+        app.state.calendars = CalendarService(reads, rule_changes)
+        app.state.progress = ProgressService(reads)
         projections.start()
-        await app.state.writer.start()
+        await writer.start()
         try:
             yield
         finally:
-            await app.state.writer.stop()
+            await writer.stop()
             projections.stop()
             ledger.close()
 

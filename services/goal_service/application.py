@@ -225,7 +225,7 @@ class LedgerApplication(Application):
         if cached := self._cached_identity(identity_id):
             return cached
         try:
-            identity = self.repository.get(identity_id)
+            identity: EventIdentity = self.repository.get(identity_id)
         except AggregateNotFoundError:
             return None
         self._identities.put(identity_id, identity)
@@ -243,6 +243,8 @@ class LedgerApplication(Application):
             for row in rows:
                 try:
                     recorded = self.mapper.to_domain_event(row)
+                    if not isinstance(recorded, LedgerEntryRecorded):
+                        raise TypeError(f"a {type(recorded).__name__} in the ledger's log")
                     yield ChainedEntry(row.originator_version, recorded.entry, recorded.hash)
                 except Exception:  # a damaged row: anything it says is untrustworthy
                     yield ChainedEntry(row.originator_version, {"unreadable": True}, "")

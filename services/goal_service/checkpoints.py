@@ -91,7 +91,7 @@ class Witness:
         record = (json.dumps(checkpoint.to_json(), sort_keys=True) + "\n").encode().ljust(self.RECORD_BYTES)
         try:
             with self._lock:
-                if self._descriptor is not None and not self._still_there():
+                if self._descriptor is not None and not self._still_there(self._descriptor):
                     os.close(self._descriptor)  # the file was removed or replaced: write where it is looked for
                     self._descriptor = None
                 if self._descriptor is None:
@@ -103,9 +103,9 @@ class Witness:
         except OSError as error:  # the database holds the checkpoint; the witness is a second copy
             log.error("the ledger witness file could not be written", error=str(error))
 
-    def _still_there(self) -> bool:
+    def _still_there(self, descriptor: int) -> bool:
         try:
-            return os.stat(self.path).st_ino == os.fstat(self._descriptor).st_ino
+            return os.stat(self.path).st_ino == os.fstat(descriptor).st_ino
         except FileNotFoundError:
             return False
 

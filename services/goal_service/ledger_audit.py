@@ -9,7 +9,7 @@ from eventsourcing.utils import get_topic
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.domain.audit import Claim, Finding, LedgerAudit, audit_ledger
-from services.goal_service.domain.checkpoints import CHECKPOINT_LOG_ID
+from services.goal_service.domain.checkpoints import CHECKPOINT_LOG_ID, LedgerCheckpointSigned
 from services.goal_service.domain.ledger import EventIdentity
 from shared.platform.checkpoints import Checkpoint, CheckpointKeys
 
@@ -40,7 +40,10 @@ def _stored_checkpoints(ledger: LedgerApplication, unreadable: list[Finding]) ->
     while rows := ledger.recorder.select_events(CHECKPOINT_LOG_ID, gt=after, limit=PAGE_SIZE):
         for row in rows:
             try:
-                yield ledger.mapper.to_domain_event(row).checkpoint()
+                signed = ledger.mapper.to_domain_event(row)
+                if not isinstance(signed, LedgerCheckpointSigned):
+                    raise TypeError(f"a {type(signed).__name__} in the checkpoint log")
+                yield signed.checkpoint()
             except Exception:  # a damaged row proves nothing; say where it is
                 at = row.originator_version
                 unreadable.append(Finding("CHECKPOINT", at, f"CHECKPOINT at position {at} (database) is unreadable"))
@@ -53,7 +56,9 @@ def _stored_claims(ledger: LedgerApplication, unreadable: list[Finding]) -> Iter
         for notification in notifications:
             try:
                 claimed = ledger.mapper.to_domain_event(notification)
-                yield Claim(notification.originator_id, claimed.source, claimed.event_id, claimed.position)
+                if not isinstance(claimed, EventIdentity.Claimed):
+                    raise TypeError(f"a {type(claimed).__name__} under the claim topic")
+                yield Claim(claimed.originator_id, claimed.source, claimed.event_id, claimed.position)
             except Exception:  # as above
                 unreadable.append(Finding("CLAIM", 0, f"CLAIM {notification.originator_id} is unreadable"))
         start = notifications[-1].id + 1

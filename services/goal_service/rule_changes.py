@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from datetime import time as clock
 from typing import Any
@@ -103,7 +103,7 @@ class RuleChanges:
         return recorded
 
     async def record_together(
-        self, changes: list[tuple[str, Mapping[str, Any]]], *, principal: Principal
+        self, changes: Sequence[tuple[str, Mapping[str, Any]]], *, principal: Principal
     ) -> list[RecordedEvent]:
         """Several changes recorded whole or not at all (a decomposition's child goals)."""
         events = [rule_event(kind, body, principal.actor, self.zone) for kind, body in changes]
@@ -125,10 +125,7 @@ class RuleChanges:
             organisation.check(kind, data)
             return
         goals = await asyncio.to_thread(self.rulebook.goals)
-        if kind == "goal.set":
-            goals.check_new(data, organisation)
-        else:
-            goals.check_revision(data)
+        goals.check(kind, data, organisation)
 
     async def import_organisation(
         self, rows: list[tuple[int, dict[str, str]]], *, principal: Principal

@@ -10,6 +10,19 @@ from shared.kernel.goals import Goal
 from shared.kernel.organisation import Organisation
 from shared.kernel.scope import may_see, owner_within
 from shared.platform.auth import Principal, Role
+from shared.platform.errors import Forbidden, NotFound
+
+
+class GoalNotVisible(NotFound):
+    """A goal outside the caller's scope reads as one that does not exist."""
+
+    def __init__(self, goal_id: str, position: int | None = None):
+        known = f" as known at position {position}" if position is not None else ""
+        super().__init__(f"no goal {goal_id} is visible to you{known}")
+
+
+class NotYourGoal(Forbidden):
+    """A goal change by someone who may see the goal but not change it (or commit to it)."""
 
 
 def may_see_goal(principal: Principal, organisation: Organisation, goal: Goal) -> bool:
@@ -38,3 +51,18 @@ def may_commit(
     if kind == "unit" and principal.role is Role.MANAGER and principal.scope == owner_id:
         return True
     return may_set(principal, organisation, kind, owner_id, days)
+
+
+def leaderboard_root(principal: Principal, organisation: Organisation, unit_id: str | None, day: date) -> str | None:
+    """The unit whose subtree's reps a leaderboard ranks (None: every rep): a rep sees their own team's board,
+    a manager the subtree they lead or a unit within it; anyone else the unit asked for."""
+    if principal.role is Role.REP:
+        team = organisation.unit_of(principal.scope or "", day)
+        if team is None:
+            raise NotFound("you belong to no team on that day")
+        return team
+    if principal.role is Role.MANAGER:
+        if unit_id is not None and not organisation.within(unit_id, principal.scope or "", day):
+            raise NotFound(f"no unit {unit_id} is visible to you")
+        return unit_id or principal.scope
+    return unit_id

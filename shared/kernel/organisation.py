@@ -69,8 +69,20 @@ class Rep:
     units: Timeline  # None from the day the rep left
 
 
-def _invalid(pointer: str, detail: str) -> InvalidInput:
-    return InvalidInput(detail, errors=[FieldError(pointer, detail)])
+class OrganisationChangeRefused(InvalidInput):
+    """A change that does not fit the organisation on its effective day, naming the field that does not."""
+
+    def __init__(self, pointer: str, detail: str):
+        super().__init__(detail, errors=[FieldError(pointer, detail)])
+
+
+class UnitExists(Conflict):
+    """A unit id, or the company, that is taken already."""
+
+
+class RepAlreadyEmployed(Conflict):
+    def __init__(self, rep_id: str):
+        super().__init__(f"rep {rep_id} is already employed; move them instead")
 
 
 @dataclass
@@ -140,7 +152,8 @@ class Organisation:
     # --- checking a change before it is recorded ----------------------------------------------------------
 
     def check(self, kind: str, data: Mapping[str, Any]) -> None:
-        """Raise InvalidInput or Conflict, naming the field, when the change does not fit."""
+        """Refuse a change that does not fit, naming the field (OrganisationChangeRefused), or the unit or rep
+        that exists already (UnitExists, RepAlreadyEmployed)."""
         day = date.fromisoformat(str(data["effective_from"]))
         match kind:
             case "org.unit.created":
@@ -152,62 +165,66 @@ class Organisation:
             case "org.rep.hired":
                 rep = self.reps.get(data["rep_id"])
                 if rep is not None and rep.units.at(rep.units.changes[-1][0]) is not None:
-                    raise Conflict(f"rep {data['rep_id']} is already employed; move them instead")
+                    raise RepAlreadyEmployed(data["rep_id"])
                 if rep is not None and day <= rep.units.changes[-1][0]:
-                    raise _invalid("/effective_from", "a re-hire must come after the day the rep left")
+                    raise OrganisationChangeRefused("/effective_from", "a re-hire must come after the day the rep left")
                 self._team(data["unit_id"], day, "/unit_id")
             case "org.rep.moved" | "org.rep.left":
                 rep = self._known_rep(data["rep_id"], day)
                 if rep.units.at(day) is None:
-                    raise _invalid("/effective_from", f"rep {rep.rep_id} is not employed on {day}")
+                    raise OrganisationChangeRefused("/effective_from", f"rep {rep.rep_id} is not employed on {day}")
                 if kind == "org.rep.moved":
                     self._team(data["unit_id"], day, "/unit_id")
 
     def _check_new_unit(self, data: Mapping[str, Any], day: date) -> None:
         if data["unit_id"] in self.units:
-            raise Conflict(f"unit {data['unit_id']} already exists")
+            raise UnitExists(f"unit {data['unit_id']} already exists")
         parent_id = data.get("parent_id")
         if UnitKind(data["kind"]) is UnitKind.COMPANY:
             if parent_id is not None:
-                raise _invalid("/parent_id", "the company is the root: it has no parent")
+                raise OrganisationChangeRefused("/parent_id", "the company is the root: it has no parent")
             if self.company_id() is not None:
-                raise Conflict(f"the company already exists as {self.company_id()}")
+                raise UnitExists(f"the company already exists as {self.company_id()}")
             return
         if parent_id is None:
-            raise _invalid("/parent_id", "every unit but the company has a parent")
+            raise OrganisationChangeRefused("/parent_id", "every unit but the company has a parent")
         self._parent(parent_id, day)
 
     def _check_move(self, unit_id: str, parent_id: str, day: date) -> None:
         unit = self._known_unit(unit_id, day)
         if unit.kind is UnitKind.COMPANY:
-            raise _invalid("/unit_id", "the company cannot move")
+            raise OrganisationChangeRefused("/unit_id", "the company cannot move")
         self._parent(parent_id, day)
         later_days = {day} | {d for u in self.units.values() for d, _, _ in u.parents.changes if d > day}
         for when in later_days:
             if unit_id in self.ancestry(parent_id, when):
-                raise _invalid("/parent_id", f"{parent_id} is inside {unit_id} on {when}: the move makes a circle")
+                raise OrganisationChangeRefused(
+                    "/parent_id", f"{parent_id} is inside {unit_id} on {when}: the move makes a circle"
+                )
 
     def _parent(self, parent_id: str, day: date) -> None:
         if not self.exists(parent_id, day):
-            raise _invalid("/parent_id", f"no unit {parent_id} exists on {day}")
+            raise OrganisationChangeRefused("/parent_id", f"no unit {parent_id} exists on {day}")
         if self.units[parent_id].kind is LEAF:
-            raise _invalid("/parent_id", f"{parent_id} is a team; teams hold reps, not units")
+            raise OrganisationChangeRefused("/parent_id", f"{parent_id} is a team; teams hold reps, not units")
 
     def _team(self, unit_id: str, day: date, pointer: str) -> None:
         if not self.exists(unit_id, day):
-            raise _invalid(pointer, f"no unit {unit_id} exists on {day}")
+            raise OrganisationChangeRefused(pointer, f"no unit {unit_id} exists on {day}")
         if self.units[unit_id].kind is not LEAF:
-            raise _invalid(pointer, f"{unit_id} is a {self.units[unit_id].kind}; reps belong to teams")
+            raise OrganisationChangeRefused(pointer, f"{unit_id} is a {self.units[unit_id].kind}; reps belong to teams")
 
     def _known_unit(self, unit_id: str, day: date) -> Unit:
         if not self.exists(unit_id, day):
-            raise _invalid("/unit_id", f"no unit {unit_id} exists on {day}")
+            raise OrganisationChangeRefused("/unit_id", f"no unit {unit_id} exists on {day}")
         return self.units[unit_id]
 
     def _known_rep(self, rep_id: str, day: date) -> Rep:
         rep = self.reps.get(rep_id)
         if rep is None:
-            raise _invalid("/rep_id", f"no rep {rep_id} is known")
+            raise OrganisationChangeRefused("/rep_id", f"no rep {rep_id} is known")
         if day < rep.units.starts:
-            raise _invalid("/effective_from", f"rep {rep_id} was hired on {rep.units.starts}, after {day}")
+            raise OrganisationChangeRefused(
+                "/effective_from", f"rep {rep_id} was hired on {rep.units.starts}, after {day}"
+            )
         return rep

@@ -92,6 +92,7 @@ class Period:
 class GrowthBasis(StrEnum):
     WHOLE_PERIOD = "whole_period"  # a complete period against the whole earlier period
     SAME_DAYS = "same_days"  # a period in progress against as many first days of the earlier period
+    NOT_STARTED = "not_started"  # before the period begins: nothing to compare (never a GrowthSpans basis)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared.kernel.goals import Goals, quantum
+from shared.kernel.events.goals import GoalStatus
+from shared.kernel.goals import GoalCancelled, GoalExists, Goals, OutsideParent, OwnerUnknown, UnknownGoal, quantum
 from shared.kernel.money import allocate
 from shared.kernel.organisation import Organisation
 from shared.platform.errors import Conflict, InvalidInput
@@ -61,13 +62,13 @@ def test_every_change_is_a_version_and_the_version_in_force_follows_recording_ti
 @pytest.mark.parametrize(
     ("data", "error", "pointer_or_text"),
     [
-        ({"goal_id": "g-co"}, Conflict, "already exists"),
-        ({"goal_id": "g-x", "owner": {"kind": "company", "id": "other"}}, InvalidInput, "/owner/id"),
-        ({"goal_id": "g-x", "owner": {"kind": "unit", "id": "mars"}}, InvalidInput, "/owner/id"),
-        ({"goal_id": "g-x", "owner": {"kind": "rep", "id": "r-9"}}, InvalidInput, "/owner/id"),
+        ({"goal_id": "g-co"}, GoalExists, "already exists"),
+        ({"goal_id": "g-x", "owner": {"kind": "company", "id": "other"}}, OwnerUnknown, "/owner/id"),
+        ({"goal_id": "g-x", "owner": {"kind": "unit", "id": "mars"}}, OwnerUnknown, "/owner/id"),
+        ({"goal_id": "g-x", "owner": {"kind": "rep", "id": "r-9"}}, OwnerUnknown, "/owner/id"),
         (
             {"goal_id": "g-x", "owner": {"kind": "unit", "id": "east"}, "parent_goal_id": "g-none"},
-            InvalidInput,
+            UnknownGoal,
             "/parent_goal_id",
         ),
         (
@@ -78,12 +79,12 @@ def test_every_change_is_a_version_and_the_version_in_force_follows_recording_ti
                 "metric": "visits",
                 "currency": None,
             },
-            InvalidInput,
+            OutsideParent,
             "/metric",
         ),
         (
             {"goal_id": "g-x", "owner": {"kind": "unit", "id": "east"}, "parent_goal_id": "g-co", "period": "2027-Q1"},
-            InvalidInput,
+            OutsideParent,
             "/period",
         ),
     ],
@@ -91,16 +92,29 @@ def test_every_change_is_a_version_and_the_version_in_force_follows_recording_ti
 def test_new_goals_that_do_not_fit_are_refused(data, error, pointer_or_text):
     goals = Goals.fold([goal_entry(10)])
     with pytest.raises(error) as raised:
-        goals.check_new(goal_entry(11, **data)["data"], ORG)
+        goals.check("goal.set", goal_entry(11, **data)["data"], ORG)
     assert pointer_or_text in (raised.value.detail + " ".join(e.pointer for e in raised.value.errors))
+    # each is one of the kinds the one problem mapping answers: 409 for a goal that exists, 422 otherwise
+    assert isinstance(raised.value, Conflict if error is GoalExists else InvalidInput)
+
+
+def test_a_cancelled_goal_refuses_revisions_and_commitments_and_an_unknown_one_names_the_goal():
+    goals = Goals.fold([goal_entry(10), revision(11, "2026-10-02T00:00:00.000000Z", status="cancelled")])
+    assert goals.goals["g-co"].current.status is GoalStatus.CANCELLED
+    for kind in ("goal.revised", "goal.committed"):
+        with pytest.raises(GoalCancelled, match="g-co is cancelled; set a new goal instead"):
+            goals.check(kind, {"goal_id": "g-co"}, ORG)
+    with pytest.raises(UnknownGoal) as unknown:
+        goals.check("goal.revised", {"goal_id": "g-none"}, ORG)
+    assert [(e.pointer, e.detail) for e in unknown.value.errors] == [("/goal_id", "no goal g-none")]
 
 
 def test_a_child_must_sit_under_its_parents_owner():
     goals = Goals.fold([goal_entry(10, goal_id="g-east", owner={"kind": "unit", "id": "east"})])
     child = goal_entry(11, goal_id="g-c", owner={"kind": "unit", "id": "team-c"}, parent_goal_id="g-east")["data"]
     with pytest.raises(InvalidInput, match="not within unit east"):
-        goals.check_new(child, ORG)
-    goals.check_new({**child, "owner": {"kind": "rep", "id": "r-1"}}, ORG)
+        goals.check("goal.set", child, ORG)
+    goals.check("goal.set", {**child, "owner": {"kind": "rep", "id": "r-1"}}, ORG)
 
 
 @pytest.mark.parametrize(
@@ -154,5 +168,5 @@ def test_the_consistency_report_shows_how_far_children_are_from_the_parent():
         ]
     )
     report = goals.consistency("g-co")
-    assert (report["children_total"], report["difference"], report["consistent"]) == (2900000, -100000, False)
-    assert [c["committed"] for c in report["children"]] == [None, 1000000]
+    assert (report.children_total, report.difference, report.consistent) == (2900000, -100000, False)
+    assert [c.committed for c in report.children] == [None, 1000000]

@@ -38,6 +38,11 @@ def test_company_progress_by_hand(quarter):
     assert (product_a["percent"], product_a["met"]) == ("63.6364", True)  # 700k of 1.1M
     assert q4["known_at"] == head(quarter)
     assert set(q4["working_days"]["calendar_versions"]) == {"2026"}
+    # before Q4's first working day (1-7 October are holidays) there is no pace and no forecast: null, as the
+    # warning rules read it too (shared/kernel/pace.py), never a pace of 0
+    early = figures(quarter, "q4", as_of="2026-10-07")
+    assert (early["working_days"]["elapsed"], early["completion"]) == (0, "0.0000")
+    assert (early["pace"], early["forecast"]) == (None, None)
 
 
 def test_the_roll_up_and_drill_down_add_up(quarter):

@@ -13,7 +13,7 @@ the currency's minor unit, counts as integers, ratios at 4 places; the verdicts 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,20 +30,10 @@ from services.alert_service.domain.definitions import (
 )
 from services.alert_service.domain.facts import VISIT_LOOKBACK_DAYS, Day, Subject, Verdict, positions
 from shared.kernel.goals import Goal
-from shared.kernel.metrics.catalogue import counts_money
-from shared.kernel.metrics.figures import Credit, forecast, owned, ratio, show_figure, totals
+from shared.kernel.metrics.figures import Credit, ratio, show_figure, totals
 from shared.kernel.money import quantize_ratio, show_count, show_money, show_ratio
+from shared.kernel.pace import goal_standing, working_days
 from shared.kernel.periods import Period, month, parse_period, quarter, week, year
-
-
-def _goal_figures(goal: Goal, facts: Day, period: Period) -> tuple[Decimal, list[Credit]]:
-    window = [
-        c
-        for c in facts.between(period.first_day, facts.day)
-        if c.measure == goal.metric and (not counts_money(goal.metric) or c.currency == goal.currency)
-    ]
-    mine = owned(window, facts.organisation, goal.owner_kind, goal.owner_id)
-    return totals(mine, goal.currency).get(goal.metric, Decimal(0)), mine
 
 
 def _goals(facts: Day, metric: str, matches: Callable[[Period], bool]) -> list[Goal]:
@@ -61,26 +51,18 @@ def _goals(facts: Day, metric: str, matches: Callable[[Period], bool]) -> list[G
     )
 
 
-def _working_days(facts: Day, period: Period) -> dict[str, Any]:
-    return {
-        "total": facts.calendar.working_days(period.first_day, period.last_day),
-        "elapsed": facts.calendar.working_days(period.first_day, facts.day),
-        "calendar_versions": facts.calendar.versions(period.first_day, period.last_day),
-    }
-
-
 def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdict]:
     this_week = week(facts.day)
     at_end = facts.day == this_week.last_day
     verdicts = []
     for goal in _goals(facts, rule.metric, lambda p: p == this_week):
-        days = _working_days(facts, this_week)
-        if days["total"] == 0 or (not at_end and days["elapsed"] < rule.pace_from_working_day):
+        days = working_days(facts.calendar, this_week, facts.day)
+        if days.total == 0 or (not at_end and days.elapsed < rule.pace_from_working_day):
             continue
-        target = goal.current.target
-        actual, credited = _goal_figures(goal, facts, this_week)
-        completion = ratio(actual, target)
-        pace = ratio(actual * days["total"], target * days["elapsed"]) if days["elapsed"] else Decimal(0)
+        standing = goal_standing(goal, facts.credits, facts.organisation, facts.calendar, facts.day, days=days)
+        target, actual, completion, pace = goal.current.target, standing.actual, standing.completion, standing.pace
+        if actual is None or completion is None or pace is None:
+            continue  # never so: a summed metric always has an actual, and a working day has elapsed by here
         judged = completion if at_end else pace
         subject = Subject(goal.owner_kind, goal.owner_id)
         verdicts.append(
@@ -96,8 +78,8 @@ def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdi
                     "completion": completion,
                     "pace": show_ratio(pace),
                     "threshold": show_ratio(rule.threshold),
-                    "working_days": days,
-                    "positions": positions(credited),
+                    "working_days": asdict(days),
+                    "positions": positions(standing.credited),
                 },
                 facts.diagnosis(subject, this_week.first_day, facts.day, this_week.key),
             )
@@ -225,13 +207,12 @@ def forecast_miss(rule: ForecastMiss, facts: Day) -> list[Verdict]:
     current = period_of(facts.day)
     verdicts = []
     for goal in _goals(facts, rule.metric, lambda p: p == current):
-        days = _working_days(facts, current)
-        if days["elapsed"] < rule.min_elapsed_working_days:
+        days = working_days(facts.calendar, current, facts.day)
+        if days.elapsed < rule.min_elapsed_working_days:
             continue
-        target = goal.current.target
-        actual, credited = _goal_figures(goal, facts, current)
-        expected = forecast(goal.metric, actual, days["total"], days["elapsed"], goal.currency)
-        if expected is None:  # no working day elapsed: nothing to extrapolate
+        standing = goal_standing(goal, facts.credits, facts.organisation, facts.calendar, facts.day, days=days)
+        target, actual, expected = goal.current.target, standing.actual, standing.forecast
+        if actual is None or expected is None:  # no working day elapsed: nothing to extrapolate
             continue
         subject = Subject(goal.owner_kind, goal.owner_id)
         verdicts.append(
@@ -245,8 +226,8 @@ def forecast_miss(rule: ForecastMiss, facts: Day) -> list[Verdict]:
                     "actual": show_figure(goal.metric, actual, goal.currency),
                     "forecast": show_figure(goal.metric, expected, goal.currency),
                     "threshold": show_ratio(rule.threshold),
-                    "working_days": days,
-                    "positions": positions(credited),
+                    "working_days": asdict(days),
+                    "positions": positions(standing.credited),
                 },
                 facts.diagnosis(subject, current.first_day, facts.day, f"{current.key} so far"),
             )

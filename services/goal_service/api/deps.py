@@ -1,43 +1,108 @@
-"""Dependencies shared by goal_service's routes."""
+"""What goal_service's routes take through dependencies: the services the composition root (app.py) made,
+the caller, and what a request carries. Only this module reads `request.app.state`."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 
 from services.goal_service.application import LedgerApplication
+from services.goal_service.calendars import CalendarService
+from services.goal_service.crm.intake import CrmIntake
+from services.goal_service.goals import GoalService
 from services.goal_service.ingest import GroupCommitWriter
-from shared.kernel.goals import Goals
-from shared.kernel.organisation import Organisation
-from shared.kernel.workdays import WorkingCalendar
+from services.goal_service.organisation import OrganisationService
+from services.goal_service.progress import ProgressService
+from services.goal_service.reads import LedgerReads
+from services.goal_service.rule_changes import RuleChanges
+from services.goal_service.settings import GoalSettings
 from shared.platform.auth import Principal, Role, allow
 from shared.platform.canonical import INT64_MAX
 from shared.platform.errors import PayloadTooLarge
+from shared.platform.webhooks import WebhookVerifier
 
 
-async def get_ledger(request: Request) -> LedgerApplication:
-    return request.app.state.ledger
+def get_settings(request: Request) -> GoalSettings:
+    settings: GoalSettings = request.app.state.settings
+    return settings
 
 
-async def get_writer(request: Request) -> GroupCommitWriter:
-    return request.app.state.writer
+def get_ledger(request: Request) -> LedgerApplication:
+    ledger: LedgerApplication = request.app.state.ledger
+    return ledger
 
 
-async def ledger_open(request: Request) -> None:
+def get_writer(request: Request) -> GroupCommitWriter:
+    writer: GroupCommitWriter = request.app.state.writer
+    return writer
+
+
+def get_reads(request: Request) -> LedgerReads:
+    reads: LedgerReads = request.app.state.reads
+    return reads
+
+
+def get_goals(request: Request) -> GoalService:
+    goals: GoalService = request.app.state.goals
+    return goals
+
+
+def get_organisation(request: Request) -> OrganisationService:
+    organisation: OrganisationService = request.app.state.organisation
+    return organisation
+
+
+def get_calendars(request: Request) -> CalendarService:
+    calendars: CalendarService = request.app.state.calendars
+    return calendars
+
+
+def get_progress(request: Request) -> ProgressService:
+    progress: ProgressService = request.app.state.progress
+    return progress
+
+
+def get_rule_changes(request: Request) -> RuleChanges:
+    changes: RuleChanges = request.app.state.rule_changes
+    return changes
+
+
+def get_crm(request: Request) -> CrmIntake:
+    crm: CrmIntake = request.app.state.crm
+    return crm
+
+
+def get_verifier(request: Request) -> WebhookVerifier:
+    verifier: WebhookVerifier = request.app.state.verifier
+    return verifier
+
+
+SettingsDep = Annotated[GoalSettings, Depends(get_settings)]
+LedgerDep = Annotated[LedgerApplication, Depends(get_ledger)]
+WriterDep = Annotated[GroupCommitWriter, Depends(get_writer)]
+ReadsDep = Annotated[LedgerReads, Depends(get_reads)]
+GoalsDep = Annotated[GoalService, Depends(get_goals)]
+ProgressDep = Annotated[ProgressService, Depends(get_progress)]
+OrganisationDep = Annotated[OrganisationService, Depends(get_organisation)]
+CalendarsDep = Annotated[CalendarService, Depends(get_calendars)]
+RuleChangesDep = Annotated[RuleChanges, Depends(get_rule_changes)]
+CrmDep = Annotated[CrmIntake, Depends(get_crm)]
+VerifierDep = Annotated[WebhookVerifier, Depends(get_verifier)]
+
+
+async def ledger_open(ledger: LedgerDep) -> None:
     """Refuse before anything of the request is kept while the ledger does not continue its signed
     checkpoint. Only then is it checked again here (the writer checks before every commit group), so that
     a ledger restored from a backup opens again without a restart."""
-    ledger = request.app.state.ledger
     if ledger.checkpoints is not None and ledger.checkpoints.refused is not None:
         await asyncio.to_thread(ledger.continuing_head)  # LedgerDiscontinued while it still does not
 
 
-async def read_body(request: Request) -> bytes:
+async def read_body(request: Request, settings: SettingsDep) -> bytes:
     """The body, refused with 413 as soon as it outgrows the configured limit."""
-    limit = request.app.state.settings.max_body_bytes
+    limit = settings.max_body_bytes
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -47,32 +112,13 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def rules_known_at(request: Request, known_at: int | None) -> int:
-    """The position a rule read answers as known at: the one asked for, but never past what the rule
-    projection holds, so an answer names the position it really reflects."""
-    projected = await asyncio.to_thread(request.app.state.projections.held, ("rules",))
-    return projected if known_at is None else min(known_at, projected)
-
-
-async def rules_at(request: Request, position: int) -> tuple[Organisation, Goals, WorkingCalendar]:
-    """The organisation, goals and working-day calendar as known at a position."""
-    rulebook = request.app.state.rulebook
-    organisation, goals, calendar = await asyncio.gather(
-        *(asyncio.to_thread(fold, position) for fold in (rulebook.organisation, rulebook.goals, rulebook.calendar))
-    )
-    return organisation, goals, calendar
-
-
-def today(request: Request) -> date:
-    """The company's current business day."""
-    return datetime.now(request.app.state.settings.zone).date()
-
-
-LedgerDep = Annotated[LedgerApplication, Depends(get_ledger)]
-WriterDep = Annotated[GroupCommitWriter, Depends(get_writer)]
+RawBody = Annotated[bytes, Depends(read_body)]
 Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
 AnyRole = Annotated[Principal, Depends(allow(*Role))]
 KnownAt = Annotated[int | None, Query(ge=0, le=INT64_MAX, description="Answer as known at this ledger position.")]
 LedgerReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
 Importer = Annotated[Principal, Depends(allow(Role.SERVICE, Role.ADMIN))]
+IdempotencyKey = Annotated[
+    str | None, Header(description="A change sent again with the same key is recorded once and answered as before.")
+]
 LedgerOpen = Depends(ledger_open)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from services.goal_service.api.deps import LedgerOpen, WriterDep, read_body
+from services.goal_service.api.deps import LedgerOpen, RawBody, VerifierDep, WriterDep
 from services.goal_service.api.schemas import BatchReceipt, RecordedEventOut
 from services.goal_service.domain.ledger import Submission
 from shared.kernel.events.envelope import BATCH_MEDIA_TYPE, SINGLE_MEDIA_TYPE, parse_events
@@ -31,17 +31,23 @@ CLOUDEVENTS_BODY = {
 @router.post(
     "/generic",
     openapi_extra=CLOUDEVENTS_BODY,
+    status_code=201,
+    response_model=RecordedEventOut | BatchReceipt,
     responses={
-        200: {"description": "every event was already recorded (re-delivery)"},
-        201: {"description": "new events recorded"},
+        200: {
+            "model": RecordedEventOut | BatchReceipt,
+            "description": "every event was already recorded (re-delivery)",
+        },
+        201: {"description": "new events recorded: one event's receipt, or a batch's"},
     },
 )
-async def receive_cloudevents(request: Request, writer: WriterDep) -> JSONResponse:
+async def receive_cloudevents(
+    request: Request, writer: WriterDep, verifier: VerifierDep, body: RawBody
+) -> JSONResponse:
     """Record one CloudEvent (`application/cloudevents+json`) or a batch
     (`application/cloudevents-batch+json`), signed per Standard Webhooks. Re-delivered events answer
     with their original positions and `duplicate: true`."""
-    body = await read_body(request)
-    request.app.state.verifier.verify(body, request.headers)
+    verifier.verify(body, request.headers)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in (SINGLE_MEDIA_TYPE, BATCH_MEDIA_TYPE):
         raise UnsupportedMediaType(f"send {SINGLE_MEDIA_TYPE} or {BATCH_MEDIA_TYPE}, not {media_type!r}")

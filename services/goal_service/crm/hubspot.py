@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -149,8 +150,8 @@ class HubSpot:
             return NoActivity(f"deal {ref} is open at stage {stage!r}" if stage else f"deal {ref} has no stage yet")
         won = stage in source.won_stages
         missing = [n for n in ("hubspot_owner_id", *(["amount"] if won else [])) if not known.get(n, {}).get("value")]
-        if missing and context.fetch_deal is not None:
-            known = self._fetched(ref, known, context)
+        if missing and (fetch := context.fetch_deal) is not None:
+            known = self._fetched(ref, known, fetch, context)
             missing = [n for n in missing if not known.get(n, {}).get("value")]
         if missing:
             raise Held(f"deal {ref} is {stage} but its {' and '.join(missing)} is not known yet", OWNER_RELEASE)
@@ -174,10 +175,11 @@ class HubSpot:
             raise Held(f"the ledger would refuse it: {refused}") from None
 
     @staticmethod
-    def _fetched(ref: str, known: dict[str, Any], context: Context) -> dict[str, Any]:
+    def _fetched(
+        ref: str, known: dict[str, Any], fetch: Callable[[str], dict[str, Any]], context: Context
+    ) -> dict[str, Any]:
         """Fill what the events did not bring from HubSpot's CRM objects API; what is known stays."""
-        assert context.fetch_deal is not None
-        fetched = context.fetch_deal(ref)
+        fetched = fetch(ref)
         filled = dict(known)
         for name, value in fetched["properties"].items():
             if name in DEAL_PROPERTIES and value not in (None, "") and name not in known:

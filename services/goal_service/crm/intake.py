@@ -26,8 +26,9 @@ from services.goal_service.crm.store import CrmStore
 from services.goal_service.domain.ledger import Submission
 from services.goal_service.ingest import GroupCommitWriter
 from shared.kernel.events.envelope import validate_event
+from shared.kernel.organisation import Organisation
 from shared.platform.canonical import timestamp_now
-from shared.platform.errors import DomainError, InvalidInput, NotFound
+from shared.platform.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, Unavailable
 
 log = structlog.get_logger("crm")
 Recorded = tuple[Item, list[int], bool]  # the item (with the ledger's reason when refused), positions, duplicate
@@ -37,14 +38,38 @@ def described(error: DomainError) -> str:
     return "; ".join([error.detail, *(f"{e.pointer or '/'}: {e.detail}" for e in error.errors)])
 
 
+class QuarantinedRecordNotFound(NotFound):
+    def __init__(self, quarantine_id: int):
+        super().__init__(f"no quarantined record {quarantine_id}")
+
+
+class RecordNotHeld(Conflict):
+    """Only a held record can be dismissed: a released or dismissed one is settled already."""
+
+    def __init__(self, quarantine_id: int, state: str):
+        super().__init__(f"quarantined record {quarantine_id} is {state}, not held")
+
+
+class UnknownRep(InvalidInput):
+    def __init__(self, rep_id: str):
+        detail = f"no rep {rep_id} in the organisation"
+        super().__init__(detail, errors=[FieldError("/rep_id", detail)])
+
+
 class CrmIntake:
     def __init__(
-        self, sources: Sources, store: CrmStore, writer: GroupCommitWriter, caught_up: Callable[[], Awaitable[None]]
+        self,
+        sources: Sources,
+        store: CrmStore,
+        writer: GroupCommitWriter,
+        caught_up: Callable[[], Awaitable[None]],
+        organisation: Callable[[], Organisation],
     ):
         self.sources = sources
         self.store = store
         self.writer = writer
         self.caught_up = caught_up  # returns once the crm_records projection holds the ledger's head
+        self.organisation = organisation  # as the rule projection holds it now
         # One translation at a time, from reading what CRM records made to recording what they make now, so
         # each reads what the one before recorded.
         self._lock = asyncio.Lock()
@@ -82,7 +107,8 @@ class CrmIntake:
             received_at = delivery.received_at
             if kept != "new":
                 earlier = await asyncio.to_thread(self.store.delivery, name, delivery_id)
-                assert earlier is not None
+                if earlier is None:  # kept a moment ago: only a database emptied meanwhile loses it
+                    raise Unavailable(f"delivery {delivery_id} from {name} was kept but cannot be read back; retry")
                 if earlier["outcome"] is not None:  # done, perhaps by a twin of this request a moment ago
                     return adapter.answer(), {
                         "delivery_id": delivery_id,
@@ -195,7 +221,7 @@ class CrmIntake:
         otherwise."""
         found = await asyncio.to_thread(self.store.quarantined, quarantine_id=quarantine_id)
         if not found:
-            raise NotFound(f"no quarantined record {quarantine_id}")
+            raise QuarantinedRecordNotFound(quarantine_id)
         held = found[0]
         if held["state"] != "held":
             return held
@@ -217,6 +243,42 @@ class CrmIntake:
         new = [p for _, made, duplicate in results if not duplicate for p in made]
         await asyncio.to_thread(self.store.link, new, held["source"], held["delivery_id"])
         return (await asyncio.to_thread(self.store.quarantined, quarantine_id=quarantine_id))[0]
+
+    async def quarantined(self, source: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+        """Quarantined records in the order they were held, of one source or state if given."""
+        return await asyncio.to_thread(self.store.quarantined, source, state)
+
+    async def users(self, source: str) -> list[dict[str, Any]]:
+        """The CRM users of a source and their reps, in CRM user id order."""
+        return await asyncio.to_thread(self.store.users, source)
+
+    async def dismiss(self, quarantine_id: int, actor: str, reason: str) -> dict[str, Any]:
+        """Set aside a held record nothing can place, saying who and why; the record as it now stands."""
+        if not await asyncio.to_thread(self.store.dismiss, quarantine_id, actor, reason, timestamp_now()):
+            found = await asyncio.to_thread(self.store.quarantined, quarantine_id=quarantine_id)
+            if not found:
+                raise QuarantinedRecordNotFound(quarantine_id)
+            raise RecordNotHeld(quarantine_id, found[0]["state"])
+        return (await asyncio.to_thread(self.store.quarantined, quarantine_id=quarantine_id))[0]
+
+    async def map_user(self, source: str, crm_user_id: str, rep_id: str, actor: str) -> None:
+        """Credit a CRM user's activities to a rep of the organisation."""
+        if rep_id not in (await asyncio.to_thread(self.organisation)).reps:
+            raise UnknownRep(rep_id)
+        await asyncio.to_thread(self.store.map_user, source, crm_user_id, rep_id, actor, timestamp_now())
+
+    async def delivery_of_entry(self, position: int) -> dict[str, Any] | None:
+        """The delivery a ledger entry came from, as it arrived (None if its row is gone)."""
+        found = await asyncio.to_thread(self.store.delivery_of, position)
+        if found is None:
+            raise NotFound(f"ledger entry {position} came from no CRM delivery")
+        return await asyncio.to_thread(self.store.delivery, *found)
+
+    async def delivery(self, source: str, delivery_id: str) -> dict[str, Any]:
+        found = await asyncio.to_thread(self.store.delivery, source, delivery_id)
+        if found is None:
+            raise NotFound(f"no delivery {delivery_id} from {source}")
+        return found
 
     def dry_run(self, name: str, delivery: Delivery) -> list[dict[str, Any]]:
         """What a sample payload would become, recording and keeping nothing."""

@@ -35,13 +35,15 @@ class JsonRecords:
         return None
 
     def translate(self, source: Source, found: list[Any], context: Context) -> list[Item]:
-        assert source.mapping is not None
+        mapping = source.mapping
+        if mapping is None:  # a source file without one is refused when read; this holds what came meanwhile
+            raise Held(f"the source {context.source} names no mapping", f"a mapping in its file, then {REPROCESS}")
         items: list[Item] = []
         for entry in found:
             if isinstance(entry, dict) and UNPLACED in entry:
-                items.extend(self._placed(str(entry[UNPLACED]), source.mapping, context))
+                items.extend(self._placed(str(entry[UNPLACED]), mapping, context))
             elif isinstance(entry, dict) and PLACED in entry:  # held before, placed then
-                items.append(self._item(entry, source.mapping, context))
+                items.append(self._item(entry, mapping, context))
         return items
 
     def _placed(self, text: str, mapping: Mapping, context: Context) -> list[Item]:

@@ -156,11 +156,13 @@ class _Plan:
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def _correction(self, kind: str, data: dict[str, Any], reason: str) -> None:
-        assert self.standing.activity_id is not None
-        target = {"source": self.source_uri, "id": self.standing.activity_id}
+        activity_id = self.standing.activity_id
+        if activity_id is None:  # only an active standing is corrected, and it names its activity
+            raise ValueError(f"{kind} of record {self.ref}: nothing it made stands in the ledger")
+        target = {"source": self.source_uri, "id": activity_id}
         number = self.standing.corrections + 1
         suffix = "voided" if kind == "activity.voided" else f"{kind.removeprefix('activity.')}:{number}"
-        event_id = f"{self.standing.activity_id}:{suffix}"
+        event_id = f"{activity_id}:{suffix}"
         self.events.append(
             cloud_event(self.source_uri, event_id, kind, self.changed_at, {"target": target, "reason": reason, **data})
         )

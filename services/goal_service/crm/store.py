@@ -126,7 +126,10 @@ class CrmStore:
             "held_at": at,
         }
         with self.engine.begin() as connection:
-            return connection.execute(insert(crm_quarantine).values(**row)).inserted_primary_key[0]
+            key = connection.execute(insert(crm_quarantine).values(**row)).inserted_primary_key
+        if key is None:  # every database we run on returns the key it made
+            raise RuntimeError("the database made no quarantine id")
+        return int(key[0])
 
     def quarantined(
         self,

@@ -21,6 +21,7 @@ from shared.platform.errors import Unavailable
 CHECKPOINT_LOG_ID = uuid5(LEDGER_NAMESPACE, "activity-ledger-checkpoints")
 
 
+@dataclass(frozen=True)  # as eventsourcing's own events are: the metaclass makes it one, this says so to mypy
 class LedgerCheckpointSigned(DomainEvent):
     """A signed checkpoint; `originator_version` is the ledger position it covers."""
 

@@ -39,6 +39,7 @@ LEDGER_ID = uuid5(LEDGER_NAMESPACE, "activity-ledger")
 EMPTY_HEAD = ChainHead(0, GENESIS_HASH)
 
 
+@dataclass(frozen=True)  # as eventsourcing's own events are: the metaclass makes it one, this says so to mypy
 class LedgerEntryRecorded(DomainEvent):
     """One ledger entry; `originator_version` is its position."""
 
@@ -53,7 +54,14 @@ class EventIdentity(Aggregate):
     def create_id(source: str, event_id: str) -> UUID:
         return uuid5(LEDGER_NAMESPACE, json.dumps([source, event_id]))
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        source: str
+        event_id: str
+        type: str
+        position: int
+        content_hash: str
+
+    @event(Claimed)
     def __init__(self, source: str, event_id: str, type: str, position: int, content_hash: str):
         self.source = source
         self.event_id = event_id
@@ -117,7 +125,9 @@ class LedgerBatch:
     claims: dict[UUID, EventIdentity] = field(default_factory=dict)
 
     def add(self, submission: Submission) -> SubmissionOutcome:
-        head, entries, claims = self.head, [], {}
+        head = self.head
+        entries: list[LedgerEntryRecorded] = []
+        claims: dict[UUID, EventIdentity] = {}
         recorded: list[RecordedEvent] = []
         for incoming, pointer in zip(submission.events, submission.pointers, strict=True):
             identity_id = EventIdentity.create_id(incoming.source, incoming.id)

@@ -8,6 +8,8 @@ team), effective_from (YYYY-MM-DD)."""
 from __future__ import annotations
 
 import copy
+import csv
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +17,7 @@ from typing import Any
 
 from shared.kernel.events.organisation import UnitKind
 from shared.kernel.organisation import Organisation
-from shared.platform.errors import DomainError
+from shared.platform.errors import DomainError, FieldError, InvalidInput
 
 COLUMNS = ("kind", "id", "name", "parent", "effective_from")
 KINDS = (*UnitKind, "rep")
@@ -27,6 +29,22 @@ class ImportPlan:
     changes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (entry type, data) in order
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+class ColumnsMissing(InvalidInput):
+    def __init__(self, missing: Iterable[str]):
+        super().__init__(
+            f"the header row lacks {', '.join(missing)}", errors=[FieldError("/1", f"columns are {', '.join(COLUMNS)}")]
+        )
+
+
+def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV with a header row naming at least COLUMNS, each with its line number."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ColumnsMissing(missing)
+    return [(reader.line_num, row) for row in reader]
 
 
 def _describe(error: DomainError) -> str:

@@ -1,165 +1,181 @@
 """Goal progress, a pure function of credited contributions, the organisation and the working-day
 calendar as known at one ledger position, and a business day (`as_of`):
 
-- actual: the metric over the goal's owner and period, up to the end of `as_of` (a rate: its measures' ratio)
-- completion (完成率): actual / target
-- pace: completion / (working days elapsed / working days in the period); 1 is exactly on track
-- forecast: actual * working days in the period / working days elapsed (a rate or a level forecasts itself)
+- actual, completion (完成率), working days, pace and forecast: the goal's standing on the day, computed as
+  the warning rules compute it (`shared.kernel.pace`)
 - trend: the last 7 days against the 7 before, (this - before) / before
 - growth (环比, 同比): a complete period against the whole earlier period; one in progress against as many
   first days of it (`shared.kernel.periods.growth_spans`); every answer names the basis and the days compared
 - sub-targets: part / whole as a percent, against each floor
+- drill-down: the actual by rep, team, region or product
 Contributions are attributed to the team their rep belonged to on the day they occurred. Money counts
-only in the goal's currency. Ratios are rounded to 4 places, half up; sums are exact. Every figure is
-written as `shared.kernel.metrics.figures.show_figure` writes it: money to at least the minor unit, counts as
-integers, ratios at 4 places."""
+only in the goal's currency. Ratios are rounded to 4 places, half up; sums are exact. The figures here are
+exact; an answer writes them as `shared.kernel.metrics.figures.show_figure` does."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
 
-from shared.kernel.goals import Goal, GoalVersion
-from shared.kernel.metrics.figures import (
-    Credit,
-    forecast,
-    growth,
-    metric_value,
-    owned,
-    ratio,
-    show_figure,
-    totals,
-    window,
-)
+from shared.kernel.goals import Goal, GoalVersion, Slice, SubTarget
+from shared.kernel.metrics.figures import Credit, growth, metric_value, owned, ratio, totals, window
 from shared.kernel.organisation import Organisation
-from shared.kernel.periods import GrowthSpans, Span, growth_spans
+from shared.kernel.pace import GoalStanding, goal_standing
+from shared.kernel.periods import GrowthBasis, GrowthSpans, Span, growth_spans
 from shared.kernel.workdays import WorkingCalendar
 
+TREND_DAYS = 7
+# What progress reads before `as_of` besides the goal's period: the two weeks its trend compares.
+TREND_LOOKBACK = timedelta(days=2 * TREND_DAYS - 1)
 
-def _slice(credits: list[Credit], part: Mapping[str, Any], currency: str | None) -> Decimal:
+
+class Drill(StrEnum):
+    """What the actual can be broken down by."""
+
+    REP = "rep"
+    TEAM = "team"
+    REGION = "region"
+    PRODUCT = "product"
+
+
+@dataclass(frozen=True)
+class Trend:
+    last_7_days: Decimal | None
+    previous_7_days: Decimal | None
+    change: Decimal | None  # (last - previous) / previous; None when there was nothing before
+
+
+@dataclass(frozen=True)
+class SubTargetProgress:
+    terms: SubTarget
+    part: Decimal
+    whole: Decimal
+    percent: Decimal | None  # part / whole x 100, None while the whole is 0
+    met: bool
+
+
+@dataclass(frozen=True)
+class EarlierSpan:
+    """The goal's actual over an earlier span, and the growth to now."""
+
+    span: Span
+    actual: Decimal | None
+    change: Decimal | None
+
+
+@dataclass(frozen=True)
+class Growth:
+    """环比 and 同比: `this` span against the previous period's and the year before's; before the period
+    begins (basis `not_started`) there is nothing to compare, and the spans are None."""
+
+    basis: GrowthBasis
+    this: Span | None
+    actual: Decimal | None  # over `this`
+    previous_period: EarlierSpan | None
+    a_year_before: EarlierSpan | None
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal: Goal
+    as_of: date
+    standing: GoalStanding
+    trend: Trend
+    sub_targets: list[SubTargetProgress]
+    drill_down: dict[Drill, dict[str, Decimal | None]] | None  # only when asked for
+    growth: Growth | None  # only when the earlier spans' credits were given
+
+    @property
+    def version(self) -> GoalVersion:
+        return self.standing.version
+
+
+def _slice(credits: list[Credit], part: Slice, currency: str | None) -> Decimal:
     chosen = [
         c
         for c in credits
-        if c.measure == part["measure"]
-        and all(part.get(key) is None or getattr(c, key) == part[key] for key in ("product", "region"))
+        if c.measure == part.measure
+        and (part.product is None or c.product == part.product)
+        and (part.region is None or c.region == part.region)
     ]
-    return totals(chosen, currency).get(part["measure"], Decimal(0))
+    return totals(chosen, currency).get(part.measure, Decimal(0))
 
 
 def sub_target_progress(
-    credits: list[Credit], sub_targets: Iterable[Mapping[str, Any]], currency: str | None
-) -> list[dict[str, Any]]:
+    credits: list[Credit], sub_targets: tuple[SubTarget, ...], currency: str | None
+) -> list[SubTargetProgress]:
     found = []
     for sub in sub_targets:
-        part, whole = _slice(credits, sub["part"], currency), _slice(credits, sub["whole"], currency)
+        part, whole = _slice(credits, sub.part, currency), _slice(credits, sub.whole, currency)
         share = ratio(part * 100, whole)
-        floor = Decimal(sub["at_least_percent"])
-        found.append(
-            {
-                "description": sub["description"],
-                "part": show_figure(sub["part"]["measure"], part, currency),
-                "whole": show_figure(sub["whole"]["measure"], whole, currency),
-                "percent": share,
-                "at_least_percent": floor,
-                "met": share is not None and share >= floor,
-            }
-        )
+        found.append(SubTargetProgress(sub, part, whole, share, share is not None and share >= sub.at_least_percent))
     return found
 
 
 def drill_down(
-    credits: list[Credit], metric: str, currency: str | None, organisation: Organisation, dimension: str, since: date
-) -> dict[str, Any]:
+    credits: list[Credit], metric: str, currency: str | None, organisation: Organisation, dimension: Drill, since: date
+) -> dict[str, Decimal | None]:
     groups: dict[str, list[Credit]] = defaultdict(list)
     for credit in credits:
-        if dimension == "rep":
+        key: str | None
+        if dimension is Drill.REP:
             key = credit.rep_id
-        elif dimension == "team":
+        elif dimension is Drill.TEAM:
             key = organisation.unit_of(credit.rep_id, credit.team_day) or "unassigned"
         else:
-            key = getattr(credit, dimension) or "unspecified"
+            key = (credit.product if dimension is Drill.PRODUCT else credit.region) or "unspecified"
         groups[key].append(credit)
-    return {
-        key: show_figure(metric, metric_value(metric, totals(group, currency, since)), currency)
-        for key, group in sorted(groups.items())
-    }
+    return {key: metric_value(metric, totals(group, currency, since)) for key, group in sorted(groups.items())}
+
+
+def trend(goal: Goal, mine: list[Credit], as_of: date) -> Trend:
+    week_first, before_first = as_of - timedelta(days=TREND_DAYS - 1), as_of - TREND_LOOKBACK
+    this_week = metric_value(goal.metric, totals(window(mine, week_first, as_of), goal.currency, week_first))
+    last_week = metric_value(
+        goal.metric,
+        totals(window(mine, before_first, as_of - timedelta(days=TREND_DAYS)), goal.currency, before_first),
+    )
+    change = ratio(this_week - last_week, last_week) if this_week is not None and last_week else None
+    return Trend(this_week, last_week, change)
 
 
 def progress(
     goal: Goal,
-    version: GoalVersion,
     credits: list[Credit],
     organisation: Organisation,
     calendar: WorkingCalendar,
     as_of: date,
-    drill: str | None = None,
+    drill: Drill | None = None,
     earlier: Mapping[str, list[Credit]] | None = None,
-) -> dict[str, Any]:
+) -> GoalProgress:
     """`credits` hold the goal's measures for anyone, from at least the period's first day and the 13 days
     before `as_of` up to `as_of` (a level: all its history); this picks the owner's. With `earlier`, the
     credits of the spans `growth_spans(goal.period, as_of)` compares with, the answer has its growth."""
     period, currency = goal.period, goal.currency
+    standing = goal_standing(goal, credits, organisation, calendar, as_of)
     mine = owned(credits, organisation, goal.owner_kind, goal.owner_id)
-    last_day = min(as_of, period.last_day)
-    in_period = window(mine, period.first_day, last_day)
-    actual = metric_value(goal.metric, totals(in_period, currency, period.first_day))
-    total_days = calendar.working_days(period.first_day, period.last_day)
-    elapsed = calendar.working_days(period.first_day, last_day) if as_of >= period.first_day else 0
-    completion = ratio(actual, version.target) if actual is not None else None
-    week_first, before_first = as_of - timedelta(days=6), as_of - timedelta(days=13)
-    this_week = metric_value(goal.metric, totals(window(mine, week_first, as_of), currency, week_first))
-    last_week = metric_value(
-        goal.metric, totals(window(mine, before_first, as_of - timedelta(days=7)), currency, before_first)
-    )
-
-    def shown(value: Decimal | None) -> Any:
-        return show_figure(goal.metric, value, currency)
-
-    return {
-        "goal_id": goal.goal_id,
-        "metric": goal.metric,
-        "owner": {"kind": goal.owner_kind, "id": goal.owner_id},
-        "period": period.key,
-        "as_of": as_of,
-        "goal_version": version.version,
-        "currency": currency,
-        "target": shown(version.target),
-        "actual": shown(actual),
-        "completion": completion,
-        "working_days": {
-            "total": total_days,
-            "elapsed": elapsed,
-            "calendar_versions": calendar.versions(period.first_day, period.last_day),
-        },
-        # pace from the exact figures: completion / (elapsed / total), rounded once
-        "pace": ratio(actual * total_days, version.target * elapsed) if actual is not None and elapsed else None,
-        "forecast": shown(forecast(goal.metric, actual, total_days, elapsed, currency)),
-        "trend": {
-            "last_7_days": shown(this_week),
-            "previous_7_days": shown(last_week),
-            "change": ratio(this_week - last_week, last_week)
-            if None not in (this_week, last_week) and last_week
-            else None,
-        },
-        "sub_targets": sub_target_progress(in_period, version.sub_targets, currency),
-        **(
-            {"drill_down": {drill: drill_down(in_period, goal.metric, currency, organisation, drill, period.first_day)}}
+    in_period = window(mine, period.first_day, min(as_of, period.last_day))
+    return GoalProgress(
+        goal=goal,
+        as_of=as_of,
+        standing=standing,
+        trend=trend(goal, mine, as_of),
+        sub_targets=sub_target_progress(in_period, standing.version.sub_targets, currency),
+        drill_down=(
+            {drill: drill_down(in_period, goal.metric, currency, organisation, drill, period.first_day)}
             if drill
-            else {}
+            else None
         ),
-        **(
-            {"growth": growth_progress(goal, growth_spans(period, as_of), actual, earlier, organisation)}
+        growth=(
+            growth_progress(goal, growth_spans(period, as_of), standing.actual, earlier, organisation)
             if earlier is not None
-            else {}
+            else None
         ),
-    }
-
-
-def _span(span: Span) -> dict[str, Any]:
-    return {"period": span.period.key, "from": span.first, "through": span.last}
+    )
 
 
 def growth_progress(
@@ -168,22 +184,21 @@ def growth_progress(
     actual: Decimal | None,
     earlier: Mapping[str, list[Credit]],
     organisation: Organisation,
-) -> dict[str, Any]:
-    """环比 and 同比 of the goal's actual: each names its basis and the days it compares. `earlier` holds
-    the credits of the `previous_period` and `a_year_before` spans (a level: all its history)."""
+) -> Growth:
+    """环比 and 同比 of the goal's actual. `earlier` holds the credits of the `previous_period` and
+    `a_year_before` spans (a level: all its history)."""
     if spans is None:
-        return {"basis": "not_started", "this": None, "previous_period": None, "a_year_before": None}
-    found: dict[str, Any] = {
-        "basis": spans.basis.value,
-        "this": {**_span(spans.this), "actual": show_figure(goal.metric, actual, goal.currency)},
-    }
-    for name, span in (("previous_period", spans.previous_period), ("a_year_before", spans.a_year_before)):
+        return Growth(GrowthBasis.NOT_STARTED, None, None, None, None)
+
+    def then(name: str, span: Span) -> EarlierSpan:
         mine = window(owned(earlier[name], organisation, goal.owner_kind, goal.owner_id), span.first, span.last)
-        then = metric_value(goal.metric, totals(mine, goal.currency, span.first))
-        found[name] = {
-            "basis": spans.basis.value,
-            **_span(span),
-            "actual": show_figure(goal.metric, then, goal.currency),
-            "change": growth(actual, then),
-        }
-    return found
+        value = metric_value(goal.metric, totals(mine, goal.currency, span.first))
+        return EarlierSpan(span, value, growth(actual, value))
+
+    return Growth(
+        spans.basis,
+        spans.this,
+        actual,
+        then("previous_period", spans.previous_period),
+        then("a_year_before", spans.a_year_before),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -124,4 +124,10 @@ GOAL_SCHEMAS: dict[str, type[RuleChange]] = {
     "goal.committed": GoalCommitted,
 }
 
-AllocationMethod = Literal["even", "weights", "history"]
+
+class AllocationMethod(StrEnum):
+    """How a decomposition split a parent's target among its children."""
+
+    EVEN = "even"
+    WEIGHTS = "weights"  # by the weight given for each child
+    HISTORY = "history"  # by each child's actual of the metric over a past period

@@ -1,0 +1,83 @@
+"""What goal_service's queries read, as known at a ledger position: the rules (organisation, goals, working-day
+calendar) folded from the rule projection and the credited contributions from the credit projection. An
+answer names the position it reflects, which is never past what the projections hold."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from services.goal_service.application import LedgerApplication
+from shared.kernel.goals import Goals
+from shared.kernel.ledger_views.queries import load_credits
+from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.organisation import Organisation
+from shared.kernel.workdays import WorkingCalendar
+from shared.platform.projection import Projections
+
+FRESHNESS_WAIT_SECONDS = 2.0  # how long a figure waits for the projections to reach the position asked for
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules as known at `position`."""
+
+    position: int
+    organisation: Organisation
+    goals: Goals
+    calendar: WorkingCalendar
+
+
+class LedgerReads:
+    def __init__(self, ledger: LedgerApplication, projections: Projections, rulebook: RuleBook, zone: ZoneInfo):
+        self.ledger = ledger
+        self.projections = projections
+        self.rulebook = rulebook
+        self.zone = zone
+
+    def today(self) -> date:
+        """The company's current business day."""
+        return datetime.now(self.zone).date()
+
+    async def head(self) -> int:
+        return (await asyncio.to_thread(self.ledger.head)).position
+
+    async def rules_position(self, known_at: int | None) -> int:
+        """The position a rule read answers as known at: the one asked for, but never past what the rule
+        projection holds, so an answer names the position it really reflects."""
+        projected = await asyncio.to_thread(self.projections.held, ("rules",))
+        return projected if known_at is None else min(known_at, projected)
+
+    async def figures_position(self, known_at: int | None) -> int:
+        """The position a figure answers as known at: the one asked for (by default the ledger head), once
+        every projection holds it; after a short wait for them, the furthest they all hold."""
+        wanted = known_at if known_at is not None else await self.head()
+        return min(await self.projections.reach(wanted, FRESHNESS_WAIT_SECONDS), wanted)
+
+    async def rules(self, position: int) -> Rules:
+        organisation, goals, calendar = await asyncio.gather(
+            asyncio.to_thread(self.rulebook.organisation, position),
+            asyncio.to_thread(self.rulebook.goals, position),
+            asyncio.to_thread(self.rulebook.calendar, position),
+        )
+        return Rules(position, organisation, goals, calendar)
+
+    async def rules_known_at(self, known_at: int | None) -> Rules:
+        return await self.rules(await self.rules_position(known_at))
+
+    async def organisation(self, position: int) -> Organisation:
+        return await asyncio.to_thread(self.rulebook.organisation, position)
+
+    async def calendar(self, position: int) -> WorkingCalendar:
+        return await asyncio.to_thread(self.rulebook.calendar, position)
+
+    async def credits(self, measures: Iterable[str], start: str, end: str, position: int) -> list[Credit]:
+        """Contributions to `measures` that occurred in [start, end) (canonical UTC timestamps), as known at
+        `position` (`shared.kernel.ledger_views.queries.load_credits`)."""
+        return await asyncio.to_thread(
+            load_credits, self.projections.engine, set(measures), start, end, position, self.zone
+        )
