@@ -9,6 +9,8 @@ import httpx
 import typer
 from rich.console import Console
 
+from shared.platform.http_client import http_client
+
 console = Console(soft_wrap=True)
 LOCAL_URLS = {
     "goal_service": "http://127.0.0.1:8001",
@@ -20,7 +22,7 @@ Token = Annotated[str, typer.Option(envvar="PERFLEDGER_TOKEN", help="An admin, a
 
 def _client(url: str, token: str) -> httpx.Client:
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=30)
+    return http_client(base_url=url.rstrip("/"), headers=headers, timeout=30)
 
 
 def _problem(response: httpx.Response) -> str:

@@ -21,6 +21,7 @@ from services.alert_service.domain.delivery import Delivery, DeliveryState, retr
 from services.alert_service.domain.errors import DeliveryNotFound
 from services.alert_service.tables import deliveries, outbound_position
 from shared.platform.canonical import canonical_json, format_timestamp
+from shared.platform.http_client import http_client
 
 log = structlog.get_logger("alert_service")
 SEND_TIMEOUT_SECONDS = 10.0
@@ -53,7 +54,7 @@ class Dispatcher:
         self.engine = engine
         self.retry = timedelta(seconds=retry_seconds)
         self.attempts = attempts
-        self.client = httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False)
+        self.client = http_client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False)
 
     def close(self) -> None:
         self.client.close()

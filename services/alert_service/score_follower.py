@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
-
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.definitions import AppraisalScoreBelow
 from services.alert_service.domain.evaluation import SealedAppraisal, appraisal_score_below
@@ -15,6 +13,7 @@ from services.alert_service.domain.judgement import Judgement, finding
 from services.alert_service.domain.lifecycle import JudgedAt
 from services.alert_service.watcher import Watcher
 from shared.kernel.periods import parse_period
+from shared.platform.http_client import http_client
 
 PAGE = 100
 
@@ -23,7 +22,7 @@ class ScoreFollower:
     def __init__(self, app: AlertApplication, watcher: Watcher, scoring_url: str, token: str):
         self.app = app
         self.watcher = watcher
-        self.client = httpx.Client(
+        self.client = http_client(
             base_url=scoring_url.rstrip("/"), headers={"authorization": f"Bearer {token}"}, timeout=10
         )
 

@@ -28,6 +28,7 @@ from services.goal_service.projections import open_projections
 from services.goal_service.settings import SERVICE_NAME, LedgerSettings
 from shared.platform.checkpoints import Checkpoint, CheckpointKeys, public_key
 from shared.platform.eventstore import eventsourcing_env
+from shared.platform.http_client import http_client
 from shared.platform.projection import LedgerTampered
 from shared.platform.settings import load_settings
 
@@ -179,7 +180,7 @@ def import_file(
         state = {"size": file.stat().st_size, "offset": 0, "line": 1, "recorded": 0, "duplicates": 0, "rejected": []}
     headers = {"authorization": f"Bearer {token}"} if token else {}
     with (
-        httpx.Client(base_url=url, headers=headers, timeout=120) as client,
+        http_client(base_url=url, headers=headers, timeout=120) as client,
         file.open("rb") as stream,
         Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console

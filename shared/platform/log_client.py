@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent import futures
+from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import structlog
 
 from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
 from shared.platform.checkpoints import Checkpoint, PublicKey, public_key
+from shared.platform.http_client import http_client
 
 log = structlog.get_logger("log_client")
 
 
 class ChainMismatch(Exception):
     """The upstream's entries do not continue the chain the follower already holds."""
+
+
+class FollowerClosed(Exception):
+    """The follower was closed while it waited on the upstream."""
 
 
 @dataclass(frozen=True)
@@ -42,15 +50,34 @@ class LedgerFollower:
     ):
         self.page_size = page_size
         self.wait_seconds = wait_seconds
-        self._client = httpx.Client(
+        self._client = http_client(
             base_url=base_url,
             headers={"authorization": f"Bearer {token}"},
             timeout=wait_seconds + 10,
             transport=transport,
         )
+        # A long poll runs on its own thread so that closing the follower ends the wait at once: a
+        # stopping service does not sit out the rest of the poll.
+        self._long_polls = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="long-poll")
+        self._closed: futures.Future[None] = futures.Future()
 
     def close(self) -> None:
+        with suppress(futures.InvalidStateError):  # closed twice
+            self._closed.set_result(None)
+        self._long_polls.shutdown(wait=False, cancel_futures=True)
         self._client.close()
+
+    def _get(self, path: str, params: dict[str, float | int], wait: float) -> httpx.Response:
+        if not wait:
+            return self._client.get(path, params=params)
+        if self._closed.done():
+            raise FollowerClosed("the follower is closed")
+        answer = self._long_polls.submit(self._client.get, path, params=params)
+        either: list[futures.Future[Any]] = [answer, self._closed]
+        done, _ = futures.wait(either, return_when=futures.FIRST_COMPLETED)
+        if answer not in done:
+            raise FollowerClosed("the follower was closed during a long poll")
+        return answer.result()
 
     def head(self) -> ChainHead:
         response = self._client.get("/v1/ledger/head")
@@ -72,9 +99,7 @@ class LedgerFollower:
     def read(self, after: ChainHead | int, *, wait: float = 0.0) -> FollowedPage:
         """Entries after a position. Given the hash held at that position too, the page must chain from it."""
         position = after.position if isinstance(after, ChainHead) else after
-        response = self._client.get(
-            "/v1/ledger/events", params={"after": position, "limit": self.page_size, "wait": wait}
-        )
+        response = self._get("/v1/ledger/events", {"after": position, "limit": self.page_size, "wait": wait}, wait)
         response.raise_for_status()
         page = response.json()
         if isinstance(after, ChainHead) and page["previous_hash"] != after.hash:

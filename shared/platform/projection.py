@@ -141,6 +141,7 @@ class ProjectionRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.committed = 0  # the position of this runner's last page, a hint for `Projections.reach`
 
     def tracked(self) -> Tracked:
         with self.engine.connect() as connection:
@@ -155,6 +156,7 @@ class ProjectionRunner:
         """Project the next page; how many entries it held. A page that fails is projected entry by entry,
         so that every entry before a bad one is kept and the bad one is found (EntryFailed)."""
         start = self.tracked()
+        self.committed = start.position
         if self._waiting_on_poison(start):
             return 0
         entries = self.read_page(start.position, self.page_size)
@@ -180,6 +182,7 @@ class ProjectionRunner:
             # writes a row of its own.
             self._move_tracking(session, start, reached, timestamp_now())
             self.projection.apply(session, with_decisions(entries, self._decisions(session, entries)))
+        self.committed = reached.position
 
     def _project_one_by_one(self, start: Tracked, entries: Sequence[ChainedEntry]) -> int:
         done, at = 0, start
@@ -350,6 +353,8 @@ class ProjectionRunner:
                 except EntryFailed as error:  # counted against the entry; poisoned after a few in a row
                     self.error = str(error)
                 except Exception as error:  # a database hiccup: report it, retry at the next poll
+                    if self._stop.is_set():  # the read was cut short by stopping
+                        return
                     self.error = describe(error)
                     log.warning("projection page failed", projection=self.projection.name, error=self.error)
                 self._wake.wait(poll_seconds)
@@ -359,10 +364,13 @@ class ProjectionRunner:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
+        self.request_stop()
         if self._thread:
             self._thread.join(10)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
 
 
 @dataclass(frozen=True)
@@ -380,16 +388,26 @@ class ProjectionStatus:
 class Projections:
     """A service's projections over one log: started, stopped, woken and reported on together."""
 
-    def __init__(self, engine: Engine, runners: list[ProjectionRunner], head: Callable[[], int]):
+    def __init__(
+        self,
+        engine: Engine,
+        runners: list[ProjectionRunner],
+        head: Callable[[], int],
+        interrupt: Callable[[], None] = lambda: None,
+    ):
         self.engine = engine
         self.runners = {runner.projection.name: runner for runner in runners}
         self.head = head
+        self.interrupt = interrupt  # cuts a runner's wait on its log short, so stopping is prompt
 
     def start(self) -> None:
         for runner in self.runners.values():
             runner.start()
 
     def stop(self) -> None:
+        for runner in self.runners.values():
+            runner.request_stop()
+        self.interrupt()
         for runner in self.runners.values():
             runner.stop()
         self.engine.dispose()
@@ -407,9 +425,17 @@ class Projections:
         furthest position they hold then, which is below `position` only when time ran out."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        while (held := await asyncio.to_thread(self.held, names)) < position and loop.time() < deadline:
+        held = await asyncio.to_thread(self.held, names)
+        asked = loop.time()
+        while held < position and loop.time() < deadline:
             self.poke()
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
+            # The runners' own hint says when to ask the database again; now and then it is asked anyway,
+            # since another process (a rebuild) may move a projection too.
+            hint = min(self.runners[name].committed for name in names or tuple(self.runners))
+            if hint >= position or loop.time() - asked > 0.2:
+                held = await asyncio.to_thread(self.held, names)
+                asked = loop.time()
         return held
 
     def status(self) -> list[ProjectionStatus]:

@@ -3,10 +3,13 @@ schema as its events), created and changed only by alembic migrations, run at st
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 
 from shared.platform.eventstore import database_url, ensure_postgres_schema
@@ -29,14 +32,28 @@ def create_read_model_engine(settings: ServiceSettings, service_name: str) -> En
     return create_engine(
         url.set(drivername="postgresql+psycopg"),
         pool_pre_ping=True,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
         connect_args={"options": f"-csearch_path={schema}"},
     )
 
 
 def migrate(engine: Engine, migrations: Path) -> None:
     """Bring the read model's tables to the newest revision in `migrations` (an alembic script folder)."""
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
+    config = alembic_config(migrations)
     with engine.begin() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head_revision(migrations):
+            return  # already there: a restart need not load every migration script again
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def alembic_config(migrations: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    return config
+
+
+@cache
+def head_revision(migrations: Path) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(migrations)).get_current_head()

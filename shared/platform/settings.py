@@ -30,6 +30,13 @@ class ServiceSettings(BaseSettings):
     database_schema: str | None = Field(
         None, description="PostgreSQL schema for this service's tables, when services share a database."
     )
+    database_pool_size: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="PostgreSQL connections each of the service's pools keeps (events, read model), and as many "
+        "again at peaks.",
+    )
     api_tokens: Annotated[dict[str, Principal], NoDecode] = Field(
         default_factory=dict,
         description="Bearer tokens: comma-separated token=role or token=role:scope.",

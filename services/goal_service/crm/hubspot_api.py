@@ -11,6 +11,7 @@ import httpx
 
 from services.goal_service.crm.base import REPROCESS, Held
 from services.goal_service.crm.sources import Source
+from shared.platform.http_client import http_client
 
 DEAL_PROPERTIES = "dealstage,amount,hubspot_owner_id,deal_currency_code"
 RETRY = f"the deal's next change, or {REPROCESS}"
@@ -25,9 +26,10 @@ def deal_fetcher(source: Source) -> Callable[[str], dict[str, Any]] | None:
     def fetch(deal_id: str) -> dict[str, Any]:
         url = f"{source.api_base_url.rstrip('/')}/crm/v3/objects/deals/{deal_id}"
         try:
-            response = httpx.get(
-                url, params={"properties": DEAL_PROPERTIES}, headers={"authorization": f"Bearer {token}"}, timeout=10
-            )
+            with http_client(timeout=10) as client:
+                response = client.get(
+                    url, params={"properties": DEAL_PROPERTIES}, headers={"authorization": f"Bearer {token}"}
+                )
         except httpx.HTTPError as error:
             raise Held(f"fetching deal {deal_id} from HubSpot failed: {error}", RETRY) from None
         if response.status_code != 200:

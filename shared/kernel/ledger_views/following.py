@@ -51,4 +51,4 @@ def follow_ledger(
         except httpx.HTTPError:  # goal_service away: report what is held; the runner's error says why
             return runner.tracked().position
 
-    return Projections(engine, [runner], head=upstream_head), follower
+    return Projections(engine, [runner], head=upstream_head, interrupt=follower.close), follower
