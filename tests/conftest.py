@@ -19,11 +19,22 @@ from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
 from services.scoring_service.app import create_app as create_scoring_app
 from services.scoring_service.settings import ScoringSettings
-from tests.support import SECRET, TOKENS, follower_settings, serve_in_thread
+from shared.platform.http_client import http_client
+from tests.support import SECRET, SWITCHBOARDS, TOKENS, follower_settings, serve_in_thread
 
 PG_SERVER = os.environ.get("PERFLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SKIP_PG = os.environ.get("PERFLEDGER_TEST_SKIP_PG") == "1"
 BACKENDS = ["sqlite"] if SKIP_PG else ["sqlite", "postgres"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: on several workers (make test), the rest fill in around them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_sessionfinish() -> None:
+    for board in SWITCHBOARDS:
+        board.close()
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +70,7 @@ def storage_env(backend: str, tmp_path: Path, request: pytest.FixtureRequest) ->
     if backend == "postgres":
         env["PERFLEDGER_DATABASE_URL"] = request.getfixturevalue("pg_database")
         env["PERFLEDGER_DATABASE_SCHEMA"] = f"t_{uuid.uuid4().hex[:12]}"
+        env["PERFLEDGER_DATABASE_POOL_SIZE"] = "2"  # several test workers share the server's 100 connections
     return env
 
 
@@ -84,7 +96,7 @@ def goal_url(goal_settings: GoalSettings) -> Iterator[str]:
 
 @pytest.fixture
 def goal(goal_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=goal_url, timeout=30) as client:
+    with http_client(base_url=goal_url, timeout=30) as client:
         yield client
 
 
@@ -95,5 +107,5 @@ def scoring_settings(goal_url: str, storage_env: dict[str, str], monkeypatch: py
 
 @pytest.fixture
 def scoring(scoring_settings: ScoringSettings) -> Iterator[httpx.Client]:
-    with serve_in_thread(create_scoring_app(scoring_settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with serve_in_thread(create_scoring_app(scoring_settings)) as url, http_client(base_url=url, timeout=60) as client:
         yield client

@@ -10,6 +10,7 @@ import pytest
 
 from services.alert_service.app import create_app
 from services.alert_service.settings import AlertSettings
+from shared.platform.http_client import http_client
 from tests.support import follower_settings, serve_in_thread
 
 
@@ -23,5 +24,5 @@ def alert_settings(goal_url: str, storage_env: dict[str, str], monkeypatch: pyte
 
 @pytest.fixture
 def alert(alert_settings: AlertSettings) -> Iterator[httpx.Client]:
-    with serve_in_thread(create_app(alert_settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with serve_in_thread(create_app(alert_settings)) as url, http_client(base_url=url, timeout=60) as client:
         yield client

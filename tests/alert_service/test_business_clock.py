@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import httpx
-
 from services.alert_service.app import create_app
 from services.alert_service.application import AlertApplication
 from services.alert_service.settings import SERVICE_NAME
 from shared.platform.eventstore import eventsourcing_env
+from shared.platform.http_client import http_client
 from tests.alert_service.scenario import HR, at, judged, record, visit, warnings
 from tests.goal_service.scenario import import_csv
 from tests.support import auth, cloudevent, serve_in_thread
@@ -41,7 +40,7 @@ def clock(alert) -> dict:
 def test_judging_waits_at_a_day_without_a_calendar_and_judges_it_where_hr_publishes_the_year(
     goal, alert_settings, tmp_path
 ):
-    with serve_in_thread(create_app(alert_settings)) as url, httpx.Client(base_url=url, timeout=60) as alert:
+    with serve_in_thread(create_app(alert_settings)) as url, http_client(base_url=url, timeout=60) as alert:
         assert import_csv(goal, ORG_CSV).json()["rejected"] == []
         assert goal.post("/v1/calendars/2026/seed", headers=HR).status_code == 201
         rule = {"effective_from": "2026-01-01", "definition": NO_VISITS}
@@ -91,7 +90,7 @@ def test_judging_waits_at_a_day_without_a_calendar_and_judges_it_where_hr_publis
     application = AlertApplication(eventsourcing_env(other, SERVICE_NAME))
     application.define_rule("no-visits", NO_VISITS, "2026-01-01", "hr", None, "2026-10-01T00:00:00Z")
     application.close()
-    with serve_in_thread(create_app(other)) as url, httpx.Client(base_url=url, timeout=60) as second:
+    with serve_in_thread(create_app(other)) as url, http_client(base_url=url, timeout=60) as second:
         judged(second, last)
         (again,) = warnings(second)
         assert (again["id"], again["raised"], again["history"]) == (

@@ -9,6 +9,7 @@ import threading
 import time
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request, Response
 from standardwebhooks.webhooks import Webhook
 
@@ -98,6 +99,7 @@ def wait_for(condition, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_subscriber_gets_every_warning_signed_after_two_failures_and_dead_letters_are_redelivered(goal, alert):
     receiver = Receiver(failures=2)
     with serve_in_thread(receiver.app) as hooks:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
+import pytest
 
 from services.alert_service.api.schemas import WarningOut
 from services.alert_service.app import create_app
 from services.alert_service.application import AlertApplication
 from services.alert_service.settings import SERVICE_NAME
 from shared.platform.eventstore import eventsourcing_env
+from shared.platform.http_client import http_client
 from tests.alert_service.scenario import RULES, fortnight, judged, record, setup_company, warnings
 from tests.support import auth, serve_in_thread
 
@@ -76,17 +77,18 @@ def test_a_fortnight_raises_the_expected_warnings_with_evidence_and_diagnosis(go
         assert all(isinstance(p, int) for p in warning["evidence"].get("positions", []))
 
 
+@pytest.mark.slow
 def test_the_same_ledger_and_rules_raise_the_same_warnings_after_a_restart_and_in_another_service(
     goal, alert_settings, tmp_path
 ):
-    with serve_in_thread(create_app(alert_settings)) as url, httpx.Client(base_url=url) as alert:
+    with serve_in_thread(create_app(alert_settings)) as url, http_client(base_url=url) as alert:
         setup_company(goal, alert)
         batches = fortnight()
         for batch in batches[:6]:
             position = record(goal, batch)
         judged(alert, position)
         before = warnings(alert)
-    with serve_in_thread(create_app(alert_settings)) as url, httpx.Client(base_url=url) as alert:
+    with serve_in_thread(create_app(alert_settings)) as url, http_client(base_url=url) as alert:
         for batch in batches[6:]:
             position = record(goal, batch)
         judged(alert, position)
@@ -105,7 +107,7 @@ def test_the_same_ledger_and_rules_raise_the_same_warnings_after_a_restart_and_i
     for rule_id, definition in RULES.items():
         application.define_rule(rule_id, definition, "2026-01-01", "hr", None, "2026-10-01T00:00:00Z")
     application.close()
-    with serve_in_thread(create_app(other)) as url, httpx.Client(base_url=url) as second:
+    with serve_in_thread(create_app(other)) as url, http_client(base_url=url) as second:
         judged(second, position)
         again = warnings(second)
 

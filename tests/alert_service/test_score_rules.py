@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 
-import httpx
-
 from services.alert_service.app import create_app
+from shared.platform.http_client import http_client
 from tests.alert_service.scenario import ADMIN, warnings
 from tests.scoring_service.scenario import HR, caught_up, deal, record, setup_company, visits
 from tests.support import serve_in_thread
@@ -15,7 +14,7 @@ from tests.support import serve_in_thread
 
 def test_an_appraisal_sealed_below_the_threshold_raises_a_warning_naming_its_seal(goal, scoring, alert_settings):
     settings = alert_settings.model_copy(update={"scoring_service_url": str(scoring.base_url)})
-    with serve_in_thread(create_app(settings)) as url, httpx.Client(base_url=url) as alert:
+    with serve_in_thread(create_app(settings)) as url, http_client(base_url=url) as alert:
         setup_company(goal, scoring)
         rule = {"effective_from": "2026-01-01", "definition": {"kind": "appraisal_score_below", "threshold": "60"}}
         assert alert.put("/v1/warning-rules/low-score", json=rule, headers=HR).status_code == 201

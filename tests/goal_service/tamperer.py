@@ -6,10 +6,8 @@ runs it."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from uuid import UUID
 
@@ -19,20 +17,13 @@ from sqlalchemy.engine import make_url
 from services.goal_service.domain.checkpoints import CHECKPOINT_LOG_ID
 from services.goal_service.domain.ledger import LEDGER_ID, EventIdentity
 from shared.platform.chain import entry_hash
-from tests.support import ROOT
+from tests.support import perfledger
 
 CLAIM_TOPIC = "services.goal_service.domain.ledger:EventIdentity.Claimed"
 
 
 def run_verify(storage_env: dict[str, str], *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", "ledger", "verify", *options],
-        cwd=ROOT,
-        env={**os.environ, **storage_env, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return perfledger("ledger", "verify", *options, env={**storage_env, "COLUMNS": "200"}, timeout=60)
 
 
 def run_sql(storage_env: dict[str, str], statement: str, params: tuple = ()) -> list[tuple]:

@@ -4,12 +4,10 @@ re-sending records nothing twice, and an interrupted import resumes."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.support import ROOT, auth, cloudevent, deal_won
+from tests.support import auth, cloudevent, deal_won, perfledger
 
 
 def ndjson(events: list) -> bytes:
@@ -87,13 +85,15 @@ def test_only_service_and_admin_tokens_import(goal):
 
 
 def run_import(file: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", "import", str(file), "--url", url, "--chunk-lines", "100", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PERFLEDGER_TOKEN": "t-service", "COLUMNS": "200"},
+    return perfledger(
+        "import",
+        str(file),
+        "--url",
+        url,
+        "--chunk-lines",
+        "100",
+        *args,
+        env={"PERFLEDGER_TOKEN": "t-service", "COLUMNS": "200"},
     )
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,9 +21,10 @@ from services.goal_service.application import LedgerApplication
 from services.goal_service.checkpoints import LedgerCheckpoints
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
 from shared.platform.eventstore import eventsourcing_env
+from shared.platform.http_client import http_client
 from shared.platform.projection import LedgerTampered
 from tests.goal_service.tamperer import Tamperer, run_verify
-from tests.support import ROOT, SOURCE, auth, cloudevent, serve_in_thread, signed_post
+from tests.support import SOURCE, auth, cloudevent, perfledger, serve_in_thread, signed_post
 
 READER = auth("t-auditor")
 
@@ -44,7 +42,7 @@ def canonical(value: dict) -> bytes:
 @contextmanager
 def goal_service(settings: GoalSettings) -> Iterator[httpx.Client]:
     """goal_service started (again) on this test's storage."""
-    with serve_in_thread(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with serve_in_thread(create_app(settings)) as url, http_client(base_url=url, timeout=30) as client:
         yield client
 
 
@@ -238,14 +236,7 @@ def test_goal_services_own_projections_absorb_nothing_that_contradicts_a_checkpo
 
 def test_a_rebuild_of_the_read_model_stops_at_a_ledger_that_contradicts_its_checkpoints(five_deals, storage_env):
     Tamperer(storage_env).rewrite(3, lambda entry: entry["data"].update(amount="1.00"))
-    rebuild = subprocess.run(
-        [sys.executable, "-m", "services.cli", "projections", "rebuild"],
-        cwd=ROOT,
-        env={**os.environ, **storage_env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    rebuild = perfledger("projections", "rebuild", env=storage_env, timeout=60)
     assert rebuild.returncode == 1, rebuild.stdout + rebuild.stderr
     assert "stopped: ledger entry at position 5" in rebuild.stderr
     assert "contradicts the checkpoint signed there" in rebuild.stderr and "perfledger ledger verify" in rebuild.stderr
@@ -276,6 +267,7 @@ def test_claims_and_entries_that_disagree_are_reported_and_a_redelivery_is_refus
         assert head(restarted) == 5
 
 
+@pytest.mark.slow
 def test_an_auditor_who_kept_the_checkpoints_catches_a_tamperer_who_deleted_every_copy_on_the_host(
     five_deals, storage_env, tmp_path
 ):

@@ -6,11 +6,11 @@ import itertools
 import threading
 import time
 
-import httpx
 import pytest
 
 from shared.platform.canonical import GENESIS_HASH
 from shared.platform.chain import ChainedEntry, ChainHead, verify_chain
+from shared.platform.http_client import http_client
 from tests.support import auth, cloudevent, signed_post
 
 
@@ -81,7 +81,7 @@ def test_a_long_poll_returns_as_soon_as_an_entry_commits(goal, goal_url):
 
     def post_later() -> None:
         time.sleep(0.5)
-        with httpx.Client(base_url=goal_url) as client:
+        with http_client(base_url=goal_url) as client:
             signed_post(client, calls(1))
 
     poster = threading.Thread(target=post_later)

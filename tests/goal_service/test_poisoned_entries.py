@@ -6,10 +6,8 @@ it. A transient failure is retried and never declared poison."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -33,7 +31,8 @@ from shared.platform.eventstore import eventsourcing_env
 from shared.platform.projection import ProjectionRunner
 from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.goal_service.scenario import HR, deal
-from tests.support import ROOT, SOURCE, auth, signed_post
+from tests.support import SOURCE, auth, signed_post
+from tests.support import perfledger as run_perfledger
 
 AT = datetime(2026, 10, 13, 2, tzinfo=UTC)
 ADMIN = auth("t-admin")
@@ -156,16 +155,10 @@ def metric(client: httpx.Client, name: str, projection_name: str) -> float:
 
 
 def perfledger(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PERFLEDGER_TOKEN": "t-admin", "COLUMNS": "200", **(env or {})},
-    )
+    return run_perfledger(*args, env={"PERFLEDGER_TOKEN": "t-admin", "COLUMNS": "200", **(env or {})})
 
 
+@pytest.mark.slow
 def test_a_poisoned_entry_is_reported_everywhere_and_an_operator_gets_past_it(
     company_goal, goal_url, goal_settings, scoring, backend, storage_env
 ):

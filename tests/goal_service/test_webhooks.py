@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from services.goal_service.app import create_app
+from shared.platform.http_client import http_client
 from tests.support import (
     OLD_SECRET,
     OLD_SECRET_BYTES,
@@ -88,11 +89,11 @@ def test_unauthenticated_deliveries_are_401_and_record_nothing(goal, how):
 
 def test_rotated_secrets_accept_old_and_new_until_the_old_is_removed(goal_settings):
     goal_settings.webhook_secret = [SECRET, OLD_SECRET]
-    with serve_in_thread(create_app(goal_settings)) as url, httpx.Client(base_url=url) as client:
+    with serve_in_thread(create_app(goal_settings)) as url, http_client(base_url=url) as client:
         assert signed_post(client, deal_won()).status_code == 201
         assert signed_post(client, deal_won(), key=OLD_SECRET_BYTES).status_code == 201
     goal_settings.webhook_secret = [SECRET]
-    with serve_in_thread(create_app(goal_settings)) as url, httpx.Client(base_url=url) as client:
+    with serve_in_thread(create_app(goal_settings)) as url, http_client(base_url=url) as client:
         assert_problem(signed_post(client, deal_won(), key=OLD_SECRET_BYTES), 401)
         assert head_position(client) == 2
 
@@ -231,7 +232,7 @@ def test_a_hundred_concurrent_deliveries_of_one_event_record_it_once(goal_url):
     assert sorted(r.status_code for r in responses) == [200] * 99 + [201]
     assert {r.json()["position"] for r in responses} == {1}
     assert sum(r.json()["duplicate"] is False for r in responses) == 1
-    with httpx.Client(base_url=goal_url) as client:
+    with http_client(base_url=goal_url) as client:
         assert head_position(client) == 1
 
 

@@ -15,6 +15,7 @@ from services.scoring_service.projections import MIGRATIONS
 from services.scoring_service.settings import SERVICE_NAME
 from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import contributions, tracking
+from shared.platform.http_client import http_client
 from shared.platform.log_client import LedgerFollower
 from shared.platform.projection import EntryFailed, ProjectionRunner
 from shared.platform.readmodel import create_read_model_engine, migrate
@@ -60,7 +61,7 @@ def scores(client: httpx.Client) -> dict:
 def test_stopped_while_10000_events_arrive_it_catches_up_to_the_figures_of_a_rebuild(goal, scoring_settings):
     assert import_csv(goal, ORG_CSV).json()["rejected"] == []
     app = create_app(scoring_settings)
-    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as scoring:
+    with serve_in_thread(app) as url, http_client(base_url=url, timeout=60) as scoring:
         define_rules(scoring)
     # scoring_service is down while goal_service records 10,000 events
     for batch in range(10):
@@ -75,7 +76,7 @@ def test_stopped_while_10000_events_arrive_it_catches_up_to_the_figures_of_a_reb
         head = record(goal, events)
     assert head >= 10_000
     app = create_app(scoring_settings)
-    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as scoring:
+    with serve_in_thread(app) as url, http_client(base_url=url, timeout=60) as scoring:
         caught_up(scoring, head, seconds=300)
         status = scoring.get("/v1/projections", headers=auth("t-admin")).json()[0]
         assert status["lag"] == 0 and status["updated_at"] is not None

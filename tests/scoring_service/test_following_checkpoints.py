@@ -20,6 +20,7 @@ from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
 from shared.kernel.ledger_views.checkpoints import CheckpointRefused, CheckpointWatch
 from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import tracking
+from shared.platform.http_client import http_client
 from shared.platform.log_client import LedgerFollower
 from shared.platform.projection import ProjectionRunner
 from shared.platform.readmodel import create_read_model_engine, migrate
@@ -33,10 +34,10 @@ ADMIN = auth("t-admin")
 @contextmanager
 def services(goal_settings: GoalSettings, storage_env, monkeypatch) -> Iterator[tuple[httpx.Client, httpx.Client]]:
     """goal_service, and scoring_service following it on its own database (the same one at every start)."""
-    with serve_in_thread(create_goal_app(goal_settings)) as goal_url, httpx.Client(base_url=goal_url) as goal:
+    with serve_in_thread(create_goal_app(goal_settings)) as goal_url, http_client(base_url=goal_url) as goal:
         settings = follower_settings(ScoringSettings, "scoring", goal_url, storage_env, monkeypatch)
         scoring_app = create_scoring_app(settings)
-        with serve_in_thread(scoring_app) as url, httpx.Client(base_url=url, timeout=30) as scoring:
+        with serve_in_thread(scoring_app) as url, http_client(base_url=url, timeout=30) as scoring:
             yield goal, scoring
 
 
@@ -62,7 +63,7 @@ def test_a_stretch_rewritten_while_scoring_was_behind_is_refused_against_the_sig
     with services(goal_settings, storage_env, monkeypatch) as (goal, scoring):
         record(goal, 1, 3)
         caught_up(scoring, 3)
-    with serve_in_thread(create_goal_app(goal_settings)) as goal_url, httpx.Client(base_url=goal_url) as goal:
+    with serve_in_thread(create_goal_app(goal_settings)) as goal_url, http_client(base_url=goal_url) as goal:
         record(goal, 4, 6)  # scoring_service is down meanwhile
     Tamperer(storage_env).rewrite(5, lambda entry: entry["data"].update(amount="100000000"))
     with services(goal_settings, storage_env, monkeypatch) as (goal, scoring):
@@ -100,7 +101,7 @@ def test_a_checkpoint_signed_by_a_key_scoring_was_not_told_to_trust_is_refused(g
 
 
 def test_a_follower_pages_behind_absorbs_no_entry_of_a_rewritten_stretch(goal_settings, storage_env, monkeypatch):
-    with serve_in_thread(create_goal_app(goal_settings)) as goal_url, httpx.Client(base_url=goal_url) as goal:
+    with serve_in_thread(create_goal_app(goal_settings)) as goal_url, http_client(base_url=goal_url) as goal:
         record(goal, 1, 6)
         Tamperer(storage_env).rewrite(3, lambda entry: entry["data"].update(amount="100000000"))
         settings = follower_settings(ScoringSettings, "scoring", goal_url, storage_env, monkeypatch)

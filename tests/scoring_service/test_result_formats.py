@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import httpx
-
 from services.scoring_service.app import create_app
 from services.scoring_service.domain.definitions import STORED, Scorecard
 from services.scoring_service.domain.records import CloseInputs
 from shared.kernel.periods import parse_period
+from shared.platform.http_client import http_client
 from tests.scoring_service.scenario import HR, SCORECARD, caught_up, deal, record, setup_company
 from tests.support import auth, cloudevent, serve_in_thread
 
@@ -51,7 +50,7 @@ def renewal(n: int) -> dict:
 
 def test_an_old_close_replays_as_sealed_and_a_new_one_writes_money_to_the_fen(goal, scoring_settings):
     app = create_app(scoring_settings)
-    with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as scoring:
+    with serve_in_thread(app) as url, http_client(base_url=url, timeout=60) as scoring:
         setup_company(goal, scoring)
         application, inputs = app.state.scoring.application, app.state.scoring.closer.inputs
         # a new version may not use the old name, which now means something other than the seeds' churn

@@ -10,6 +10,7 @@ import pytest
 from services.goal_service.app import create_app
 from shared.platform.canonical import GENESIS_HASH
 from shared.platform.chain import ChainHead
+from shared.platform.http_client import http_client
 from shared.platform.log_client import ChainMismatch, LedgerFollower
 from tests.support import cloudevent, serve_in_thread, signed_post
 
@@ -47,7 +48,7 @@ def test_a_follower_holding_another_history_is_told(goal, goal_url):
 
 
 def test_a_follower_waits_out_an_outage_and_resumes(goal_settings):
-    with serve_in_thread(create_app(goal_settings)) as url, httpx.Client(base_url=url) as client:
+    with serve_in_thread(create_app(goal_settings)) as url, http_client(base_url=url) as client:
         signed_post(client, visits(2))
     # The first three requests find nobody; then the service answers again and the follower carries on.
     stop, seen = threading.Event(), []
@@ -66,10 +67,11 @@ def test_a_follower_waits_out_an_outage_and_resumes(goal_settings):
             def handle_request(self, request: httpx.Request) -> httpx.Response:
                 if next(attempts, None) is not None:
                     raise httpx.ConnectError("upstream away")
-                request.url = request.url.copy_with(host="127.0.0.1", port=httpx.URL(url).port)
+                request.url = request.url.copy_with(port=httpx.URL(url).port)
                 return real.handle_request(request)
 
-        follower = LedgerFollower("http://127.0.0.1:9", "t-service", wait_seconds=1, transport=FlakyThenReal())
+        away = str(httpx.URL(url).copy_with(port=9))  # the same service, on a port nobody answers
+        follower = LedgerFollower(away, "t-service", wait_seconds=1, transport=FlakyThenReal())
         reader = threading.Thread(target=follow)
         reader.start()
         reader.join(20)

@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from shared.platform.chain import ChainedEntry, ChainHead, verify_chain
+from shared.platform.http_client import http_client
 from tests.support import ROOT, SECRET, SOURCE, TOKENS, auth, cloudevent, free_port, sign
 
 EVENT_COUNT = 5000
@@ -68,7 +69,7 @@ class GoalProcess:
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
-        with httpx.Client(base_url=self.url, timeout=2) as client:
+        with http_client(base_url=self.url, timeout=2) as client:
             while time.monotonic() < deadline:
                 assert self.process is not None
                 if self.process.poll() is not None:
@@ -167,7 +168,7 @@ def deliver(client: httpx.Client, event: dict, acks: Acks, stop: threading.Event
 def stream_events(url: str, events: queue.Queue, acks: Acks, stop: threading.Event) -> None:
     """One worker: takes events off the shared queue until it is empty."""
     timeout = httpx.Timeout(10, connect=2)
-    with httpx.Client(base_url=url, timeout=timeout) as client:
+    with http_client(base_url=url, timeout=timeout) as client:
         while not stop.is_set():
             try:
                 number, event = events.get_nowait()
@@ -202,7 +203,7 @@ def kill_during_stream(service: GoalProcess, acks: Acks, kill_points: list[int],
 def read_ledger(url: str) -> tuple[list[dict], dict]:
     """Every ledger entry, paged in position order, and the head."""
     entries: list[dict] = []
-    with httpx.Client(base_url=url, timeout=30, headers=auth("t-service")) as client:
+    with http_client(base_url=url, timeout=30, headers=auth("t-service")) as client:
         for _ in range(EVENT_COUNT // PAGE_SIZE + 2):  # bounded: one extra page shows the end
             after = entries[-1]["position"] if entries else 0
             page = client.get("/v1/ledger/events", params={"after": after, "limit": PAGE_SIZE})

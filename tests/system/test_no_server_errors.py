@@ -21,6 +21,7 @@ from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
 from services.scoring_service.app import create_app as create_scoring_app
 from services.scoring_service.settings import ScoringSettings
+from shared.platform.http_client import http_client
 from tests.goal_service.scenario import ORG_CSV, import_csv
 from tests.support import SECRET, TOKENS, auth, follower_settings, serve_in_thread, sign
 
@@ -56,6 +57,7 @@ def fuzz(url: str, *excluded: str) -> None:
     assert " passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_no_goal_service_route_answers_500(tmp_path: Path):
     settings = GoalSettings(data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, log_level="WARNING")
     with serve_in_thread(create_app(settings)) as url:
@@ -76,10 +78,12 @@ def fuzz_follower(tmp_path: Path, settings_class: type, create: Callable, *exclu
             fuzz(url, *excluded)
 
 
+@pytest.mark.slow
 def test_no_scoring_service_route_answers_500(tmp_path: Path):
     fuzz_follower(tmp_path, ScoringSettings, create_scoring_app)
 
 
+@pytest.mark.slow
 def test_no_alert_service_route_answers_500(tmp_path: Path):
     fuzz_follower(tmp_path, AlertSettings, create_alert_app, "/v1/warnings/feed")
 
@@ -180,7 +184,7 @@ def services(goal, goal_url, scoring, storage_env, monkeypatch) -> Iterator[dict
     assert import_csv(goal, ORG_CSV).status_code == 200
     goal.post("/v1/goals", json=GOAL | {"goal_id": "q4", "description": "x"}, headers=auth("t-hr"))
     settings = follower_settings(AlertSettings, "alert", goal_url, storage_env, monkeypatch)
-    with serve_in_thread(create_alert_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as alert:
+    with serve_in_thread(create_alert_app(settings)) as url, http_client(base_url=url, timeout=60) as alert:
         yield {"goal": goal, "scoring": scoring, "alert": alert}
 
 

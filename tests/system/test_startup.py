@@ -98,6 +98,7 @@ def polls_answered(metrics_url: str) -> float:
     )
 
 
+@pytest.mark.slow
 def test_perfledger_run_starts_all_three_and_stops_them_on_ctrl_c(tmp_path):
     first = free_port(len(SERVICES))
     process = subprocess.Popen(
