@@ -1,7 +1,8 @@
 """Every storage-touching test runs twice: on a SQLite file and on PostgreSQL. PostgreSQL gets a fresh
 database per test run (a schema per test inside it); an absent server fails the run unless
-PERFLEDGER_TEST_SKIP_PG=1. goal_service and scoring_service are served over real HTTP for the tests of
-every service that follows them."""
+PERFLEDGER_TEST_SKIP_PG=1. The services are served over real HTTP, each on its own database (on PostgreSQL,
+its own schema), scoring_service and alert_service following goal_service's ledger; and the scenarios
+most tests start from: the company's Q4 goal, the quarter it is tracked in, the CRM sources."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from services.alert_service.app import create_app as create_alert_app
+from services.alert_service.settings import AlertSettings
 from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
 from services.scoring_service.app import create_app as create_scoring_app
 from services.scoring_service.settings import ScoringSettings
 from shared.platform.http_client import http_client
-from tests.support import SECRET, SWITCHBOARDS, TOKENS, follower_settings, serve_in_thread
+from tests.scenarios.crm_sources import HUBSPOT, JIANDAOYUN, SALESFORCE, write_source
+from tests.scenarios.goal import HR, ORG_CSV, deal, import_csv
+from tests.support import SECRET, SWITCHBOARDS, TOKENS, follower_settings, serve_in_thread, signed_post
 
 PG_SERVER = os.environ.get("PERFLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SKIP_PG = os.environ.get("PERFLEDGER_TEST_SKIP_PG") == "1"
@@ -109,3 +114,96 @@ def scoring_settings(goal_url: str, storage_env: dict[str, str], monkeypatch: py
 def scoring(scoring_settings: ScoringSettings) -> Iterator[httpx.Client]:
     with serve_in_thread(create_scoring_app(scoring_settings)) as url, http_client(base_url=url, timeout=60) as client:
         yield client
+
+
+# alert_service's retries are quick, so that tests see them.
+@pytest.fixture
+def alert_settings(goal_url: str, storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> AlertSettings:
+    monkeypatch.setenv("PERFLEDGER_LEDGER_TOKEN", "t-service")
+    monkeypatch.setenv("PERFLEDGER_DELIVERY_RETRY_SECONDS", "0.05")
+    monkeypatch.setenv("PERFLEDGER_DELIVERY_ATTEMPTS", "4")
+    return follower_settings(AlertSettings, "alert", goal_url, storage_env, monkeypatch)
+
+
+@pytest.fixture
+def alert(alert_settings: AlertSettings) -> Iterator[httpx.Client]:
+    with serve_in_thread(create_alert_app(alert_settings)) as url, http_client(base_url=url, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture
+def crm(goal, goal_settings):
+    """goal_service with the organisation and three CRM sources: jdy (简道云), hubspot and sf (Salesforce)."""
+    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
+    write_source(goal_settings.crm_sources, "jdy", JIANDAOYUN)
+    write_source(goal_settings.crm_sources, "hubspot", HUBSPOT)
+    write_source(goal_settings.crm_sources, "sf", SALESFORCE)
+    return goal
+
+
+@pytest.fixture
+def company_goal(goal):
+    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
+    response = goal.post(
+        "/v1/goals",
+        json={
+            "goal_id": "q4",
+            "metric": "revenue_won",
+            "owner": {"kind": "company", "id": "acme"},
+            "period": "2026-Q4",
+            "target": "3000000",
+            "currency": "CNY",
+            "description": "Q4 revenue 3M",
+            "sub_targets": [
+                {
+                    "description": "product A at least 60%",
+                    "part": {"measure": "revenue_won", "product": "A"},
+                    "whole": {"measure": "revenue_won"},
+                    "at_least_percent": "60",
+                }
+            ],
+        },
+        headers=HR,
+    )
+    assert response.status_code == 201, response.text
+    return goal
+
+
+@pytest.fixture
+def quarter(company_goal):
+    goal = company_goal  # the organisation, and the company's Q4 goal with its product A sub-target
+    assert goal.post("/v1/calendars/2026/seed", headers=HR).status_code == 201
+    goal.post(
+        "/v1/goals/q4/decomposition",
+        json={
+            "method": "even",
+            "children": [
+                {"owner": {"kind": "unit", "id": "east"}, "goal_id": "east"},
+                {"owner": {"kind": "unit", "id": "west"}, "goal_id": "west"},
+            ],
+        },
+        headers=HR,
+    )
+    goal.post(
+        "/v1/goals/east/decomposition",
+        json={
+            "method": "even",
+            "children": [
+                {"owner": {"kind": "rep", "id": "r-1"}, "goal_id": "r-1"},
+                {"owner": {"kind": "rep", "id": "r-2"}, "goal_id": "r-2"},
+            ],
+        },
+        headers=HR,
+    )
+    assert (
+        signed_post(
+            goal,
+            [
+                deal("d1", "r-1", "600000.00", "2026-10-12", "A"),
+                deal("d2", "r-2", "400000.00", "2026-10-13", "B"),
+                deal("d3", "r-1", "100000.00", "2026-10-20", "A"),
+            ],
+        ).status_code
+        == 201
+    )
+    return goal

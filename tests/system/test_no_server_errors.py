@@ -22,7 +22,7 @@ from services.goal_service.settings import GoalSettings
 from services.scoring_service.app import create_app as create_scoring_app
 from services.scoring_service.settings import ScoringSettings
 from shared.platform.http_client import http_client
-from tests.goal_service.scenario import ORG_CSV, import_csv
+from tests.scenarios.goal import ORG_CSV, import_csv
 from tests.support import SECRET, TOKENS, auth, follower_settings, serve_in_thread, sign
 
 
