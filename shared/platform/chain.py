@@ -40,12 +40,19 @@ def verify_chain(
     """Walk entries in stored order from `start`; the head they reach, or the first position that breaks."""
     head = start
     for item in entries:
-        expected = head.position + 1
-        if item.position != expected:
-            return ChainBreak(expected, f"entry {expected} is missing (next stored is {item.position})")
-        if item.entry.get("position") != item.position:
-            return ChainBreak(expected, f"entry claims position {item.entry.get('position')}")
-        if entry_hash(head.hash, item.entry) != item.hash:
-            return ChainBreak(expected, "content does not match its hash")
+        if broken := link_break(head, item):
+            return broken
         head = ChainHead(item.position, item.hash)
     return head
+
+
+def link_break(head: ChainHead, item: ChainedEntry) -> ChainBreak | None:
+    """Why `item` does not continue the chain at `head`, or None when it does."""
+    expected = head.position + 1
+    if item.position != expected:
+        return ChainBreak(expected, f"entry {expected} is missing (next stored is {item.position})")
+    if item.entry.get("position") != item.position:
+        return ChainBreak(expected, f"entry claims position {item.entry.get('position')}")
+    if entry_hash(head.hash, item.entry) != item.hash:
+        return ChainBreak(expected, "content does not match its hash")
+    return None

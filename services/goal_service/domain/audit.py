@@ -16,7 +16,7 @@ from uuid import UUID
 
 from services.goal_service.domain.checkpoints import span
 from services.goal_service.domain.ledger import EMPTY_HEAD, EventIdentity
-from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, entry_hash
+from shared.platform.chain import ChainedEntry, ChainHead, link_break
 from shared.platform.checkpoints import Checkpoint, CheckpointKeys
 
 LINES_PER_KIND = 20  # a wholesale deletion of claims must not print a million lines
@@ -79,7 +79,7 @@ def audit_ledger(
     for item in entries:
         last = max(last, item.position)
         if broken is None:
-            broken = _chain_break(head, item)
+            broken = link_break(head, item)
             if broken is None:
                 head = ChainHead(item.position, item.hash)
             else:
@@ -94,17 +94,6 @@ def audit_ledger(
     findings += _claims(claims, identities, identity_at)
     latest = trusted[-1] if trusted else None
     return LedgerAudit(head, latest, findings)
-
-
-def _chain_break(head: ChainHead, item: ChainedEntry) -> ChainBreak | None:
-    expected = head.position + 1
-    if item.position != expected:
-        return ChainBreak(expected, f"entry {expected} is missing (next stored is {item.position})")
-    if item.entry.get("position") != item.position:
-        return ChainBreak(expected, f"entry claims position {item.entry.get('position')}")
-    if entry_hash(head.hash, item.entry) != item.hash:
-        return ChainBreak(expected, "content does not match its hash")
-    return None
 
 
 def _trusted(
