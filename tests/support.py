@@ -29,7 +29,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.platform.settings import FollowerSettings
 
@@ -120,6 +120,7 @@ class Switchboard:
         self.app: ASGIApp | None = None
         self.prefix = ""
         self.prefixes = itertools.count(1)
+        self.requests: set[asyncio.Future[None]] = set()
         self.server = uvicorn.Server(
             uvicorn.Config(self, host="127.0.0.1", port=0, lifespan="off", log_level="warning", log_config=None)
         )
@@ -150,7 +151,25 @@ class Switchboard:
         if app is None or not (path == prefix or path.startswith(prefix + "/")):
             await PlainTextResponse("no app is served here", status_code=404)(scope, receive, send)
             return
-        await app({**scope, "root_path": scope.get("root_path", "") + prefix}, receive, send)
+        answered = False
+
+        async def answer(message: Message) -> None:
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
+        scoped = {**scope, "root_path": scope.get("root_path", "") + prefix}
+        request = asyncio.ensure_future(app(scoped, receive, answer))
+        self.requests.add(request)
+        try:
+            await request
+        except asyncio.CancelledError:
+            if not request.cancelled():
+                raise  # the server cancelled this handler itself
+            if not answered:  # cut off by its app's stop, as a stopping server would close the connection
+                await PlainTextResponse("the app stopped", status_code=503)(scope, receive, send)
+        finally:
+            self.requests.discard(request)
 
     @contextmanager
     def serving(self, app: Starlette) -> Iterator[str]:
@@ -182,6 +201,10 @@ class Switchboard:
         return stop, task
 
     async def _stop(self, stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+        """End the app's requests still in flight (a stopped follower's long poll), then its lifespan."""
+        for request in list(self.requests):
+            request.cancel()
+        await asyncio.gather(*list(self.requests), return_exceptions=True)
         stop.set()
         await task
 

@@ -29,20 +29,23 @@ log = structlog.get_logger("alert_service")
 POLL_SECONDS = 0.5
 
 
-async def keep_doing(name: str, work: Callable[[], object]) -> None:
-    """Run `work` in a thread every poll, for ever; a failure (a database hiccup, an upstream away) is
-    retried, and logged when it first happens or changes."""
+async def keep_doing(name: str, work: Callable[[], bool | None]) -> None:
+    """Run `work` in a thread every poll, for ever, or again at once when it says True (it waited for news
+    itself, by long poll); a failure (a database hiccup, an upstream away) is retried after a poll, and
+    logged when it first happens or changes."""
     last_error = None
     while True:
+        again_at_once = False
         try:
-            await asyncio.to_thread(work)
+            again_at_once = await asyncio.to_thread(work) is True
             last_error = None
         except Exception as error:
             described = f"{type(error).__name__}: {error}"
             if described != last_error:
                 log.warning(f"{name} failed; trying again", error=described)
             last_error = described
-        await asyncio.sleep(POLL_SECONDS)
+        if not again_at_once:
+            await asyncio.sleep(POLL_SECONDS)
 
 
 def deliver(dispatcher: Dispatcher) -> None:
@@ -81,14 +84,14 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
         finally:
             for loop in loops:
                 loop.cancel()
+            if scores is not None:
+                scores.close()  # ends its long poll at once
             for loop in loops:
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop
             projections.stop()
             follower.close()
             dispatcher.close()
-            if scores is not None:
-                scores.close()
             application.close()
 
     app = create_service_app(

@@ -1,6 +1,6 @@
-"""Following scoring_service's log of sealed appraisals, in order, for the score rules: each appraisal is
-judged once the ledger views hold its cut-off, on the ledger as it stood there, and saved with the tracking
-row of its event in scoring_service's log, in one transaction."""
+"""Following scoring_service's log of sealed appraisals, in order and by long poll, for the score rules: each
+appraisal is judged once the ledger views hold its cut-off, on the ledger as it stood there, and saved with
+the tracking row of its event in scoring_service's log, in one transaction."""
 
 from __future__ import annotations
 
@@ -13,24 +13,23 @@ from services.alert_service.domain.judgement import Judgement, finding
 from services.alert_service.domain.lifecycle import JudgedAt
 from services.alert_service.watcher import Watcher
 from shared.kernel.periods import parse_period
-from shared.platform.http_client import http_client
+from shared.platform.log_client import LongPollClient
 
 PAGE = 100
+LONG_POLL_SECONDS = 2.0  # an idle follower asks again this often
 
 
 class ScoreFollower:
     def __init__(self, app: AlertApplication, watcher: Watcher, scoring_url: str, token: str):
         self.app = app
         self.watcher = watcher
-        self.client = http_client(
-            base_url=scoring_url.rstrip("/"), headers={"authorization": f"Bearer {token}"}, timeout=10
-        )
+        self.scoring = LongPollClient(scoring_url, token, LONG_POLL_SECONDS)
 
     def close(self) -> None:
-        self.client.close()
+        self.scoring.close()
 
     def read(self, after: int) -> list[SealedAppraisal]:
-        response = self.client.get("/v1/log/appraisals", params={"after": after, "limit": PAGE})
+        response = self.scoring.get("/v1/log/appraisals", {"after": after, "limit": PAGE}, LONG_POLL_SECONDS)
         response.raise_for_status()
         return [
             SealedAppraisal(
@@ -46,10 +45,12 @@ class ScoreFollower:
             for e in response.json()["events"]
         ]
 
-    def catch_up(self) -> None:
+    def catch_up(self) -> bool:
+        """Judge what was sealed since the last appraisal judged, waiting for news when there is none; False
+        when an appraisal waits for the ledger views to reach its cut-off (ask again after a pause)."""
         for appraisal in self.read(self.app.appraisals_judged()):
             if self.watcher.projections.held() < appraisal.ledger_position:
-                return  # judged when the ledger views hold its cut-off
+                return False  # judged when the ledger views hold its cut-off
             last_day = parse_period(appraisal.period).last_day
             rules = self.app.rules_in_force(last_day, ("appraisal_score_below",))
             findings = []
@@ -63,3 +64,4 @@ class ScoreFollower:
                 ]
             at = JudgedAt(last_day, appraisal.ledger_position, appraisal.event_id)
             self.app.record_appraisal_judgement(appraisal.event_id, Judgement(at, findings))
+        return True

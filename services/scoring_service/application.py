@@ -14,7 +14,7 @@ from services.scoring_service.domain.records import CloseInputs, PeriodSummary, 
 from services.scoring_service.domain.results import RepAppraisal
 from services.scoring_service.domain.scoring import GivenRating
 from shared.platform.application import ServiceApplication
-from shared.platform.canonical import timestamp_now
+from shared.platform.canonical import INT64_MAX, timestamp_now
 
 
 class ScoringApplication(ServiceApplication):
@@ -132,6 +132,8 @@ class ScoringApplication(ServiceApplication):
 
     def sealed_since(self, after: int, limit: int) -> list[tuple[int, Appraisal]]:
         """Appraisal revisions sealed after a notification id, in order: (id, the appraisal as sealed then)."""
+        if after >= INT64_MAX:  # nothing can follow the largest id (and after + 1 would not fit the store)
+            return []
         topic = f"{Appraisal.__module__}:{Appraisal.__qualname__}.Sealed"
         return [
             (n.id, self.repository.get(n.originator_id, version=n.originator_version))

@@ -38,6 +38,41 @@ class FollowedPage:
     covering: Checkpoint | None  # the newest one at or below the page's last entry, when short of the latest
 
 
+class LongPollClient:
+    """An HTTP client to another service whose GETs may wait there for news (`wait` seconds). A waiting GET
+    runs on its own thread, so that closing the client ends the wait at once: a stopping service does not
+    sit out the rest of the poll."""
+
+    def __init__(self, base_url: str, token: str, wait_seconds: float, transport: httpx.BaseTransport | None = None):
+        self.http = http_client(
+            base_url=base_url.rstrip("/"),
+            headers={"authorization": f"Bearer {token}"},
+            timeout=wait_seconds + 10,
+            transport=transport,
+        )
+        self._waiting = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="long-poll")
+        self._closed: futures.Future[None] = futures.Future()
+
+    def close(self) -> None:
+        with suppress(futures.InvalidStateError):  # closed twice
+            self._closed.set_result(None)
+        self._waiting.shutdown(wait=False, cancel_futures=True)
+        self.http.close()
+
+    def get(self, path: str, params: dict[str, float | int], wait: float) -> httpx.Response:
+        """GET `path`; with `wait`, the server may hold the answer that long, and closing cuts it short."""
+        if not wait:
+            return self.http.get(path, params=params)
+        if self._closed.done():
+            raise FollowerClosed("the client is closed")
+        answer = self._waiting.submit(self.http.get, path, params={**params, "wait": wait})
+        either: list[futures.Future[Any]] = [answer, self._closed]
+        done, _ = futures.wait(either, return_when=futures.FIRST_COMPLETED)
+        if answer not in done:
+            raise FollowerClosed("the client was closed during a long poll")
+        return answer.result()
+
+
 class LedgerFollower:
     def __init__(
         self,
@@ -50,44 +85,20 @@ class LedgerFollower:
     ):
         self.page_size = page_size
         self.wait_seconds = wait_seconds
-        self._client = http_client(
-            base_url=base_url,
-            headers={"authorization": f"Bearer {token}"},
-            timeout=wait_seconds + 10,
-            transport=transport,
-        )
-        # A long poll runs on its own thread so that closing the follower ends the wait at once: a
-        # stopping service does not sit out the rest of the poll.
-        self._long_polls = futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="long-poll")
-        self._closed: futures.Future[None] = futures.Future()
+        self._upstream = LongPollClient(base_url, token, wait_seconds, transport)
 
     def close(self) -> None:
-        with suppress(futures.InvalidStateError):  # closed twice
-            self._closed.set_result(None)
-        self._long_polls.shutdown(wait=False, cancel_futures=True)
-        self._client.close()
-
-    def _get(self, path: str, params: dict[str, float | int], wait: float) -> httpx.Response:
-        if not wait:
-            return self._client.get(path, params=params)
-        if self._closed.done():
-            raise FollowerClosed("the follower is closed")
-        answer = self._long_polls.submit(self._client.get, path, params=params)
-        either: list[futures.Future[Any]] = [answer, self._closed]
-        done, _ = futures.wait(either, return_when=futures.FIRST_COMPLETED)
-        if answer not in done:
-            raise FollowerClosed("the follower was closed during a long poll")
-        return answer.result()
+        self._upstream.close()
 
     def head(self) -> ChainHead:
-        response = self._client.get("/v1/ledger/head")
+        response = self._upstream.http.get("/v1/ledger/head")
         response.raise_for_status()
         body = response.json()
         return ChainHead(body["position"], body["hash"])
 
     def checkpoint_keys(self) -> list[PublicKey]:
         """The public keys goal_service lists for its ledger checkpoints, each checked against its key id."""
-        response = self._client.get("/v1/ledger/checkpoints", params={"limit": 0})
+        response = self._upstream.http.get("/v1/ledger/checkpoints", params={"limit": 0})
         response.raise_for_status()
         keys = []
         for listed in response.json()["keys"]:
@@ -99,7 +110,7 @@ class LedgerFollower:
     def read(self, after: ChainHead | int, *, wait: float = 0.0) -> FollowedPage:
         """Entries after a position. Given the hash held at that position too, the page must chain from it."""
         position = after.position if isinstance(after, ChainHead) else after
-        response = self._get("/v1/ledger/events", {"after": position, "limit": self.page_size, "wait": wait}, wait)
+        response = self._upstream.get("/v1/ledger/events", {"after": position, "limit": self.page_size}, wait)
         response.raise_for_status()
         page = response.json()
         if isinstance(after, ChainHead) and page["previous_hash"] != after.hash:

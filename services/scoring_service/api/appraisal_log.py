@@ -14,6 +14,7 @@ from shared.platform.canonical import INT64_MAX
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
+MAX_WAIT_SECONDS = 30
 
 
 @router.get(
@@ -27,6 +28,18 @@ async def sealed_appraisals(
     _: LogReader,
     after: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for a first seal when none is there yet.")
+    ] = 0,
 ) -> Response:
-    found = await asyncio.to_thread(sealed.since, after, limit)
+    """Followed as the ledger is: by long poll, answered as soon as something is sealed after `after`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        found = await asyncio.to_thread(sealed.since, after, limit)
+        remaining = deadline - loop.time()
+        if found or remaining <= 0:
+            break
+        # Woken by this process's saves; the short cap also sees seals by another process.
+        await sealed.next_save(min(remaining, 0.5))
     return canonical_response(request, SealedEventsOut(events=[SealedEventOut.of(i, a) for i, a in found]))

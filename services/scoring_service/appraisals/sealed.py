@@ -43,3 +43,7 @@ class SealedAppraisals:
     def since(self, after: int, limit: int) -> list[tuple[int, Appraisal]]:
         """Revisions sealed after an event id, oldest first: (its event id, the appraisal as sealed then)."""
         return self.app.sealed_since(after, limit)
+
+    async def next_save(self, timeout: float) -> None:
+        """Return after scoring_service next saves anything (a seal among it), or after `timeout` seconds."""
+        await self.app.saved.wait(timeout)
