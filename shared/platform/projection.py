@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from shared.platform.canonical import GENESIS_HASH, timestamp_now
 from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
 from shared.platform.errors import Conflict, NotFound
+from shared.platform.lease import ProjectionLease
 from shared.platform.poison import (
     POISON_STRIKES,
     POISONED_RETRY_SECONDS,
@@ -336,6 +337,8 @@ class ProjectionRunner:
         self._wake.set()
 
     def start(self, poll_seconds: float = 0.5) -> None:
+        self._stop.clear()  # a runner stood down by its lease may lead again
+
         def loop() -> None:
             while not self._stop.is_set():
                 try:
@@ -399,18 +402,41 @@ class Projections:
         self.runners = {runner.projection.name: runner for runner in runners}
         self.head = head
         self.interrupt = interrupt  # cuts a runner's wait on its log short, so stopping is prompt
+        self.lease: ProjectionLease | None = None
+        self._running = False
 
     def start(self) -> None:
-        for runner in self.runners.values():
-            runner.start()
+        """Run the projections; on PostgreSQL, only while this process holds their lease (lease.py)."""
+        if self.engine.dialect.name == "postgresql":
+            self.lease = ProjectionLease(self.engine, ",".join(sorted(self.runners)), self._run, self._halt)
+            self.lease.start()
+        else:
+            self._run()
+
+    @property
+    def leading(self) -> bool:
+        return self.lease.leading if self.lease else self._running
 
     def stop(self) -> None:
         for runner in self.runners.values():
             runner.request_stop()
-        self.interrupt()
+        self.interrupt()  # for good: the follower's long poll ends now
+        if self.lease:
+            self.lease.stop()
+        self._halt()
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        for runner in self.runners.values():
+            runner.start()
+        self._running = True
+
+    def _halt(self) -> None:
+        for runner in self.runners.values():
+            runner.request_stop()
         for runner in self.runners.values():
             runner.stop()
-        self.engine.dispose()
+        self._running = False
 
     def poke(self) -> None:
         for runner in self.runners.values():

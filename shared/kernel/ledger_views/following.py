@@ -35,7 +35,7 @@ def follow_ledger(
             "until then goal_service refuses this service its ledger (see GET /v1/projections)"
         )
     token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
-    follower = LedgerFollower(settings.goal_service_url, token, wait_seconds=LONG_POLL_SECONDS)
+    follower = LedgerFollower(settings.goal_service_url, token, page_size=1000, wait_seconds=LONG_POLL_SECONDS)
     watch = CheckpointWatch(engine, follower, settings.ledger_checkpoint_keys, service_name)
     runner = ProjectionRunner(
         FollowedLedger(*own_parts),
