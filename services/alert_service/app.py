@@ -73,12 +73,17 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
             token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
             scores = ScoreFollower(application, watcher, settings.scoring_service_url, token)
         projections.start()
+
+        def leading(work: Callable[[], bool | None]) -> Callable[[], bool | None]:
+            """Judging and delivering are the projection leader's, like the projections (shared/platform/lease.py)."""
+            return lambda: work() if projections.leading else None
+
         loops = [
-            asyncio.create_task(keep_doing("judging the ledger", watcher.catch_up)),
-            asyncio.create_task(keep_doing("delivering warnings", lambda: deliver(dispatcher))),
+            asyncio.create_task(keep_doing("judging the ledger", leading(watcher.catch_up))),
+            asyncio.create_task(keep_doing("delivering warnings", leading(lambda: deliver(dispatcher)))),
         ]
         if scores is not None:
-            loops.append(asyncio.create_task(keep_doing("judging sealed appraisals", scores.catch_up)))
+            loops.append(asyncio.create_task(keep_doing("judging sealed appraisals", leading(scores.catch_up))))
         try:
             yield
         finally:
