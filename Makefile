@@ -29,6 +29,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m deploy.bench.ingest
+	$(BIN)/python -m deploy.bench.follow
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

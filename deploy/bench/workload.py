@@ -54,7 +54,7 @@ def deal_won_bodies(count: int) -> list[bytes]:
     ]
 
 
-def sign_all(bodies: list[bytes], key: bytes) -> list[SignedRequest]:
+def sign_all(bodies: list[bytes], key: bytes, media_type: str = MEDIA_TYPE) -> list[SignedRequest]:
     """Sign per the Standard Webhooks spec: HMAC-SHA256 over `{msg_id}.{timestamp}.{body}` with the secret's
     bytes. Call it just before a run: receivers refuse timestamps more than five minutes old."""
     timestamp = str(int(time.time()))
@@ -63,7 +63,7 @@ def sign_all(bodies: list[bytes], key: bytes) -> list[SignedRequest]:
         msg_id = f"msg_bench_{n:07d}"
         mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
         headers = {
-            "content-type": MEDIA_TYPE,
+            "content-type": media_type,
             "webhook-id": msg_id,
             "webhook-timestamp": timestamp,
             "webhook-signature": "v1," + base64.b64encode(mac).decode(),
