@@ -12,7 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Recording
 
-from shared.platform.saved import SavedSignal
+from shared.platform.long_poll import SavedSignal
 
 A = TypeVar("A", bound=Aggregate)
 

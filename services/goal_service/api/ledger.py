@@ -18,6 +18,7 @@ from services.goal_service.api.schemas import (
     LedgerPage,
 )
 from shared.platform.canonical import INT64_MAX
+from shared.platform.long_poll import long_poll
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
@@ -45,15 +46,7 @@ async def ledger_events(
     """Entries after `after`, in position order, with the hash chain. Positions are gapless and an entry
     becomes readable only after every lower position has committed, so a follower that asks from the last
     position it processed never skips an entry (see domain/ledger.py)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while True:
-        entries = await asyncio.to_thread(ledger.entries, after, limit)
-        remaining = deadline - loop.time()
-        if entries or remaining <= 0:
-            break
-        # Woken by this process's commits; the short cap also sees commits by other writer processes.
-        await writer.wait_for_commit(min(remaining, 0.5))
+    entries = await long_poll(lambda: ledger.entries(after, limit), writer.wait_for_commit, wait)
     # The checkpoint before the head: it is signed after its group commits, so it never lies above `head`.
     checkpoint, previous_hash, head = await asyncio.to_thread(
         lambda: (ledger.latest_checkpoint(), ledger.hash_at(after), ledger.head())

@@ -3,7 +3,6 @@ each revision as it was sealed, in order, by the id of its event in scoring_serv
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.scoring_service.api.deps import LogReader, SealedDep
 from services.scoring_service.api.schemas import SealedEventOut, SealedEventsOut
 from shared.platform.canonical import INT64_MAX
+from shared.platform.long_poll import long_poll
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
@@ -33,13 +33,5 @@ async def sealed_appraisals(
     ] = 0,
 ) -> Response:
     """Followed as the ledger is: by long poll, answered as soon as something is sealed after `after`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while True:
-        found = await asyncio.to_thread(sealed.since, after, limit)
-        remaining = deadline - loop.time()
-        if found or remaining <= 0:
-            break
-        # Woken by this process's saves; the short cap also sees seals by another process.
-        await sealed.next_save(min(remaining, 0.5))
+    found = await long_poll(lambda: sealed.since(after, limit), sealed.next_save, wait)
     return canonical_response(request, SealedEventsOut(events=[SealedEventOut.of(i, a) for i, a in found]))
