@@ -45,6 +45,9 @@ class ActivityRecord:
     voided: bool = False
 
 
+RECORD_FIELDS = tuple(field.name for field in dataclasses.fields(ActivityRecord))
+
+
 @dataclass(frozen=True)
 class Contribution:
     position: int  # the ledger entry that caused it
@@ -114,7 +117,10 @@ def contributions_of(record: ActivityRecord, position: int, sign: int = 1) -> li
 
 
 def record_to_json(record: ActivityRecord) -> dict[str, Any]:
-    return to_canonical(dataclasses.asdict(record))
+    # What dataclasses.asdict gives, built directly: asdict's deep copy was a tenth of a follower's time.
+    fields = {name: getattr(record, name) for name in RECORD_FIELDS}
+    fields["shares"] = [{"rep_id": share.rep_id, "percent": share.percent} for share in record.shares]
+    return to_canonical(fields)
 
 
 def record_from_json(stored: Mapping[str, Any]) -> ActivityRecord:
