@@ -13,10 +13,9 @@ from services.alert_service.domain.judgement import Judgement, finding
 from services.alert_service.domain.lifecycle import JudgedAt
 from services.alert_service.watcher import Watcher
 from shared.kernel.periods import parse_period
-from shared.platform.log_client import LongPollClient
+from shared.platform.log_client import LONG_POLL_SECONDS, LongPollClient
 
 PAGE = 100
-LONG_POLL_SECONDS = 2.0  # an idle follower asks again this often
 
 
 class ScoreFollower:

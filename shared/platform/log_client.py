@@ -19,6 +19,7 @@ from shared.platform.checkpoints import Checkpoint, PublicKey, public_key
 from shared.platform.http_client import http_client
 
 log = structlog.get_logger("log_client")
+LONG_POLL_SECONDS = 2.0  # an idle follower of another service asks again this often
 
 
 class ChainMismatch(Exception):

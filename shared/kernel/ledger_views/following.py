@@ -13,13 +13,12 @@ import structlog
 from shared.kernel.ledger_views.checkpoints import CheckpointWatch
 from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import skips, tracking
-from shared.platform.log_client import LedgerFollower
+from shared.platform.log_client import LONG_POLL_SECONDS, LedgerFollower
 from shared.platform.projection import Projection, ProjectionRunner, Projections
 from shared.platform.readmodel import create_read_model_engine, migrate
 from shared.platform.settings import FollowerSettings
 
 log = structlog.get_logger("ledger_views")
-LONG_POLL_SECONDS = 2.0  # an idle follower asks again this often
 
 
 def follow_ledger(
