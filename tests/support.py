@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -42,6 +43,7 @@ TOKENS = (
     "t-hr=hr@wang.fang,t-east=manager:east,t-rep2=rep:r-2"
 )
 SOURCE = "crm://tests"
+ZONE = ZoneInfo("Asia/Shanghai")  # the company zone every test service runs in (the settings' default)
 ROOT = Path(__file__).resolve().parents[1]  # the repository, where `python -m services...` runs
 
 

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from services.goal_service.domain.leaderboard import Ranked, ranking
 from services.goal_service.domain.progress import TREND_LOOKBACK, Drill, GoalProgress, progress
 from services.goal_service.goals import GoalFilter, page_of, visible_goals
 from services.goal_service.reads import LedgerReads, Rules
 from services.goal_service.scope import GoalNotVisible, leaderboard_root, may_see_goal
-from shared.kernel.events.goals import GoalStatus
+from shared.kernel.events.goals import GoalStatus, OwnerKind
 from shared.kernel.goals import Goal
+from shared.kernel.ledger_views.day_sums import Shape
 from shared.kernel.metrics.catalogue import counts_money, measures_needed
 from shared.kernel.metrics.figures import Credit, owned
-from shared.kernel.periods import Period, day_start, growth_spans
+from shared.kernel.periods import Period, growth_spans
 from shared.kernel.workdays import CalendarYearMissing
 from shared.platform.auth import Principal
 
@@ -121,9 +122,9 @@ class ProgressService:
         organisation = await self.reads.organisation(position)
         day = min(as_of or self.reads.today(), period.last_day)
         root = leaderboard_root(principal, organisation, unit_id, day)
-        zone = self.reads.zone
-        credits = await self.reads.credits(
-            measures_needed(metric), period.start(zone), day_start(day + timedelta(days=1), zone), position
+        reps = organisation.reps_within(root, period.first_day, day) if root is not None else None
+        credits = await self.reads.day_credits(
+            measures_needed(metric), period.first_day, day, position, Shape(reps=True), reps
         )
         if root is not None:
             credits = owned(credits, organisation, "unit", root)
@@ -144,13 +145,21 @@ class ProgressService:
         """The credits progress reads (the goal's period, the two weeks of its trend, the spans its growth
         compares with), then its figures."""
         measures = set(measures_needed(goal.metric))
-        measures |= {s.measure for sub in goal.current.sub_targets for s in (sub.part, sub.whole)}
+        slices = [s for sub in goal.current.sub_targets for s in (sub.part, sub.whole)]
+        measures |= {s.measure for s in slices}
+        shape = Shape(
+            reps=goal.owner_kind != OwnerKind.COMPANY or drill in (Drill.REP, Drill.TEAM),
+            products=drill is Drill.PRODUCT or any(s.product for s in slices),
+            regions=drill is Drill.REGION or any(s.region for s in slices),
+        )
 
         async def credits_between(first: date, last: date) -> list[Credit]:
-            zone = self.reads.zone
-            return await self.reads.credits(
-                measures, day_start(first, zone), day_start(last + timedelta(days=1), zone), rules.position
-            )
+            reps = None
+            if goal.owner_kind == OwnerKind.REP:
+                reps = {goal.owner_id}
+            elif goal.owner_kind == OwnerKind.UNIT:
+                reps = rules.organisation.reps_within(goal.owner_id, first, last)
+            return await self.reads.day_credits(measures, first, last, rules.position, shape, reps)
 
         last_day = min(as_of, goal.period.last_day)
         credits = await credits_between(min(goal.period.first_day, as_of - TREND_LOOKBACK), last_day)

@@ -146,6 +146,23 @@ class Organisation:
     def within(self, unit_id: str | None, root: str, day: date) -> bool:
         return unit_id is not None and root in self.ancestry(unit_id, day)
 
+    def reps_within(self, root: str, first: date, last: date) -> set[str]:
+        """Every rep who was, on some day from first to last, in a unit then within `root`: a figure reads only
+        their credits and still picks them day by day (`within`). The units above a unit change only on the
+        days some unit moves, so checking the first day and those days finds every unit ever within root."""
+        days = {first} | {
+            day for unit in self.units.values() for day, _, _ in unit.parents.changes if first < day <= last
+        }
+        units = {unit_id for unit_id in self.units if any(self.within(unit_id, root, day) for day in days)}
+        return {
+            rep.rep_id
+            for rep in self.reps.values()
+            for segment in rep.units.segments()
+            if segment.value in units
+            and segment.valid_from <= last
+            and (segment.valid_to is None or segment.valid_to > first)
+        }
+
     def company_id(self) -> str | None:
         return next((u.unit_id for u in self.units.values() if u.kind is UnitKind.COMPANY), None)
 

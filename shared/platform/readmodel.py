@@ -3,6 +3,8 @@ schema as its events), created and changed only by alembic migrations, run at st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 from shared.platform.eventstore import database_url, ensure_postgres_schema
 from shared.platform.settings import ServiceSettings
@@ -57,3 +59,21 @@ def alembic_config(migrations: Path) -> Config:
 @cache
 def head_revision(migrations: Path) -> str | None:
     return ScriptDirectory.from_config(alembic_config(migrations)).get_current_head()
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one committed state of the database, so that a figure and the
+    position it names agree however far the projections move meanwhile."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with connection.begin():
+                yield connection
+            return
+        # pysqlite begins a transaction only before a write: begin one here, so every read shares its snapshot
+        connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.rollback()

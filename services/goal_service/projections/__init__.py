@@ -23,6 +23,6 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     migrate(engine, MIGRATIONS)
     runners = [
         ProjectionRunner(projection, engine, tracking, ledger.signed_entries, skips=skips)
-        for projection in (CreditProjection(), RuleProjection(), CrmRecordProjection())
+        for projection in (CreditProjection(settings.zone), RuleProjection(), CrmRecordProjection())
     ]
     return Projections(engine, runners, head=lambda: ledger.head().position)

@@ -1,16 +1,25 @@
-"""The credit projection: each activity's current record and the contributions the ledger credits to
-reps, written by shared.kernel.metrics.credit's fold, page by page."""
+"""The credit projection: each activity's current record, the contributions the ledger credits to reps,
+written by shared.kernel.metrics.credit's fold, page by page, and their day sums (day_sums.py)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from shared.kernel.ledger_views.day_sums import DaySums
 from shared.kernel.ledger_views.tables import activity_records, contributions
-from shared.kernel.metrics.credit import ActivityKey, ActivityRecord, credit, record_from_json, record_to_json
+from shared.kernel.metrics.credit import (
+    ActivityKey,
+    ActivityRecord,
+    Contribution,
+    credit,
+    record_from_json,
+    record_to_json,
+)
 from shared.platform.canonical import canonical_json
 from shared.platform.chain import ChainedEntry
 
@@ -18,7 +27,11 @@ from shared.platform.chain import ChainedEntry
 class CreditProjection:
     name = "credit"
 
+    def __init__(self, zone: ZoneInfo):
+        self.day_sums = DaySums(zone)
+
     def apply(self, session: Session, entries: Sequence[ChainedEntry]) -> None:
+        self.day_sums.rebuild_for_zone(session)  # only the first time, or after the company's zone changed
         records: dict[ActivityKey, ActivityRecord | None] = {}
 
         def find(key: ActivityKey) -> ActivityRecord | None:
@@ -32,27 +45,28 @@ class CreditProjection:
             return records[key]
 
         changed: dict[ActivityKey, ActivityRecord] = {}
-        rows: list[dict[str, object]] = []
+        added: list[Contribution] = []
         for item in entries:
-            record, added = credit(item.entry, find)
+            record, credited = credit(item.entry, find)
             if record is not None:
                 records[record.key] = changed[record.key] = record
-            rows.extend(
-                {
-                    "position": c.position,
-                    "activity_source": c.activity[0],
-                    "activity_id": c.activity[1],
-                    "measure": c.measure,
-                    "rep_id": c.rep_id,
-                    "occurred_at": c.occurred_at,
-                    "value": str(c.value),
-                    "currency": c.currency,
-                    "customer_id": c.customer_id,
-                    "product": c.product,
-                    "region": c.region,
-                }
-                for c in added
-            )
+            added.extend(credited)
+        rows = [
+            {
+                "position": c.position,
+                "activity_source": c.activity[0],
+                "activity_id": c.activity[1],
+                "measure": c.measure,
+                "rep_id": c.rep_id,
+                "occurred_at": c.occurred_at,
+                "value": str(c.value),
+                "currency": c.currency,
+                "customer_id": c.customer_id,
+                "product": c.product,
+                "region": c.region,
+            }
+            for c in added
+        ]
         if changed:
             keys = list(changed)
             session.execute(
@@ -73,7 +87,9 @@ class CreditProjection:
             )
         if rows:
             session.execute(insert(contributions), rows)
+            self.day_sums.add(session, added)
 
     def reset(self, session: Session) -> None:
+        self.day_sums.reset(session)
         session.execute(delete(contributions))
         session.execute(delete(activity_records))

@@ -6,6 +6,7 @@ more of the ledger for its own rules adds its own parts, written in the same tra
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -20,8 +21,8 @@ from shared.platform.projection import Projection
 class FollowedLedger:
     name = "ledger"
 
-    def __init__(self, *own_parts: Projection) -> None:
-        self.parts: tuple[Projection, ...] = (CreditProjection(), RuleProjection(), *own_parts)
+    def __init__(self, zone: ZoneInfo, *own_parts: Projection) -> None:
+        self.parts: tuple[Projection, ...] = (CreditProjection(zone), RuleProjection(), *own_parts)
 
     def apply(self, session: Session, entries: Sequence[ChainedEntry]) -> None:
         session.execute(insert(ledger_hashes), [{"position": e.position, "hash": e.hash} for e in entries])

@@ -37,7 +37,7 @@ def follow_ledger(
     follower = LedgerFollower(settings.goal_service_url, token, page_size=1000, wait_seconds=LONG_POLL_SECONDS)
     watch = CheckpointWatch(engine, follower, settings.ledger_checkpoint_keys, service_name)
     runner = ProjectionRunner(
-        FollowedLedger(*own_parts),
+        FollowedLedger(settings.zone, *own_parts),
         engine,
         tracking,
         lambda after, limit: watch.read_page(after, wait=LONG_POLL_SECONDS),

@@ -3,7 +3,7 @@ service's migrations; decimals are stored as text, so values stay exact on SQLit
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, MetaData, String, Table, Text
 
 from shared.platform.projection import Position, skips_table, tracking_table
 
@@ -40,6 +40,51 @@ contributions = Table(
     Index("ix_contributions_rep_measure_time", "rep_id", "measure", "occurred_at"),
     Index("ix_contributions_position", "position"),
 )
+
+
+SUM_LIMIT = 9_000_000_000_000_000_000  # below 2^63, so an overflowed SQLite sum (a float) is refused
+
+
+def _day_sum_columns(name: str) -> list:
+    """A day sum's value: whole units and 1e-12 parts (shared.kernel.ledger_views.day_sums). Adding past 64
+    bits fails on PostgreSQL and, through the check, on SQLite, which would otherwise turn it into a float."""
+    return [
+        Column("units", BigInteger, nullable=False),
+        Column("fraction", BigInteger, nullable=False),
+        Column("contributions", Integer, nullable=False),
+        CheckConstraint(f"units BETWEEN -{SUM_LIMIT} AND {SUM_LIMIT}", name=f"ck_{name}_units"),
+        CheckConstraint(f"fraction BETWEEN -{SUM_LIMIT} AND {SUM_LIMIT}", name=f"ck_{name}_fraction"),
+    ]
+
+
+rep_day_sums = Table(
+    "rep_day_sums",
+    metadata,
+    Column("rep_id", String(128), primary_key=True),
+    Column("measure", String(40), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("bucket", Position, primary_key=True, autoincrement=False),
+    Column("currency", String(3), primary_key=True),
+    Column("product", String(128), primary_key=True),
+    Column("region", String(128), primary_key=True),
+    *_day_sum_columns("rep_day_sums"),
+    Index("ix_rep_day_sums_measure_day", "measure", "day"),
+)
+
+day_sums = Table(
+    "day_sums",
+    metadata,
+    Column("measure", String(40), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("bucket", Position, primary_key=True, autoincrement=False),
+    Column("currency", String(3), primary_key=True),
+    Column("product", String(128), primary_key=True),
+    Column("region", String(128), primary_key=True),
+    *_day_sum_columns("day_sums"),
+)
+
+# The zone whose business days the day sums were summed in.
+day_sums_zone = Table("day_sums_zone", metadata, Column("zone", String(64), primary_key=True))
 
 RULE_PREFIXES = ("org.", "calendar.", "goal.")
 

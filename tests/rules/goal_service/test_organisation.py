@@ -103,3 +103,20 @@ def test_a_move_that_would_make_a_circle_is_refused():
     )
     with pytest.raises(InvalidInput, match="circle"):
         org.check("org.unit.moved", {"unit_id": "east", "parent_id": "zone", "effective_from": "2026-02-01"})
+
+
+def test_the_reps_ever_within_a_unit_over_some_days_are_those_a_figure_may_count():
+    later = [
+        entry(8, "org.rep.hired", rep_id="r-2", name="Han Meimei", unit_id="team-c"),
+        entry(9, "org.rep.hired", rep_id="r-3", name="Wang Fang", unit_id="team-c"),
+        entry(10, "org.rep.left", "2026-01-31", rep_id="r-3"),
+        entry(11, "org.rep.hired", rep_id="r-4", name="Zhao Lei", unit_id="team-c"),
+        entry(12, "org.unit.moved", "2026-03-10", unit_id="team-c", parent_id="east"),
+        entry(13, "org.rep.moved", "2026-03-20", rep_id="r-4", unit_id="team-a"),
+    ]
+    organisation = Organisation.fold(TREE + later)
+    assert organisation.reps_within("east", date(2026, 3, 1), date(2026, 3, 5)) == {"r-1"}
+    assert organisation.reps_within("east", date(2026, 3, 1), date(2026, 3, 12)) == {"r-1", "r-2", "r-4"}
+    assert organisation.reps_within("west", date(2026, 3, 15), date(2026, 3, 31)) == set()
+    assert organisation.reps_within("team-a", date(2026, 3, 1), date(2026, 3, 31)) == {"r-1", "r-4"}
+    assert organisation.reps_within("acme", date(2026, 2, 1), date(2026, 2, 28)) == {"r-1", "r-2", "r-4"}

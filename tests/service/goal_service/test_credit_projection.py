@@ -26,7 +26,7 @@ from shared.kernel.metrics.credit import fold
 from shared.platform.chain import ChainedEntry
 from shared.platform.projection import EntryFailed, LedgerTampered, ProjectionRunner
 from shared.platform.readmodel import create_read_model_engine, migrate
-from tests.support import SOURCE, auth, cloudevent, deal_won, perfledger, signed_post
+from tests.support import SOURCE, ZONE, auth, cloudevent, deal_won, perfledger, signed_post
 
 AT = datetime(2026, 10, 5, 3, tzinfo=UTC)
 
@@ -80,7 +80,7 @@ def engine(goal_settings):
 
 
 def new_runner(engine, entries, page_size=500) -> ProjectionRunner:
-    return ProjectionRunner(CreditProjection(), engine, tracking, reader(entries), page_size=page_size)
+    return ProjectionRunner(CreditProjection(ZONE), engine, tracking, reader(entries), page_size=page_size)
 
 
 def reset(engine) -> None:
@@ -146,7 +146,7 @@ def test_a_page_that_fails_leaves_nothing_and_is_projected_again(engine):
             raise RuntimeError("disk full")
 
     with pytest.raises(EntryFailed, match="disk full"):
-        ProjectionRunner(Failing(), engine, tracking, reader(entries)).run_once()
+        ProjectionRunner(Failing(ZONE), engine, tracking, reader(entries)).run_once()
     assert projected_rows(engine) == []
     runner = new_runner(engine, entries)
     assert runner.tracked().position == 0

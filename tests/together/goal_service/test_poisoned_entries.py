@@ -31,7 +31,7 @@ from shared.platform.eventstore import eventsourcing_env
 from shared.platform.projection import ProjectionRunner
 from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.scenarios.goal import HR, deal
-from tests.support import SOURCE, auth, signed_post
+from tests.support import SOURCE, ZONE, auth, signed_post
 from tests.support import perfledger as run_perfledger
 
 AT = datetime(2026, 10, 13, 2, tzinfo=UTC)
@@ -71,7 +71,7 @@ def engine(goal_settings):
 
 def runner_on(engine, entries: list[ChainedEntry]) -> ProjectionRunner:
     return ProjectionRunner(
-        CreditProjection(), engine, tracking, lambda after, limit: entries[after : after + limit], skips=skips
+        CreditProjection(ZONE), engine, tracking, lambda after, limit: entries[after : after + limit], skips=skips
     )
 
 

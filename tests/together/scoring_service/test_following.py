@@ -21,7 +21,7 @@ from shared.platform.projection import EntryFailed, ProjectionRunner
 from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.scenarios.goal import ORG_CSV, import_csv
 from tests.scenarios.scoring import HR, caught_up, deal, define_rules, record, setup_company, visits
-from tests.support import SOURCE, auth, cloudevent, serve_in_thread
+from tests.support import SOURCE, ZONE, auth, cloudevent, serve_in_thread
 
 
 def test_a_crash_between_writing_rows_and_tracking_them_never_double_counts(goal, goal_url, scoring_settings):
@@ -39,10 +39,10 @@ def test_a_crash_between_writing_rows_and_tracking_them_never_double_counts(goal
         return ProjectionRunner(projection, engine, tracking, lambda after, limit: follower.read_page(after))
 
     with pytest.raises(EntryFailed, match="killed after the rows"):
-        runner(CrashesAfterWriting()).run_once()
-    assert runner(FollowedLedger()).tracked().position == 0
-    runner(FollowedLedger()).catch_up()
-    runner(FollowedLedger()).catch_up()  # nothing new: nothing again
+        runner(CrashesAfterWriting(ZONE)).run_once()
+    assert runner(FollowedLedger(ZONE)).tracked().position == 0
+    runner(FollowedLedger(ZONE)).catch_up()
+    runner(FollowedLedger(ZONE)).catch_up()  # nothing new: nothing again
     with engine.connect() as connection:
         revenue = connection.execute(
             select(func.count()).select_from(contributions).where(contributions.c.measure == "revenue_won")

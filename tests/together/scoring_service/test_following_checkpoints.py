@@ -26,7 +26,7 @@ from shared.platform.projection import ProjectionRunner
 from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.scenarios.scoring import caught_up, deal
 from tests.scenarios.tamperer import Tamperer
-from tests.support import auth, follower_settings, serve_in_thread, signed_post
+from tests.support import ZONE, auth, follower_settings, serve_in_thread, signed_post
 
 ADMIN = auth("t-admin")
 
@@ -109,7 +109,9 @@ def test_a_follower_pages_behind_absorbs_no_entry_of_a_rewritten_stretch(goal_se
         migrate(engine, MIGRATIONS)
         follower = LedgerFollower(goal_url, "t-service", page_size=2)  # three pages behind the checkpoint at 6
         watch = CheckpointWatch(engine, follower, [], "scoring_service")
-        runner = ProjectionRunner(FollowedLedger(), engine, tracking, lambda after, limit: watch.read_page(after, 0))
+        runner = ProjectionRunner(
+            FollowedLedger(ZONE), engine, tracking, lambda after, limit: watch.read_page(after, 0)
+        )
         assert runner.run_once() == 2  # 1-2, vouched for by the checkpoint at 2
         with pytest.raises(CheckpointRefused, match=r"entry at position 4 .* contradicts the checkpoint signed there"):
             runner.run_once()  # 3-4 chain from 2 as rewritten, but the page's own checkpoint at 4 says otherwise

@@ -1,0 +1,196 @@
+"""The day sums the credit projection keeps equal a fold of the ledger from scratch, at every position, on
+both stores: whatever the page sizes, the corrections, the days, the shape of the read and its reps, and
+whichever way "as known at" is answered (small buckets here, so both ways are taken)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+
+from services.goal_service.domain.ledger import EMPTY_HEAD, LedgerBatch, Submission
+from services.goal_service.projections import MIGRATIONS
+from services.goal_service.settings import SERVICE_NAME
+from shared.kernel.events.envelope import IncomingEvent
+from shared.kernel.ledger_views import day_sums
+from shared.kernel.ledger_views.credit import CreditProjection
+from shared.kernel.ledger_views.day_sums import Shape, summed
+from shared.kernel.ledger_views.queries import load_day_credits
+from shared.kernel.ledger_views.tables import (
+    activity_records,
+    contributions,
+    day_sums_zone,
+    rep_day_sums,
+    tracking,
+)
+from shared.kernel.ledger_views.tables import day_sums as company_day_sums
+from shared.kernel.metrics.credit import fold
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.periods import local_day
+from shared.platform.chain import ChainedEntry
+from shared.platform.projection import EntryFailed, ProjectionRunner
+from shared.platform.readmodel import create_read_model_engine, migrate
+from tests.support import SOURCE, ZONE
+
+MONDAY = datetime(2026, 10, 4, 15, tzinfo=UTC)  # 23:00 in Shanghai: an hour later is the next business day
+MEASURES = ("revenue_won", "deals_won", "visits", "new_customers")
+REPS = ("r-1", "r-2", "r-3")
+
+
+def activity(n: int, kind: str, hours: int, rep: str, amount: str, currency: str, product: str | None):
+    data: dict = {"rep_id": rep}
+    if kind == "deal.won":
+        data |= {"customer_id": f"c-{n}", "deal_id": f"d-{n}", "amount": amount, "currency": currency}
+        data |= {"new_customer": n % 2 == 0} | ({"product": product} if product else {})
+    else:
+        data |= {"customer_id": f"c-{n}"}
+    return IncomingEvent(SOURCE, f"a-{n}", kind, MONDAY + timedelta(hours=hours), None, data)
+
+
+def correction(n: int, kind: str, target: int, choice: int) -> IncomingEvent:
+    data: dict = {"target": {"source": SOURCE, "id": f"a-{target}"}, "reason": "r"}
+    if kind == "activity.reassigned":
+        data["to_rep_id"] = REPS[choice % 3]
+    elif kind == "activity.amended":
+        data |= {"amount": f"{choice}.000001"} if choice % 2 else {"product": "p-2"}
+    elif kind == "activity.split":
+        data["shares"] = [{"rep_id": "r-1", "percent": "33.3333"}, {"rep_id": "r-2", "percent": "66.6667"}]
+    return IncomingEvent(SOURCE, f"x-{n}", kind, MONDAY, None, data)
+
+
+ledgers = st.lists(
+    st.one_of(
+        st.builds(
+            lambda kind, hours, rep, amount, currency, product: ("new", kind, hours, rep, amount, currency, product),
+            st.sampled_from(["deal.won", "visit.completed"]),
+            st.integers(0, 60),
+            st.sampled_from(REPS),
+            st.sampled_from(["100.00", "0.000001", "999999999999999.999999", "7.5"]),
+            st.sampled_from(["CNY", "USD"]),
+            st.sampled_from([None, "p-1"]),
+        ),
+        st.builds(
+            lambda kind, target, choice: ("fix", kind, target, choice),
+            st.sampled_from(["activity.voided", "activity.reassigned", "activity.amended", "activity.split"]),
+            st.integers(0, 30),
+            st.integers(1, 1000),
+        ),
+    ),
+    max_size=30,
+)
+
+
+def ledger_of(spec) -> list[ChainedEntry]:
+    batch = LedgerBatch(EMPTY_HEAD, MONDAY, seen=lambda _: None, find=lambda _: None)
+    made: list[int] = []
+    for n, item in enumerate(spec):
+        if item[0] == "new":
+            event = activity(n, *item[1:])
+            made.append(n)
+        elif made:
+            event = correction(n, item[1], made[item[2] % len(made)], item[3])
+        else:
+            continue
+        batch.add(Submission([event], [[]]))
+    return [ChainedEntry(e.originator_version, e.entry, e.hash) for e in batch.entries]
+
+
+def folded(entries: list[ChainedEntry], known_at: int, first: date, last: date, shape: Shape, reps) -> list[Credit]:
+    """The reference: every contribution credited by `known_at`, on the days asked, summed as the read sums."""
+    _, found = fold(e.entry for e in entries[:known_at])
+    credits = [
+        Credit(c.measure, c.rep_id, local_day(c.occurred_at, ZONE), c.value, c.currency, c.product, c.region)
+        for c in found
+        if c.measure in MEASURES and (reps is None or c.rep_id in reps)
+    ]
+    return summed([c for c in credits if first <= c.day <= last], shape)
+
+
+@pytest.fixture
+def engine(goal_settings):
+    engine = create_read_model_engine(goal_settings, SERVICE_NAME)
+    migrate(engine, MIGRATIONS)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def small_buckets(monkeypatch):
+    monkeypatch.setattr(day_sums, "BUCKET", 3)
+
+
+def empty(engine) -> None:
+    with engine.begin() as connection:
+        for table in (contributions, activity_records, rep_day_sums, company_day_sums, tracking):
+            connection.execute(table.delete())
+
+
+def project(engine, entries, page_sizes) -> None:
+    for page_size in page_sizes:  # a new runner each time: as after a restart
+        runner(engine, entries, page_size).run_once()
+    runner(engine, entries, 500).catch_up()
+
+
+def runner(engine, entries, page_size: int, zone=ZONE) -> ProjectionRunner:
+    return ProjectionRunner(
+        CreditProjection(zone), engine, tracking, lambda a, n: entries[a : a + n], page_size=page_size
+    )
+
+
+reads = st.tuples(
+    st.floats(0, 1),  # how far into the ledger, as a share of it
+    st.integers(0, 3),  # the first day after Monday
+    st.integers(0, 3),  # how many days more
+    st.builds(Shape, st.booleans(), st.booleans(), st.booleans()),
+    st.one_of(st.none(), st.sets(st.sampled_from(REPS))),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=ledgers, page_sizes=st.lists(st.integers(1, 7), max_size=4), asked=st.lists(reads, min_size=1, max_size=6))
+def test_the_day_sums_as_known_at_any_position_equal_the_fold(engine, small_buckets, spec, page_sizes, asked):
+    empty(engine)
+    entries = ledger_of(spec)
+    project(engine, entries, page_sizes)
+    monday = local_day(MONDAY.isoformat(), ZONE)
+    for share, offset, length, shape, reps in asked:
+        known_at = round(share * len(entries))
+        first, last = monday + timedelta(days=offset), monday + timedelta(days=offset + length)
+        read = load_day_credits(engine, "credit", MEASURES, first, last, known_at, ZONE, shape, reps)
+        assert read == folded(entries, known_at, first, last, _shape(shape, reps), reps)
+
+
+def _shape(shape: Shape, reps) -> Shape:
+    return Shape(shape.reps or reps is not None, shape.products, shape.regions)
+
+
+def test_sums_made_in_another_zone_are_read_from_the_contributions_then_summed_again(engine):
+    empty(engine)
+    entries = ledger_of([("new", "deal.won", hours, "r-1", "5", "CNY", None) for hours in (0, 2, 26)])
+    runner(engine, entries[:2], 500, zone=ZoneInfo("UTC")).catch_up()  # the company was in UTC then
+    monday = local_day(MONDAY.isoformat(), ZONE)
+
+    def read() -> list[Credit]:
+        return load_day_credits(engine, "credit", MEASURES, monday, monday + timedelta(days=2), 2, ZONE, Shape())
+
+    assert read() == folded(entries, 2, monday, monday + timedelta(days=2), Shape(), None)  # by the fold
+    runner(engine, entries, 500).catch_up()  # the next page sums everything again in Shanghai's days
+    with engine.connect() as connection:
+        assert connection.execute(select(day_sums_zone.c.zone)).scalar() == "Asia/Shanghai"
+    assert read() == folded(entries, 2, monday, monday + timedelta(days=2), Shape(), None)
+
+
+def test_a_sum_beyond_64_bits_stops_the_projection_rather_than_turn_into_a_float(engine):
+    empty(engine)
+    entries = ledger_of([("new", "deal.won", 0, "r-1", "999999999999999", "CNY", None) for _ in range(2)])
+    runner(engine, entries[:1], 500).catch_up()
+    with engine.begin() as connection:  # as if 9,000 such deals had been credited that day
+        connection.execute(update(rep_day_sums).values(units=rep_day_sums.c.units * 9000))
+    with pytest.raises(EntryFailed, match=r"(?i)check|out of range"):
+        runner(engine, entries, 500).run_once()
+    with engine.connect() as connection:
+        assert connection.execute(select(tracking.c.position)).scalar() == 1  # nothing more was written
