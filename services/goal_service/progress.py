@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.goal_service.domain.leaderboard import Ranked, ranking
-from services.goal_service.domain.progress import TREND_LOOKBACK, Drill, GoalProgress, progress
+from services.goal_service.domain.progress import TREND_LOOKBACK, Drill, GoalProgress, progress, span_starts
 from services.goal_service.goals import GoalFilter, page_of, visible_goals
 from services.goal_service.reads import LedgerReads, Rules
 from services.goal_service.scope import GoalNotVisible, leaderboard_root, may_see_goal
 from shared.kernel.events.goals import GoalStatus, OwnerKind
 from shared.kernel.goals import Goal
-from shared.kernel.ledger_views.day_sums import Shape
+from shared.kernel.ledger_views.day_sum_reads import Ask, Shape
 from shared.kernel.metrics.catalogue import counts_money, measures_needed
-from shared.kernel.metrics.figures import Credit, owned
+from shared.kernel.metrics.figures import owned
 from shared.kernel.periods import Period, growth_spans
 from shared.kernel.workdays import CalendarYearMissing
 from shared.platform.auth import Principal
@@ -81,14 +81,15 @@ class ProgressService:
         if goal is None or not may_see_goal(principal, rules.organisation, goal):
             raise GoalNotVisible(goal_id, rules.position)
         day = as_of or self.reads.today()
-        found = await self._progress(goal, rules, day, drill)
-        lines = None
+        visible = []
         if children:
             visible = [
                 child for child in rules.goals.children(goal_id) if may_see_goal(principal, rules.organisation, child)
             ]
-            lines = await self._lines(visible, rules, day)
-        return GoalProgressAnswer(rules.position, found, lines)
+        found, *lines = await self._lines([goal, *visible], rules, day, drill)
+        if isinstance(found, ProgressProblem):
+            raise found.error
+        return GoalProgressAnswer(rules.position, found, lines if children else None)
 
     async def listing(
         self,
@@ -122,52 +123,62 @@ class ProgressService:
         organisation = await self.reads.organisation(position)
         day = min(as_of or self.reads.today(), period.last_day)
         root = leaderboard_root(principal, organisation, unit_id, day)
-        reps = organisation.reps_within(root, period.first_day, day) if root is not None else None
-        credits = await self.reads.day_credits(
-            measures_needed(metric), period.first_day, day, position, Shape(reps=True), reps
-        )
+        measures, by_rep = frozenset(measures_needed(metric)), Shape(reps=True)
+        ask = Ask(measures, period.first_day, day, by_rep, cuts=())
+        if root is not None:
+            members = organisation.members_within(root, period.first_day, day)
+            ask = Ask(measures, period.first_day, day, by_rep, unit=root, members=members, cuts=())
+        (credits,) = await self.reads.day_sums([ask], position)
         if root is not None:
             credits = owned(credits, organisation, "unit", root)
         in_money = currency if counts_money(metric) else None
         ranked = ranking(metric, credits, in_money, period.first_day)
         return Leaderboard(metric, period, day, position, root, in_money, ranked)
 
-    async def _lines(self, goals: Sequence[Goal], rules: Rules, as_of: date) -> list[ProgressLine]:
+    async def _lines(
+        self, goals: Sequence[Goal], rules: Rules, as_of: date, drill: Drill | None = None
+    ) -> list[ProgressLine]:
+        """The progress of each goal (the first drilled down as asked), its credits read together."""
+        drills = [drill, *[None] * (len(goals) - 1)]
+        asks = [_asks(goal, rules, as_of, drilled) for goal, drilled in zip(goals, drills, strict=True)]
+        read = iter(await self.reads.day_sums([ask for some in asks for ask in some], rules.position))
         lines: list[ProgressLine] = []
-        for goal in goals:
+        for goal, drilled, some in zip(goals, drills, asks, strict=True):
+            credits = next(read)
+            earlier = {"previous_period": next(read), "a_year_before": next(read)} if len(some) == 3 else {}
             try:
-                lines.append(await self._progress(goal, rules, as_of, None))
+                lines.append(progress(goal, credits, rules.organisation, rules.calendar, as_of, drilled, earlier))
             except CalendarYearMissing as missing:
                 lines.append(ProgressProblem(goal, missing))
         return lines
 
-    async def _progress(self, goal: Goal, rules: Rules, as_of: date, drill: Drill | None) -> GoalProgress:
-        """The credits progress reads (the goal's period, the two weeks of its trend, the spans its growth
-        compares with), then its figures."""
-        measures = set(measures_needed(goal.metric))
-        slices = [s for sub in goal.current.sub_targets for s in (sub.part, sub.whole)]
-        measures |= {s.measure for s in slices}
-        shape = Shape(
-            reps=goal.owner_kind != OwnerKind.COMPANY or drill in (Drill.REP, Drill.TEAM),
-            products=drill is Drill.PRODUCT or any(s.product for s in slices),
-            regions=drill is Drill.REGION or any(s.region for s in slices),
-        )
 
-        async def credits_between(first: date, last: date) -> list[Credit]:
-            reps = None
-            if goal.owner_kind == OwnerKind.REP:
-                reps = {goal.owner_id}
-            elif goal.owner_kind == OwnerKind.UNIT:
-                reps = rules.organisation.reps_within(goal.owner_id, first, last)
-            return await self.reads.day_credits(measures, first, last, rules.position, shape, reps)
+def _asks(goal: Goal, rules: Rules, as_of: date, drill: Drill | None) -> list[Ask]:
+    """What progress reads of the day sums: the period so far with the two weeks of its trend, summed over
+    the spans its figures compare (per day for a drill by team, which follows reps between teams); and the
+    spans its growth compares with, each summed whole."""
+    measures = set(measures_needed(goal.metric))
+    slices = [s for sub in goal.current.sub_targets for s in (sub.part, sub.whole)]
+    measures |= {s.measure for s in slices}
+    shape = Shape(
+        reps=drill in (Drill.REP, Drill.TEAM),
+        products=drill is Drill.PRODUCT or any(s.product for s in slices),
+        regions=drill is Drill.REGION or any(s.region for s in slices),
+    )
 
-        last_day = min(as_of, goal.period.last_day)
-        credits = await credits_between(min(goal.period.first_day, as_of - TREND_LOOKBACK), last_day)
-        spans = growth_spans(goal.period, as_of)
-        earlier = {}
-        if spans is not None:
-            earlier = {
-                "previous_period": await credits_between(spans.previous_period.first, spans.previous_period.last),
-                "a_year_before": await credits_between(spans.a_year_before.first, spans.a_year_before.last),
-            }
-        return progress(goal, credits, rules.organisation, rules.calendar, as_of, drill, earlier)
+    def ask(first: date, last: date, cuts: tuple[date, ...] | None) -> Ask:
+        if goal.owner_kind == OwnerKind.REP:
+            return Ask(frozenset(measures), first, last, shape, reps=frozenset({goal.owner_id}), cuts=cuts)
+        if goal.owner_kind == OwnerKind.UNIT:
+            members = rules.organisation.members_within(goal.owner_id, first, last)
+            return Ask(frozenset(measures), first, last, shape, unit=goal.owner_id, members=members, cuts=cuts)
+        return Ask(frozenset(measures), first, last, shape, cuts=cuts)
+
+    period = goal.period
+    cuts = None if drill is Drill.TEAM else span_starts(period, as_of)
+    main = ask(min(period.first_day, as_of - TREND_LOOKBACK), min(as_of, period.last_day), cuts)
+    spans = growth_spans(period, as_of)
+    if spans is None:
+        return [main]
+    previous, year_before = spans.previous_period, spans.a_year_before
+    return [main, ask(previous.first, previous.last, ()), ask(year_before.first, year_before.last, ())]

@@ -5,15 +5,15 @@ answer names the position it reflects, which is never past what the projections 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from services.goal_service.application import LedgerApplication
 from shared.kernel.goals import Goals
-from shared.kernel.ledger_views.day_sums import Shape
-from shared.kernel.ledger_views.queries import load_credits, load_day_credits
+from shared.kernel.ledger_views.day_sum_reads import Ask
+from shared.kernel.ledger_views.queries import load_credits, read_day_sums
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation
@@ -83,26 +83,7 @@ class LedgerReads:
             load_credits, self.projections.engine, set(measures), start, end, position, self.zone
         )
 
-    async def day_credits(
-        self,
-        measures: Iterable[str],
-        first: date,
-        last: date,
-        position: int,
-        shape: Shape,
-        reps: Collection[str] | None = None,
-    ) -> list[Credit]:
-        """The contributions to `measures` on the days first..last as known at `position`, summed per day as
-        `shape` asks, from the day sums (`shared.kernel.ledger_views.queries.load_day_credits`)."""
-        return await asyncio.to_thread(
-            load_day_credits,
-            self.projections.engine,
-            "credit",
-            set(measures),
-            first,
-            last,
-            position,
-            self.zone,
-            shape,
-            reps,
-        )
+    async def day_sums(self, asks: Sequence[Ask], position: int) -> list[list[Credit]]:
+        """What each ask sums of the credits as known at `position`, read together from the day sums
+        (`shared.kernel.ledger_views.queries.read_day_sums`)."""
+        return await asyncio.to_thread(read_day_sums, self.projections.engine, "credit", asks, position, self.zone)

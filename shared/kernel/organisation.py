@@ -6,10 +6,10 @@ belonged to on the day it occurred, whenever either was recorded."""
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from shared.kernel.events.organisation import UnitKind
@@ -62,6 +62,15 @@ class Unit:
     parents: Timeline
 
 
+@dataclass(frozen=True)
+class Member:
+    """A rep counted for a unit on the days first..last."""
+
+    rep_id: str
+    first: date
+    last: date
+
+
 @dataclass
 class Rep:
     rep_id: str
@@ -90,6 +99,7 @@ class Organisation:
     units: dict[str, Unit] = field(default_factory=dict)
     reps: dict[str, Rep] = field(default_factory=dict)
     position: int = 0  # the last entry folded in
+    _members: dict[tuple[str, date, date], tuple[Member, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def fold(cls, entries: Iterable[Mapping[str, Any]]) -> Organisation:
@@ -103,6 +113,7 @@ class Organisation:
         kind, data, position = entry["type"], entry["data"], entry["position"]
         if not kind.startswith("org."):
             return
+        self._members.clear()
         day = date.fromisoformat(data["effective_from"])
         match kind:
             case "org.unit.created":
@@ -146,22 +157,33 @@ class Organisation:
     def within(self, unit_id: str | None, root: str, day: date) -> bool:
         return unit_id is not None and root in self.ancestry(unit_id, day)
 
-    def reps_within(self, root: str, first: date, last: date) -> set[str]:
-        """Every rep who was, on some day from first to last, in a unit then within `root`: a figure reads only
-        their credits and still picks them day by day (`within`). The units above a unit change only on the
-        days some unit moves, so checking the first day and those days finds every unit ever within root."""
-        days = {first} | {
-            day for unit in self.units.values() for day, _, _ in unit.parents.changes if first < day <= last
-        }
-        units = {unit_id for unit_id in self.units if any(self.within(unit_id, root, day) for day in days)}
-        return {
-            rep.rep_id
-            for rep in self.reps.values()
-            for segment in rep.units.segments()
-            if segment.value in units
-            and segment.valid_from <= last
-            and (segment.valid_to is None or segment.valid_to > first)
-        }
+    def members_within(self, root: str, first: date, last: date) -> tuple[Member, ...]:
+        """Who counts for `root` from first to last, and on which days: each rep on the days they were in a
+        unit then within it, as `within(unit_of(rep, day), root, day)` says day by day. The units above a
+        unit change only on the days some unit moves, and a rep's unit on the days they move, so it is
+        enough to ask on those days. Cached: an organisation is not changed once folded."""
+        key = (root, first, last)
+        if key not in self._members:
+            self._members[key] = self._members_within(root, first, last)
+        return self._members[key]
+
+    def _members_within(self, root: str, first: date, last: date) -> tuple[Member, ...]:
+        moves = sorted({first} | {d for u in self.units.values() for d, _, _ in u.parents.changes if first < d <= last})
+        inside = [{u for u in self.units if self.within(u, root, day)} for day in moves]
+        found = []
+        for rep in sorted(self.reps.values(), key=lambda r: r.rep_id):
+            days = sorted(set(moves) | {d for d, _, _ in rep.units.changes if first < d <= last})
+            start: date | None = None
+            for day in days:
+                counted = rep.units.at(day) in inside[bisect_right(moves, day) - 1]
+                if counted and start is None:
+                    start = day
+                elif not counted and start is not None:
+                    found.append(Member(rep.rep_id, start, day - timedelta(days=1)))
+                    start = None
+            if start is not None:
+                found.append(Member(rep.rep_id, start, last))
+        return tuple(found)
 
     def company_id(self) -> str | None:
         return next((u.unit_id for u in self.units.values() if u.kind is UnitKind.COMPANY), None)

@@ -25,7 +25,7 @@ from shared.kernel.goals import Goal, GoalVersion, Slice, SubTarget
 from shared.kernel.metrics.figures import Credit, growth, metric_value, owned, ratio, totals, window
 from shared.kernel.organisation import Organisation
 from shared.kernel.pace import GoalStanding, goal_standing
-from shared.kernel.periods import GrowthBasis, GrowthSpans, Span, growth_spans
+from shared.kernel.periods import GrowthBasis, GrowthSpans, Period, Span, growth_spans
 from shared.kernel.workdays import WorkingCalendar
 
 TREND_DAYS = 7
@@ -141,6 +141,13 @@ def trend(goal: Goal, mine: list[Credit], as_of: date) -> Trend:
     )
     change = ratio(this_week - last_week, last_week) if this_week is not None and last_week else None
     return Trend(this_week, last_week, change)
+
+
+def span_starts(period: Period, as_of: date) -> tuple[date, date, date]:
+    """The days on which the spans `progress` sums over begin (the period, the trend's two weeks); each
+    ends the day before another begins or on `as_of`. Credits summed per span between these days give the
+    same figures as credits per day (shared.kernel.ledger_views.day_sum_reads)."""
+    return period.first_day, as_of - TREND_LOOKBACK, as_of - timedelta(days=TREND_DAYS - 1)
 
 
 def progress(

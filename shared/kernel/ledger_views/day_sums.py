@@ -1,5 +1,5 @@
 """Day sums: the credited contributions summed per business day, kept beside them in the same transaction,
-so a figure reads a few hundred rows instead of folding every contribution.
+so a figure reads a few hundred rows instead of folding every contribution (day_sum_reads.py reads them).
 
 Two tables: per (day, rep, measure, currency, product, region), for figures that look at reps or teams, and
 the same without the rep, for company figures. Each row also belongs to a *bucket* of ledger positions
@@ -18,20 +18,17 @@ The days are the company zone's: the sums are rebuilt from the contributions whe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from collections.abc import Iterable
+from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared.kernel.ledger_views.tables import contributions, day_sums, day_sums_zone, rep_day_sums
 from shared.kernel.metrics.credit import Contribution
-from shared.kernel.metrics.figures import Credit
-from shared.kernel.periods import day_start, local_day
+from shared.kernel.periods import local_day
 
 BUCKET = 4096  # ledger positions per bucket: what "as known at" reads at most of the raw contributions
 FRACTION = 10**12  # the smallest part of a credited value a sum keeps
@@ -52,60 +49,9 @@ def split(value: Decimal) -> tuple[int, int]:
 
 
 def joined(units: int, fraction: int) -> Decimal:
-    return Decimal(units) + Decimal(fraction) / FRACTION
-
-
-@dataclass(frozen=True)
-class Key:
-    """What a sum is kept per; `rep_id` is None in a company sum or a read that does not ask for reps."""
-
-    day: date
-    rep_id: str | None
-    measure: str
-    currency: str | None
-    product: str | None
-    region: str | None
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What a read keeps apart: reps, products, regions (days, measures and currencies always)."""
-
-    reps: bool = False
-    products: bool = False
-    regions: bool = False
-
-
-def _key(day: date, rep_id: str | None, measure: str, currency, product, region, shape: Shape) -> Key:  # type: ignore[no-untyped-def]
-    return Key(
-        day,
-        rep_id if shape.reps else None,
-        measure,
-        currency or None,
-        (product or None) if shape.products else None,
-        (region or None) if shape.regions else None,
-    )
-
-
-class Tally:
-    """Sums and counts per key, exact."""
-
-    def __init__(self) -> None:
-        self.sums: dict[Key, Decimal] = defaultdict(Decimal)
-        self.counts: dict[Key, int] = defaultdict(int)
-
-    def add(self, key: Key, value: Decimal, count: int) -> None:
-        self.sums[key] += value
-        self.counts[key] += count
-
-    def credits(self) -> list[Credit]:
-        """One credit per key that still counts a contribution, in key order (deterministic)."""
-        kept = [key for key, count in self.counts.items() if count]
-        kept.sort(key=lambda k: (k.day, k.rep_id or "", k.measure, k.currency or "", k.product or "", k.region or ""))
-        return [Credit(k.measure, k.rep_id or "", k.day, self.sums[k], k.currency, k.product, k.region) for k in kept]
-
-
-# --- writing --------------------------------------------------------------------------------------------
+    """The value of summed units and fractions, exact (60 digits hold any two 64-bit sums)."""
+    with localcontext(prec=60):
+        return Decimal(units) + Decimal(fraction).scaleb(-12)
 
 
 class DaySums:
@@ -206,100 +152,3 @@ def _upsert(session: Session, table, keys: tuple[str, ...], totals: dict[tuple, 
     )
     for start in range(0, len(rows), 5_000):
         session.execute(statement, rows[start : start + 5_000])
-
-
-# --- reading --------------------------------------------------------------------------------------------
-
-
-def day_credits(
-    connection: Connection,
-    held: int,
-    measures: Collection[str],
-    first: date,
-    last: date,
-    known_at: int,
-    zone: ZoneInfo,
-    shape: Shape,
-    reps: Collection[str] | None = None,
-) -> list[Credit]:
-    """The contributions to `measures` on the days first..last as known at `known_at`, summed per day,
-    measure and currency, and per rep, product and region as `shape` asks (a rep filter reads per rep).
-    `held` is how far the sums reach, read in the same snapshot as `connection` reads them."""
-    if not measures or first > last:
-        return []
-    if known_at > held:
-        raise ValueError(f"the day sums hold position {held}, not {known_at}")
-    shape = Shape(True, shape.products, shape.regions) if reps is not None else shape
-    tally = Tally()
-    bucket_start = known_at // BUCKET * BUCKET
-    if held - known_at <= known_at - bucket_start:  # fewer to take away than to add
-        _add_sums(connection, tally, measures, first, last, shape, reps, None)
-        _add_raw(connection, tally, measures, first, last, zone, shape, reps, known_at + 1, held, -1)
-    else:
-        _add_sums(connection, tally, measures, first, last, shape, reps, known_at // BUCKET)
-        _add_raw(connection, tally, measures, first, last, zone, shape, reps, bucket_start, known_at, 1)
-    return tally.credits()
-
-
-def _add_sums(connection, tally, measures, first, last, shape, reps, below_bucket) -> None:  # type: ignore[no-untyped-def]
-    table = rep_day_sums if shape.reps else day_sums
-    t = table.c
-    grouped = [t.day, t.measure, t.currency]
-    grouped += [t.rep_id] if shape.reps else []
-    grouped += [t.product] if shape.products else []
-    grouped += [t.region] if shape.regions else []
-    query = (
-        select(
-            *grouped,
-            func.sum(t.units).label("units"),
-            func.sum(t.fraction).label("fraction"),
-            func.sum(t.contributions).label("contributions"),
-        )
-        .where(t.measure.in_(sorted(measures)), t.day >= first.isoformat(), t.day <= last.isoformat())
-        .group_by(*grouped)
-    )
-    if below_bucket is not None:
-        query = query.where(t.bucket < below_bucket)
-    if reps is not None:
-        query = query.where(t.rep_id.in_(sorted(reps)))
-    for row in connection.execute(query):
-        mapping = row._mapping
-        key = _key(
-            date.fromisoformat(row.day),
-            mapping.get("rep_id"),
-            row.measure,
-            row.currency,
-            mapping.get("product"),
-            mapping.get("region"),
-            shape,
-        )
-        tally.add(key, joined(int(row.units), int(row.fraction)), int(row.contributions))
-
-
-def _add_raw(connection, tally, measures, first, last, zone, shape, reps, low, high, sign) -> None:  # type: ignore[no-untyped-def]
-    """The contributions at positions low..high, added (sign 1) or taken away (-1)."""
-    if low > high:
-        return
-    c = contributions.c
-    query = select(c.measure, c.rep_id, c.occurred_at, c.value, c.currency, c.product, c.region).where(
-        c.position >= low,
-        c.position <= high,
-        c.measure.in_(sorted(measures)),
-        c.occurred_at >= day_start(first, zone),
-        c.occurred_at < day_start(last + timedelta(days=1), zone),
-    )
-    if reps is not None:
-        query = query.where(c.rep_id.in_(sorted(reps)))
-    for row in connection.execute(query):
-        key = _key(
-            local_day(row.occurred_at, zone), row.rep_id, row.measure, row.currency, row.product, row.region, shape
-        )
-        tally.add(key, sign * Decimal(row.value), sign)
-
-
-def summed(credits: Iterable[Credit], shape: Shape) -> list[Credit]:
-    """Credits summed as `day_credits` sums them: what a fold of the contributions must equal."""
-    tally = Tally()
-    for c in credits:
-        tally.add(_key(c.day, c.rep_id, c.measure, c.currency, c.product, c.region, shape), c.value, 1)
-    return tally.credits()

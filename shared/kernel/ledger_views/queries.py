@@ -3,14 +3,15 @@ time, as known at a ledger position."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 
-from shared.kernel.ledger_views.day_sums import Shape, day_credits, summed
+from shared.kernel.ledger_views.day_sum_reads import Ask, read_asks, summed
 from shared.kernel.ledger_views.tables import contributions, day_sums_zone, tracking
 from shared.kernel.metrics.credit import Contribution
 from shared.kernel.metrics.customers import SOURCES, customer_credits, customer_events
@@ -57,33 +58,32 @@ def load_credits(
     return found
 
 
-def load_day_credits(
-    engine: Engine,
-    projection: str,
-    measures: Iterable[str],
-    first: date,
-    last: date,
-    known_at: int,
-    zone: ZoneInfo,
-    shape: Shape,
-    reps: Collection[str] | None = None,
-) -> list[Credit]:
-    """What `load_credits` reads for the days first..last, summed per day as `shape` asks (with `reps`, only
-    theirs, per rep), from the day sums the credit projection (tracked as `projection`) keeps; the customer
-    base and customers lost as `load_credits` folds them. The same figures, from a few rows."""
-    wanted = set(measures)
-    stored = wanted - set(DERIVED)
-    start, end = day_start(first, zone), day_start(last + timedelta(days=1), zone)
+def read_day_sums(
+    engine: Engine, projection: str, asks: Sequence[Ask], known_at: int, zone: ZoneInfo
+) -> list[list[Credit]]:
+    """What each ask sums of `load_credits`'s credits, as known at `known_at`, from the day sums the credit
+    projection (tracked as `projection`) keeps, in one snapshot; the customer base and customers lost, which
+    no day sum holds, as `load_credits` folds them (one credit per change). The same figures, from few rows."""
+    stored = [Ask(**{**_fields(ask), "measures": ask.measures - set(DERIVED)}) for ask in asks]
     with snapshot(engine) as connection:
         held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar() or 0
         ready = known_at <= held and connection.execute(select(day_sums_zone.c.zone)).scalar() == zone.key
-        found = day_credits(connection, held, stored, first, last, known_at, zone, shape, reps) if ready else []
-    if not ready:  # summed in another zone, or being rebuilt: fold the contributions, as slowly as before
-        raw = load_credits(engine, stored, start, end, known_at, zone)
-        found = summed([c for c in raw if reps is None or c.rep_id in reps], shape)
-    if wanted & set(DERIVED):
-        found += load_credits(engine, wanted & set(DERIVED), start, end, known_at, zone)
+        found = read_asks(connection, held, stored, known_at, zone) if ready else []
+    if not ready:  # summed in another zone, or being rebuilt: from the contributions, as slowly as before
+        found = [summed(ask, _between(engine, ask, ask.measures, known_at, zone)) for ask in stored]
+    for ask, credits in zip(asks, found, strict=True):
+        if derived := ask.measures & set(DERIVED):
+            credits += _between(engine, ask, derived, known_at, zone)
     return found
+
+
+def _between(engine: Engine, ask: Ask, measures: Iterable[str], known_at: int, zone: ZoneInfo) -> list[Credit]:
+    end = day_start(ask.last + timedelta(days=1), zone)
+    return load_credits(engine, measures, day_start(ask.first, zone), end, known_at, zone) if measures else []
+
+
+def _fields(ask: Ask) -> dict:
+    return {f.name: getattr(ask, f.name) for f in fields(ask) if f.init}
 
 
 def _customer_credits(engine: Engine, end: str, known_at: int, zone: ZoneInfo) -> list[Credit]:

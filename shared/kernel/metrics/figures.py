@@ -33,6 +33,8 @@ class Credit:
     # The day whose team the credit counts for: the day it occurred, except that a customer lost counts
     # for the team that won it (shared.kernel.metrics.customers).
     attributed_on: date | None = None
+    # The unit a read model already picked this credit for (a sum over its members), so `owned` keeps it.
+    owner: str | None = None
 
     @property
     def team_day(self) -> date:
@@ -53,7 +55,12 @@ def owned(credits: Iterable[Credit], organisation: Organisation, kind: str, owne
         return list(credits)
     if kind == "rep":
         return [c for c in credits if c.rep_id == owner_id]
-    return [c for c in credits if organisation.within(organisation.unit_of(c.rep_id, c.team_day), owner_id, c.team_day)]
+    return [
+        c
+        for c in credits
+        if c.owner == owner_id
+        or (c.owner is None and organisation.within(organisation.unit_of(c.rep_id, c.team_day), owner_id, c.team_day))
+    ]
 
 
 def window(credits: Iterable[Credit], first: date, last: date) -> list[Credit]:

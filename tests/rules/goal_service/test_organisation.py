@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from shared.kernel.organisation import Organisation, Segment
+from shared.kernel.organisation import Member, Organisation, Segment
 from shared.platform.errors import Conflict, InvalidInput
 
 
@@ -105,7 +105,7 @@ def test_a_move_that_would_make_a_circle_is_refused():
         org.check("org.unit.moved", {"unit_id": "east", "parent_id": "zone", "effective_from": "2026-02-01"})
 
 
-def test_the_reps_ever_within_a_unit_over_some_days_are_those_a_figure_may_count():
+def test_the_members_of_a_unit_over_some_days_are_the_reps_and_days_a_figure_counts_for_it():
     later = [
         entry(8, "org.rep.hired", rep_id="r-2", name="Han Meimei", unit_id="team-c"),
         entry(9, "org.rep.hired", rep_id="r-3", name="Wang Fang", unit_id="team-c"),
@@ -115,8 +115,25 @@ def test_the_reps_ever_within_a_unit_over_some_days_are_those_a_figure_may_count
         entry(13, "org.rep.moved", "2026-03-20", rep_id="r-4", unit_id="team-a"),
     ]
     organisation = Organisation.fold(TREE + later)
-    assert organisation.reps_within("east", date(2026, 3, 1), date(2026, 3, 5)) == {"r-1"}
-    assert organisation.reps_within("east", date(2026, 3, 1), date(2026, 3, 12)) == {"r-1", "r-2", "r-4"}
-    assert organisation.reps_within("west", date(2026, 3, 15), date(2026, 3, 31)) == set()
-    assert organisation.reps_within("team-a", date(2026, 3, 1), date(2026, 3, 31)) == {"r-1", "r-4"}
-    assert organisation.reps_within("acme", date(2026, 2, 1), date(2026, 2, 28)) == {"r-1", "r-2", "r-4"}
+    march = (date(2026, 3, 1), date(2026, 3, 31))
+    assert organisation.members_within("east", date(2026, 3, 1), date(2026, 3, 5)) == (
+        Member("r-1", *march[:1], date(2026, 3, 5)),
+    )
+    assert organisation.members_within("east", *march) == (
+        Member("r-1", *march),
+        Member("r-2", date(2026, 3, 10), march[1]),  # with team C, moved under East
+        Member("r-4", date(2026, 3, 10), march[1]),  # with team C, then in team A
+    )
+    assert organisation.members_within("west", *march) == (
+        Member("r-2", march[0], date(2026, 3, 9)),
+        Member("r-4", march[0], date(2026, 3, 9)),
+    )
+    assert organisation.members_within("team-a", *march) == (
+        Member("r-1", *march),
+        Member("r-4", date(2026, 3, 20), march[1]),
+    )
+    assert organisation.members_within("acme", date(2026, 2, 1), date(2026, 2, 28)) == (
+        Member("r-1", date(2026, 2, 1), date(2026, 2, 28)),
+        Member("r-2", date(2026, 2, 1), date(2026, 2, 28)),
+        Member("r-4", date(2026, 2, 1), date(2026, 2, 28)),
+    )

@@ -4,7 +4,8 @@ whichever way "as known at" is answered (small buckets here, so both ways are ta
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +19,8 @@ from services.goal_service.settings import SERVICE_NAME
 from shared.kernel.events.envelope import IncomingEvent
 from shared.kernel.ledger_views import day_sums
 from shared.kernel.ledger_views.credit import CreditProjection
-from shared.kernel.ledger_views.day_sums import Shape, summed
-from shared.kernel.ledger_views.queries import load_day_credits
+from shared.kernel.ledger_views.day_sum_reads import Ask, Shape, summed
+from shared.kernel.ledger_views.queries import read_day_sums
 from shared.kernel.ledger_views.tables import (
     activity_records,
     contributions,
@@ -29,7 +30,8 @@ from shared.kernel.ledger_views.tables import (
 )
 from shared.kernel.ledger_views.tables import day_sums as company_day_sums
 from shared.kernel.metrics.credit import fold
-from shared.kernel.metrics.figures import Credit
+from shared.kernel.metrics.figures import Credit, owned
+from shared.kernel.organisation import Organisation
 from shared.kernel.periods import local_day
 from shared.platform.chain import ChainedEntry
 from shared.platform.projection import EntryFailed, ProjectionRunner
@@ -99,15 +101,65 @@ def ledger_of(spec) -> list[ChainedEntry]:
     return [ChainedEntry(e.originator_version, e.entry, e.hash) for e in batch.entries]
 
 
-def folded(entries: list[ChainedEntry], known_at: int, first: date, last: date, shape: Shape, reps) -> list[Credit]:
-    """The reference: every contribution credited by `known_at`, on the days asked, summed as the read sums."""
+def credits_by(entries: list[ChainedEntry], known_at: int) -> list[Credit]:
+    """Every contribution credited by `known_at`, one credit each, as `load_credits` would read it."""
     _, found = fold(e.entry for e in entries[:known_at])
-    credits = [
+    return [
         Credit(c.measure, c.rep_id, local_day(c.occurred_at, ZONE), c.value, c.currency, c.product, c.region)
         for c in found
-        if c.measure in MEASURES and (reps is None or c.rep_id in reps)
     ]
-    return summed([c for c in credits if first <= c.day <= last], shape)
+
+
+# East holds teams A and B; r-2 moves from B to A on Tuesday; West's team W moves under East on Wednesday.
+ORGANISATION = Organisation.fold(
+    {"position": n, "type": kind, "data": {"effective_from": day, "actor": "hr", **data}}
+    for n, (kind, day, data) in enumerate(
+        [
+            ("org.unit.created", "2026-01-01", {"unit_id": "acme", "name": "Acme", "kind": "company"}),
+            ("org.unit.created", "2026-01-01", {"unit_id": "east", "name": "E", "kind": "region", "parent_id": "acme"}),
+            ("org.unit.created", "2026-01-01", {"unit_id": "west", "name": "W", "kind": "region", "parent_id": "acme"}),
+            ("org.unit.created", "2026-01-01", {"unit_id": "a", "name": "A", "kind": "team", "parent_id": "east"}),
+            ("org.unit.created", "2026-01-01", {"unit_id": "b", "name": "B", "kind": "team", "parent_id": "east"}),
+            ("org.unit.created", "2026-01-01", {"unit_id": "w", "name": "W", "kind": "team", "parent_id": "west"}),
+            ("org.rep.hired", "2026-01-01", {"rep_id": "r-1", "name": "1", "unit_id": "a"}),
+            ("org.rep.hired", "2026-01-01", {"rep_id": "r-2", "name": "2", "unit_id": "b"}),
+            ("org.rep.hired", "2026-01-01", {"rep_id": "r-3", "name": "3", "unit_id": "w"}),
+            ("org.rep.moved", "2026-10-06", {"rep_id": "r-2", "unit_id": "a"}),
+            ("org.unit.moved", "2026-10-07", {"unit_id": "w", "parent_id": "east"}),
+        ],
+        start=1,
+    )
+)
+MONDAY_LOCAL = local_day(MONDAY.isoformat(), ZONE)
+DAYS = [MONDAY_LOCAL + timedelta(days=n) for n in range(5)]
+
+asks = st.builds(
+    lambda measures, first, length, shape, cuts, who: (measures, first, length, shape, cuts, who),
+    st.sets(st.sampled_from(MEASURES), min_size=1).map(frozenset),
+    st.integers(0, 3),  # the first day after Monday
+    st.integers(0, 3),  # how many days more
+    st.builds(Shape, st.booleans(), st.booleans(), st.booleans()),
+    st.one_of(st.none(), st.lists(st.sampled_from(DAYS), max_size=3).map(tuple)),
+    st.one_of(st.none(), st.sets(st.sampled_from(REPS)).map(frozenset), st.sampled_from(["east", "a", "b", "west"])),
+)
+
+
+def built(measures, first, length, shape, cuts, who) -> Ask:
+    first_day = MONDAY_LOCAL + timedelta(days=first)
+    last_day = first_day + timedelta(days=length)
+    if isinstance(who, str):
+        members = ORGANISATION.members_within(who, first_day, last_day)
+        return Ask(measures, first_day, last_day, shape, unit=who, members=members, cuts=cuts)
+    return Ask(measures, first_day, last_day, shape, reps=who, cuts=cuts)
+
+
+def expected(ask: Ask, credits: list[Credit]) -> list[Credit]:
+    """The reference: a unit's credits picked by `owned`, day by day, then summed as the ask sums them."""
+    if ask.unit is None:
+        return summed(ask, credits)
+    mine = owned(credits, ORGANISATION, "unit", ask.unit)
+    plain = Ask(ask.measures, ask.first, ask.last, ask.shape, cuts=ask.cuts)
+    return [replace(c, owner=ask.unit) for c in summed(plain, mine)]
 
 
 @pytest.fixture
@@ -141,31 +193,23 @@ def runner(engine, entries, page_size: int, zone=ZONE) -> ProjectionRunner:
     )
 
 
-reads = st.tuples(
-    st.floats(0, 1),  # how far into the ledger, as a share of it
-    st.integers(0, 3),  # the first day after Monday
-    st.integers(0, 3),  # how many days more
-    st.builds(Shape, st.booleans(), st.booleans(), st.booleans()),
-    st.one_of(st.none(), st.sets(st.sampled_from(REPS))),
-)
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(spec=ledgers, page_sizes=st.lists(st.integers(1, 7), max_size=4), asked=st.lists(reads, min_size=1, max_size=6))
-def test_the_day_sums_as_known_at_any_position_equal_the_fold(engine, small_buckets, spec, page_sizes, asked):
+@given(
+    spec=ledgers,
+    page_sizes=st.lists(st.integers(1, 7), max_size=4),
+    shares=st.lists(st.floats(0, 1), min_size=1, max_size=4),  # how far into the ledger each read is
+    asked=st.lists(asks, min_size=1, max_size=4),
+)
+def test_the_day_sums_as_known_at_any_position_equal_the_fold(engine, small_buckets, spec, page_sizes, shares, asked):
     empty(engine)
     entries = ledger_of(spec)
     project(engine, entries, page_sizes)
-    monday = local_day(MONDAY.isoformat(), ZONE)
-    for share, offset, length, shape, reps in asked:
+    together = [built(*ask) for ask in asked]
+    for share in shares:
         known_at = round(share * len(entries))
-        first, last = monday + timedelta(days=offset), monday + timedelta(days=offset + length)
-        read = load_day_credits(engine, "credit", MEASURES, first, last, known_at, ZONE, shape, reps)
-        assert read == folded(entries, known_at, first, last, _shape(shape, reps), reps)
-
-
-def _shape(shape: Shape, reps) -> Shape:
-    return Shape(shape.reps or reps is not None, shape.products, shape.regions)
+        read = read_day_sums(engine, "credit", together, known_at, ZONE)
+        credits = credits_by(entries, known_at)
+        assert read == [expected(ask, credits) for ask in together]
 
 
 def test_sums_made_in_another_zone_are_read_from_the_contributions_then_summed_again(engine):
@@ -174,14 +218,16 @@ def test_sums_made_in_another_zone_are_read_from_the_contributions_then_summed_a
     runner(engine, entries[:2], 500, zone=ZoneInfo("UTC")).catch_up()  # the company was in UTC then
     monday = local_day(MONDAY.isoformat(), ZONE)
 
-    def read() -> list[Credit]:
-        return load_day_credits(engine, "credit", MEASURES, monday, monday + timedelta(days=2), 2, ZONE, Shape())
+    ask = Ask(frozenset(MEASURES), monday, monday + timedelta(days=2))
 
-    assert read() == folded(entries, 2, monday, monday + timedelta(days=2), Shape(), None)  # by the fold
+    def read() -> list[Credit]:
+        return read_day_sums(engine, "credit", [ask], 2, ZONE)[0]
+
+    assert read() == expected(ask, credits_by(entries, 2))  # by the fold
     runner(engine, entries, 500).catch_up()  # the next page sums everything again in Shanghai's days
     with engine.connect() as connection:
         assert connection.execute(select(day_sums_zone.c.zone)).scalar() == "Asia/Shanghai"
-    assert read() == folded(entries, 2, monday, monday + timedelta(days=2), Shape(), None)
+    assert read() == expected(ask, credits_by(entries, 2))
 
 
 def test_a_sum_beyond_64_bits_stops_the_projection_rather_than_turn_into_a_float(engine):

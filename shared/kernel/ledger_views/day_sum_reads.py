@@ -1,0 +1,236 @@
+"""Reading the day sums (day_sums.py): the asks of one answer, as known at one position, from one snapshot
+in one statement, plus the contributions of the position's own bucket (or after it).
+
+An ask sums what a figure folds: the credits to some measures over some days, per day and currency, and
+per rep, product and region only when the figure tells them apart. Two things make an answer read few rows:
+- `cuts`: the figure only ever reads whole spans between these days (a period so far, a trend's two weeks),
+  so each span is summed into one credit dated at its first day; `window` over those days reads the same;
+- `unit` and `members`: the credits counted for a unit are those of its members on the days they were
+  within it (`Organisation.members_within`), summed for the unit in SQL; the credits name the unit as their
+  `owner`, which `owned` takes as already picked."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Connection, Executable, and_, case, func, literal_column, or_, select, union_all
+
+from shared.kernel.ledger_views import day_sums as sums
+from shared.kernel.ledger_views.tables import contributions, day_sums, rep_day_sums
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.organisation import Member
+from shared.kernel.periods import day_start, local_day
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What an ask keeps apart besides days, measures and currencies."""
+
+    reps: bool = False
+    products: bool = False
+    regions: bool = False
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The contributions to `measures` on the days first..last, summed as the module says. With `reps`, only
+    theirs; with `unit`, only what counts for it (its `members`)."""
+
+    measures: frozenset[str]
+    first: date
+    last: date
+    shape: Shape = Shape()
+    reps: frozenset[str] | None = None
+    unit: str | None = None
+    members: tuple[Member, ...] = ()
+    cuts: tuple[date, ...] | None = None  # None: per day; else spans from `first` and from each cut
+    starts: tuple[date, ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        inside = sorted({cut for cut in self.cuts or () if self.first < cut <= self.last})
+        object.__setattr__(self, "starts", None if self.cuts is None else (self.first, *inside))
+
+    @property
+    def per_rep(self) -> bool:
+        """Whether it reads the sums per rep (for reps or a unit's members)."""
+        return self.shape.reps or self.reps is not None or self.unit is not None
+
+    @property
+    def names_reps(self) -> bool:
+        """Whether its credits name their reps: asked for, or read for some reps, whom `owned` picks by name."""
+        return self.shape.reps or self.reps is not None
+
+    def span_of(self, day: date) -> date:
+        return day if self.starts is None else self.starts[bisect_right(self.starts, day) - 1]
+
+    def counts(self, measure: str, rep_id: str, day: date) -> bool:
+        """Whether a contribution on `day` is one this ask sums."""
+        if measure not in self.measures or not self.first <= day <= self.last:
+            return False
+        if self.reps is not None and rep_id not in self.reps:
+            return False
+        if self.unit is not None:
+            return any(m.rep_id == rep_id and m.first <= day <= m.last for m in self.members)
+        return True
+
+    def key(self, day: date, rep_id: str, measure: str, currency: str, product: str, region: str) -> tuple:
+        return (
+            self.span_of(day),
+            rep_id if self.names_reps else "",
+            measure,
+            currency or "",
+            (product or "") if self.shape.products else "",
+            (region or "") if self.shape.regions else "",
+        )
+
+
+class Tally:
+    """Sums and counts per key of one ask, exact."""
+
+    def __init__(self, ask: Ask) -> None:
+        self.ask = ask
+        self.sums: dict[tuple, Decimal] = defaultdict(Decimal)
+        self.counts: dict[tuple, int] = defaultdict(int)
+
+    def add(self, key: tuple, value: Decimal, count: int) -> None:
+        self.sums[key] += value
+        self.counts[key] += count
+
+    def credits(self) -> list[Credit]:
+        """One credit per key that still counts a contribution, in key order (deterministic)."""
+        found = []
+        for key in sorted(k for k, count in self.counts.items() if count):
+            day, rep_id, measure, currency, product, region = key
+            value = self.sums[key]
+            found.append(Credit(measure, rep_id, day, value, currency or None, product or None, region or None))
+        if self.ask.unit is not None:
+            found = [replace(credit, owner=self.ask.unit) for credit in found]
+        return found
+
+
+def read_asks(
+    connection: Connection, held: int, asks: Sequence[Ask], known_at: int, zone: ZoneInfo
+) -> list[list[Credit]]:
+    """Each ask's credits as known at `known_at`, from the day sums as they stand at `held` (read in the same
+    snapshot as `connection`)."""
+    if known_at > held:
+        raise ValueError(f"the day sums hold position {held}, not {known_at}")
+    tallies = [Tally(ask) for ask in asks]
+    bucket_start = known_at // sums.BUCKET * sums.BUCKET
+    if held - known_at <= known_at - bucket_start:  # fewer to take away than to add
+        _add_sums(connection, tallies, None)
+        _add_raw(connection, tallies, zone, known_at + 1, held, -1)
+    else:
+        _add_sums(connection, tallies, known_at // sums.BUCKET)
+        _add_raw(connection, tallies, zone, bucket_start, known_at, 1)
+    return [tally.credits() for tally in tallies]
+
+
+def _add_sums(connection: Connection, tallies: list[Tally], below_bucket: int | None) -> None:
+    selects = [_select(index, t.ask, below_bucket) for index, t in enumerate(tallies) if _asks_anything(t.ask)]
+    if not selects:
+        return
+    statement: Executable = union_all(*selects) if len(selects) > 1 else selects[0]
+    for row in connection.execute(statement):
+        tally = tallies[row.ask]
+        key = (date.fromisoformat(row.span), row.rep_id, row.measure, row.currency, row.product, row.region)
+        tally.add(key, sums.joined(int(row.units), int(row.fraction)), int(row.contributions))
+
+
+def _asks_anything(ask: Ask) -> bool:
+    return bool(ask.measures) and ask.first <= ask.last and (ask.unit is None or bool(ask.members))
+
+
+def _select(index: int, ask: Ask, below_bucket: int | None):  # type: ignore[no-untyped-def]
+    t = (rep_day_sums if ask.per_rep else day_sums).c
+    none: ColumnElement[str] = literal_column("''")
+    day: ColumnElement = t.day
+    if ask.starts is not None and len(ask.starts) == 1:  # one span: no day told apart
+        day = literal_column(f"'{ask.first.isoformat()}'")
+    elif ask.starts is not None:  # each day as the first day of its span
+        starts = [s.isoformat() for s in ask.starts]
+        day = case(*((t.day < later, earlier) for earlier, later in pairwise(starts)), else_=starts[-1])
+    rep = t.rep_id if ask.names_reps else none
+    product = t.product if ask.shape.products else none
+    region = t.region if ask.shape.regions else none
+    query = (
+        select(
+            literal_column(str(index)).label("ask"),
+            day.label("span"),
+            rep.label("rep_id"),
+            t.measure,
+            t.currency,
+            product.label("product"),
+            region.label("region"),
+            func.sum(t.units).label("units"),
+            func.sum(t.fraction).label("fraction"),
+            func.sum(t.contributions).label("contributions"),
+        )
+        .where(t.measure.in_(sorted(ask.measures)), t.day >= ask.first.isoformat(), t.day <= ask.last.isoformat())
+        .group_by(*(c for c in (rep, t.measure, t.currency, product, region) if c is not none))
+    )
+    if ask.starts is None or len(ask.starts) > 1:
+        query = query.group_by(literal_column("span"))
+    if below_bucket is not None:
+        query = query.where(t.bucket < below_bucket)
+    if ask.reps is not None:
+        query = query.where(t.rep_id.in_(sorted(ask.reps)))
+    if ask.unit is not None:
+        query = query.where(_membership(t, ask.members))
+    return query
+
+
+def _membership(t, members: Iterable[Member]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Rows of a member on the days it was one: reps sharing the same days in one IN list."""
+    by_days: dict[tuple[date, date], list[str]] = defaultdict(list)
+    for m in members:
+        by_days[(m.first, m.last)].append(m.rep_id)
+    return or_(
+        *(
+            and_(t.rep_id.in_(sorted(reps)), t.day >= first.isoformat(), t.day <= last.isoformat())
+            for (first, last), reps in sorted(by_days.items())
+        )
+    )
+
+
+def _add_raw(connection: Connection, tallies: list[Tally], zone: ZoneInfo, low: int, high: int, sign: int) -> None:
+    """The contributions at positions low..high, added to (sign 1) or taken from (-1) the asks they count for."""
+    live = [t for t in tallies if _asks_anything(t.ask)]
+    if low > high or not live:
+        return
+    c = contributions.c
+    measures = sorted(set().union(*(t.ask.measures for t in live)))
+    first, last = min(t.ask.first for t in live), max(t.ask.last for t in live)
+    query = select(c.measure, c.rep_id, c.occurred_at, c.value, c.currency, c.product, c.region).where(
+        c.position >= low,
+        c.position <= high,
+        c.measure.in_(measures),
+        c.occurred_at >= day_start(first, zone),
+        c.occurred_at < day_start(last + timedelta(days=1), zone),
+    )
+    for row in connection.execute(query):
+        day = local_day(row.occurred_at, zone)
+        for tally in live:
+            ask = tally.ask
+            if ask.counts(row.measure, row.rep_id, day):
+                key = ask.key(day, row.rep_id, row.measure, row.currency, row.product, row.region)
+                tally.add(key, sign * Decimal(row.value), sign)
+
+
+def summed(ask: Ask, credits: Iterable[Credit]) -> list[Credit]:
+    """The credits (each one contribution, as `load_credits` reads them) an ask counts, summed as it sums them:
+    what the day sums answer, from the contributions themselves."""
+    tally = Tally(ask)
+    for c in credits:
+        if ask.counts(c.measure, c.rep_id, c.day):
+            tally.add(
+                ask.key(c.day, c.rep_id, c.measure, c.currency or "", c.product or "", c.region or ""), c.value, 1
+            )
+    return tally.credits()
