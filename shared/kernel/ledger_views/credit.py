@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from shared.kernel.ledger_views.day_sums import DaySums
@@ -22,6 +22,7 @@ from shared.kernel.metrics.credit import (
 )
 from shared.platform.canonical import canonical_json
 from shared.platform.chain import ChainedEntry
+from shared.platform.readmodel import upsert
 
 
 class CreditProjection:
@@ -68,12 +69,14 @@ class CreditProjection:
             for c in added
         ]
         if changed:
-            keys = list(changed)
-            session.execute(
-                delete(activity_records).where(tuple_(activity_records.c.source, activity_records.c.id).in_(keys))
+            # One upsert: a DELETE naming hundreds of keys costs PostgreSQL more to plan than to run.
+            replacing = upsert(session, activity_records)
+            replacing = replacing.on_conflict_do_update(
+                index_elements=["source", "id"],
+                set_={name: replacing.excluded[name] for name in ("type", "occurred_at", "record")},
             )
             session.execute(
-                insert(activity_records),
+                replacing,
                 [
                     {
                         "source": r.key[0],

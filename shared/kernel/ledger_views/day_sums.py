@@ -23,12 +23,12 @@ from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared.kernel.ledger_views.tables import contributions, day_sums, day_sums_zone, rep_day_sums
 from shared.kernel.metrics.credit import Contribution
 from shared.kernel.periods import local_day
+from shared.platform.readmodel import upsert
 
 BUCKET = 4096  # ledger positions per bucket: what "as known at" reads at most of the raw contributions
 FRACTION = 10**12  # the smallest part of a credited value a sum keeps
@@ -140,8 +140,7 @@ def _upsert(session: Session, table, keys: tuple[str, ...], totals: dict[tuple, 
         {**dict(zip(keys, key, strict=True)), "units": u, "fraction": f, "contributions": n}
         for key, (u, f, n) in totals.items()
     ]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = upsert(session, table)
     statement = statement.on_conflict_do_update(
         index_elements=keys,
         set_={
