@@ -30,6 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m deploy.bench.ingest
 	$(BIN)/python -m deploy.bench.follow
+	$(BIN)/python -m deploy.bench.reads
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -80,6 +80,7 @@ class HttpTarget:
     path: str
     expected_status: int
     server_cpu: Callable[[], float] | None = None  # CPU seconds the server has used so far
+    method: str = "POST"
 
 
 def run_http(
@@ -152,7 +153,9 @@ async def _post_all(
         for request in pending:
             started = time.perf_counter()
             try:
-                response = await client.post(target.path, content=request.body, headers=request.headers)
+                response = await client.request(
+                    target.method, target.path, content=request.body or None, headers=request.headers
+                )
             except httpx.HTTPError as error:
                 raise BenchmarkFailed(f"{target.path}: {type(error).__name__}: {error}") from error
             latencies.append((time.perf_counter() - started) * 1000)

@@ -54,12 +54,12 @@ def deal_won_bodies(count: int) -> list[bytes]:
     ]
 
 
-def sign_all(bodies: list[bytes], key: bytes, media_type: str = MEDIA_TYPE) -> list[SignedRequest]:
+def sign_all(bodies: list[bytes], key: bytes, media_type: str = MEDIA_TYPE, first: int = 0) -> list[SignedRequest]:
     """Sign per the Standard Webhooks spec: HMAC-SHA256 over `{msg_id}.{timestamp}.{body}` with the secret's
     bytes. Call it just before a run: receivers refuse timestamps more than five minutes old."""
     timestamp = str(int(time.time()))
     signed = []
-    for n, body in enumerate(bodies):
+    for n, body in enumerate(bodies, start=first):
         msg_id = f"msg_bench_{n:07d}"
         mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
         headers = {

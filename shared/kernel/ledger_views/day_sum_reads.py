@@ -52,10 +52,15 @@ class Ask:
     members: tuple[Member, ...] = ()
     cuts: tuple[date, ...] | None = None  # None: per day; else spans from `first` and from each cut
     starts: tuple[date, ...] | None = field(init=False, repr=False, compare=False)
+    member_days: dict[str, list[tuple[date, date]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         inside = sorted({cut for cut in self.cuts or () if self.first < cut <= self.last})
         object.__setattr__(self, "starts", None if self.cuts is None else (self.first, *inside))
+        member_days: dict[str, list[tuple[date, date]]] = defaultdict(list)
+        for m in self.members:
+            member_days[m.rep_id].append((m.first, m.last))
+        object.__setattr__(self, "member_days", member_days)
 
     @property
     def per_rep(self) -> bool:
@@ -77,7 +82,7 @@ class Ask:
         if self.reps is not None and rep_id not in self.reps:
             return False
         if self.unit is not None:
-            return any(m.rep_id == rep_id and m.first <= day <= m.last for m in self.members)
+            return any(first <= day <= last for first, last in self.member_days.get(rep_id, ()))
         return True
 
     def key(self, day: date, rep_id: str, measure: str, currency: str, product: str, region: str) -> tuple:
