@@ -139,7 +139,7 @@ class ProgressService:
         self, goals: Sequence[Goal], rules: Rules, as_of: date, drill: Drill | None = None
     ) -> list[ProgressLine]:
         """The progress of each goal (the first drilled down as asked), its credits read together."""
-        drills = [drill, *[None] * (len(goals) - 1)]
+        drills = [drill if n == 0 else None for n in range(len(goals))]
         asks = [_asks(goal, rules, as_of, drilled) for goal, drilled in zip(goals, drills, strict=True)]
         read = iter(await self.reads.day_sums([ask for some in asks for ask in some], rules.position))
         lines: list[ProgressLine] = []

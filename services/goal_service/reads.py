@@ -21,6 +21,8 @@ from shared.kernel.workdays import WorkingCalendar
 from shared.platform.projection import Projections
 
 FRESHNESS_WAIT_SECONDS = 2.0  # how long a figure waits for the projections to reach the position asked for
+# What a figure waits for: not the unit sums, which only speed up what the rest can answer on their own.
+FIGURES_WAIT_FOR = ("credit", "rules", "crm_records")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class LedgerReads:
         """The position a figure answers as known at: the one asked for (by default the ledger head), once
         every projection holds it; after a short wait for them, the furthest they all hold."""
         wanted = known_at if known_at is not None else await self.head()
-        return min(await self.projections.reach(wanted, FRESHNESS_WAIT_SECONDS), wanted)
+        return min(await self.projections.reach(wanted, FRESHNESS_WAIT_SECONDS, FIGURES_WAIT_FOR), wanted)
 
     async def rules(self, position: int) -> Rules:
         organisation, goals, calendar = await asyncio.gather(
@@ -86,4 +88,5 @@ class LedgerReads:
     async def day_sums(self, asks: Sequence[Ask], position: int) -> list[list[Credit]]:
         """What each ask sums of the credits as known at `position`, read together from the day sums
         (`shared.kernel.ledger_views.queries.read_day_sums`)."""
-        return await asyncio.to_thread(read_day_sums, self.projections.engine, "credit", asks, position, self.zone)
+        engine = self.projections.engine
+        return await asyncio.to_thread(read_day_sums, engine, "credit", asks, position, self.zone, "units")

@@ -1,4 +1,5 @@
-"""goal_service's read model: projections that follow its own ledger, and their tables."""
+"""goal_service's read model: projections that follow its own ledger, and their tables. Unit sums follow
+the credit and rule projections, whose rows they read; figures never wait for them (see reads.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from services.goal_service.settings import SERVICE_NAME
 from shared.kernel.ledger_views.credit import CreditProjection
 from shared.kernel.ledger_views.rules import RuleProjection
 from shared.kernel.ledger_views.tables import skips, tracking
+from shared.kernel.ledger_views.unit_sums import UnitSums
+from shared.platform.chain import ChainedEntry
 from shared.platform.projection import ProjectionRunner, Projections
 from shared.platform.readmodel import create_read_model_engine, migrate
 from shared.platform.settings import ServiceSettings
@@ -21,8 +24,16 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     """The read model, migrated to the newest revision, with a runner per projection (not yet started)."""
     engine = create_read_model_engine(settings, SERVICE_NAME)
     migrate(engine, MIGRATIONS)
-    runners = [
+    credit, rules = (
         ProjectionRunner(projection, engine, tracking, ledger.signed_entries, skips=skips)
-        for projection in (CreditProjection(settings.zone), RuleProjection(), CrmRecordProjection())
-    ]
-    return Projections(engine, runners, head=lambda: ledger.head().position)
+        for projection in (CreditProjection(settings.zone), RuleProjection())
+    )
+
+    def after_credit_and_rules(after: int, limit: int) -> list[ChainedEntry]:
+        """Entries whose contributions and organisation changes are projected already: what unit sums read."""
+        reached = min(credit.tracked().position, rules.tracked().position)
+        return ledger.signed_entries(after, min(limit, reached - after)) if reached > after else []
+
+    units = ProjectionRunner(UnitSums(settings.zone), engine, tracking, after_credit_and_rules, skips=skips)
+    crm_records = ProjectionRunner(CrmRecordProjection(), engine, tracking, ledger.signed_entries, skips=skips)
+    return Projections(engine, [credit, rules, crm_records, units], head=lambda: ledger.head().position)

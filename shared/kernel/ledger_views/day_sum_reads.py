@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, Executable, and_, case, func, literal_column, or_, select, union_all
 
 from shared.kernel.ledger_views import day_sums as sums
-from shared.kernel.ledger_views.tables import contributions, day_sums, rep_day_sums
+from shared.kernel.ledger_views.tables import contributions, day_sums, rep_day_sums, unit_day_sums
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Member
 from shared.kernel.periods import day_start, local_day
@@ -121,30 +121,45 @@ class Tally:
 
 
 def read_asks(
-    connection: Connection, held: int, asks: Sequence[Ask], known_at: int, zone: ZoneInfo
+    connection: Connection,
+    held: int,
+    asks: Sequence[Ask],
+    known_at: int,
+    zone: ZoneInfo,
+    units_held: int | None = None,
 ) -> list[list[Credit]]:
-    """Each ask's credits as known at `known_at`, from the day sums as they stand at `held` (read in the same
-    snapshot as `connection`)."""
+    """Each ask's credits as known at `known_at`, from the day sums as they stand at `held`, and, when given,
+    the unit sums as they stand at `units_held` with no organisation change after `known_at` (read in the
+    same snapshot as `connection`)."""
     if known_at > held:
         raise ValueError(f"the day sums hold position {held}, not {known_at}")
     tallies = [Tally(ask) for ask in asks]
+    by_unit = [t for t in tallies if units_held is not None and t.ask.unit is not None and not t.ask.names_reps]
+    by_members = [t for t in tallies if t not in by_unit]
     bucket_start = known_at // sums.BUCKET * sums.BUCKET
-    if held - known_at <= known_at - bucket_start:  # fewer to take away than to add
-        _add_sums(connection, tallies, None)
-        _add_raw(connection, tallies, zone, known_at + 1, held, -1)
+    below_bucket = None if held - known_at <= known_at - bucket_start else known_at // sums.BUCKET
+    _add_sums(connection, by_members, below_bucket, by_unit)
+    if below_bucket is None:  # fewer to take away than to add
+        _add_raw(connection, by_members, zone, known_at + 1, held, -1)
     else:
-        _add_sums(connection, tallies, known_at // sums.BUCKET)
-        _add_raw(connection, tallies, zone, bucket_start, known_at, 1)
+        _add_raw(connection, by_members, zone, bucket_start, known_at, 1)
+    if units_held is not None:
+        _add_raw(connection, by_unit, zone, known_at + 1, units_held, -1)
     return [tally.credits() for tally in tallies]
 
 
-def _add_sums(connection: Connection, tallies: list[Tally], below_bucket: int | None) -> None:
-    selects = [_select(index, t.ask, below_bucket) for index, t in enumerate(tallies) if _asks_anything(t.ask)]
+def _add_sums(connection: Connection, tallies: list[Tally], below_bucket: int | None, by_unit: list[Tally]) -> None:
+    everyone = [*tallies, *by_unit]
+    selects = [
+        _select(everyone.index(t), t.ask, below_bucket, unit_sums=t in by_unit)
+        for t in everyone
+        if _asks_anything(t.ask)
+    ]
     if not selects:
         return
     statement: Executable = union_all(*selects) if len(selects) > 1 else selects[0]
     for row in connection.execute(statement):
-        tally = tallies[row.ask]
+        tally = everyone[row.ask]
         key = (date.fromisoformat(row.span), row.rep_id, row.measure, row.currency, row.product, row.region)
         tally.add(key, sums.joined(int(row.units), int(row.fraction)), int(row.contributions))
 
@@ -153,8 +168,8 @@ def _asks_anything(ask: Ask) -> bool:
     return bool(ask.measures) and ask.first <= ask.last and (ask.unit is None or bool(ask.members))
 
 
-def _select(index: int, ask: Ask, below_bucket: int | None):  # type: ignore[no-untyped-def]
-    t = (rep_day_sums if ask.per_rep else day_sums).c
+def _select(index: int, ask: Ask, below_bucket: int | None, unit_sums: bool = False):  # type: ignore[no-untyped-def]
+    t = (unit_day_sums if unit_sums else rep_day_sums if ask.per_rep else day_sums).c
     none: ColumnElement[str] = literal_column("''")
     day: ColumnElement = t.day
     if ask.starts is not None and len(ask.starts) == 1:  # one span: no day told apart
@@ -183,6 +198,8 @@ def _select(index: int, ask: Ask, below_bucket: int | None):  # type: ignore[no-
     )
     if ask.starts is None or len(ask.starts) > 1:
         query = query.group_by(literal_column("span"))
+    if unit_sums:
+        return query.where(t.unit_id == ask.unit)
     if below_bucket is not None:
         query = query.where(t.bucket < below_bucket)
     if ask.reps is not None:

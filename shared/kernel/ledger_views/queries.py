@@ -9,10 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from shared.kernel.ledger_views.day_sum_reads import Ask, read_asks, summed
-from shared.kernel.ledger_views.tables import contributions, day_sums_zone, tracking
+from shared.kernel.ledger_views.tables import contributions, day_sums_zone, rule_entries, tracking
 from shared.kernel.metrics.credit import Contribution
 from shared.kernel.metrics.customers import SOURCES, customer_credits, customer_events
 from shared.kernel.metrics.figures import Credit
@@ -59,22 +59,42 @@ def load_credits(
 
 
 def read_day_sums(
-    engine: Engine, projection: str, asks: Sequence[Ask], known_at: int, zone: ZoneInfo
+    engine: Engine,
+    projection: str,
+    asks: Sequence[Ask],
+    known_at: int,
+    zone: ZoneInfo,
+    unit_projection: str | None = None,
 ) -> list[list[Credit]]:
     """What each ask sums of `load_credits`'s credits, as known at `known_at`, from the day sums the credit
     projection (tracked as `projection`) keeps, in one snapshot; the customer base and customers lost, which
-    no day sum holds, as `load_credits` folds them (one credit per change). The same figures, from few rows."""
+    no day sum holds, as `load_credits` folds them (one credit per change). The same figures, from few rows.
+    A unit's figures come from its unit sums (`unit_projection`) when they hold `known_at` and no organisation
+    change was recorded since (they attribute by the organisation as they stand), else from its members'."""
     stored = [Ask(**{**_fields(ask), "measures": ask.measures - set(DERIVED)}) for ask in asks]
     with snapshot(engine) as connection:
         held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar() or 0
         ready = known_at <= held and connection.execute(select(day_sums_zone.c.zone)).scalar() == zone.key
-        found = read_asks(connection, held, stored, known_at, zone) if ready else []
+        units_held = _units_held(connection, unit_projection, known_at) if ready else None
+        found = read_asks(connection, held, stored, known_at, zone, units_held) if ready else []
     if not ready:  # summed in another zone, or being rebuilt: from the contributions, as slowly as before
         found = [summed(ask, _between(engine, ask, ask.measures, known_at, zone)) for ask in stored]
     for ask, credits in zip(asks, found, strict=True):
         if derived := ask.measures & set(DERIVED):
             credits += _between(engine, ask, derived, known_at, zone)
     return found
+
+
+def _units_held(connection: Connection, projection: str | None, known_at: int) -> int | None:
+    """How far the unit sums reach, when they can answer as known at `known_at`."""
+    if projection is None:
+        return None
+    held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar()
+    if held is None or held < known_at:
+        return None
+    r = rule_entries.c
+    later = select(r.position).where(r.type.startswith("org."), r.position > known_at, r.position <= held).limit(1)
+    return None if connection.execute(later).first() else held
 
 
 def _between(engine: Engine, ask: Ask, measures: Iterable[str], known_at: int, zone: ZoneInfo) -> list[Credit]:

@@ -83,6 +83,18 @@ day_sums = Table(
     *_day_sum_columns("day_sums"),
 )
 
+unit_day_sums = Table(
+    "unit_day_sums",
+    metadata,
+    Column("unit_id", String(128), primary_key=True),
+    Column("measure", String(40), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("product", String(128), primary_key=True),
+    Column("region", String(128), primary_key=True),
+    *_day_sum_columns("unit_day_sums"),
+)
+
 # The zone whose business days the day sums were summed in.
 day_sums_zone = Table("day_sums_zone", metadata, Column("zone", String(64), primary_key=True))
 
