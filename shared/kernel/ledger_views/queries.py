@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
+from shared.kernel.ledger_views import day_sums
 from shared.kernel.ledger_views.day_sum_reads import Ask, read_asks, summed
 from shared.kernel.ledger_views.tables import contributions, day_sums_zone, rule_entries, tracking
 from shared.kernel.metrics.credit import Contribution
@@ -86,11 +87,12 @@ def read_day_sums(
 
 
 def _units_held(connection: Connection, projection: str | None, known_at: int) -> int | None:
-    """How far the unit sums reach, when they can answer as known at `known_at`."""
+    """How far the unit sums reach, when they can answer as known at `known_at`: they reach it, no organisation
+    change was recorded since, and taking away what was recorded since reads no more than a bucket."""
     if projection is None:
         return None
     held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar()
-    if held is None or held < known_at:
+    if held is None or held < known_at or held - known_at > day_sums.BUCKET:  # else the members' sums read fewer rows
         return None
     r = rule_entries.c
     later = select(r.position).where(r.type.startswith("org."), r.position > known_at, r.position <= held).limit(1)
