@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -52,15 +53,18 @@ class Ask:
     members: tuple[Member, ...] = ()
     cuts: tuple[date, ...] | None = None  # None: per day; else spans from `first` and from each cut
     starts: tuple[date, ...] | None = field(init=False, repr=False, compare=False)
-    member_days: dict[str, list[tuple[date, date]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         inside = sorted({cut for cut in self.cuts or () if self.first < cut <= self.last})
         object.__setattr__(self, "starts", None if self.cuts is None else (self.first, *inside))
-        member_days: dict[str, list[tuple[date, date]]] = defaultdict(list)
+
+    @cached_property
+    def member_days(self) -> dict[str, list[tuple[date, date]]]:
+        """The days each member counts, by rep: what `counts` looks up for every contribution it is shown."""
+        found: dict[str, list[tuple[date, date]]] = defaultdict(list)
         for m in self.members:
-            member_days[m.rep_id].append((m.first, m.last))
-        object.__setattr__(self, "member_days", member_days)
+            found[m.rep_id].append((m.first, m.last))
+        return found
 
     @property
     def per_rep(self) -> bool:

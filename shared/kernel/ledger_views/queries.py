@@ -4,7 +4,7 @@ time, as known at a ledger position."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -72,7 +72,9 @@ def read_day_sums(
     no day sum holds, as `load_credits` folds them (one credit per change). The same figures, from few rows.
     A unit's figures come from its unit sums (`unit_projection`) when they hold `known_at` and no organisation
     change was recorded since (they attribute by the organisation as they stand), else from its members'."""
-    stored = [Ask(**{**_fields(ask), "measures": ask.measures - set(DERIVED)}) for ask in asks]
+    stored = [
+        replace(ask, measures=ask.measures - set(DERIVED)) if ask.measures & set(DERIVED) else ask for ask in asks
+    ]
     with snapshot(engine) as connection:
         held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar() or 0
         ready = known_at <= held and connection.execute(select(day_sums_zone.c.zone)).scalar() == zone.key
@@ -102,10 +104,6 @@ def _units_held(connection: Connection, projection: str | None, known_at: int) -
 def _between(engine: Engine, ask: Ask, measures: Iterable[str], known_at: int, zone: ZoneInfo) -> list[Credit]:
     end = day_start(ask.last + timedelta(days=1), zone)
     return load_credits(engine, measures, day_start(ask.first, zone), end, known_at, zone) if measures else []
-
-
-def _fields(ask: Ask) -> dict:
-    return {f.name: getattr(ask, f.name) for f in fields(ask) if f.init}
 
 
 def _customer_credits(engine: Engine, end: str, known_at: int, zone: ZoneInfo) -> list[Credit]:
