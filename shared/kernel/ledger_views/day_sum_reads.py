@@ -6,8 +6,9 @@ per rep, product and region only when the figure tells them apart. Two things ma
 - `cuts`: the figure only ever reads whole spans between these days (a period so far, a trend's two weeks),
   so each span is summed into one credit dated at its first day; `window` over those days reads the same;
 - `unit` and `members`: the credits counted for a unit are those of its members on the days they were
-  within it (`Organisation.members_within`), summed for the unit in SQL; the credits name the unit as their
-  `owner`, which `owned` takes as already picked."""
+  within it (`Organisation.members_within`), summed for the unit in SQL, or read from the unit's own sums
+  (unit_sums.py) when those can answer; the credits name the unit as their `owner`, which `owned` takes as
+  already picked."""
 
 from __future__ import annotations
 
