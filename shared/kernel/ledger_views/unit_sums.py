@@ -46,8 +46,10 @@ class UnitSums:
         organisation = self._organisation_at(session, first - 1)
         self._organisation = None  # changed below: kept again only once the whole page is counted
         credited: dict[int, list] = defaultdict(list)
-        for row in session.execute(_contributions().where(contributions.c.position.between(first, last))):
-            credited[row.position].append(row)
+        changes = any(item.entry.get("type", "").startswith("org.") for item in entries)
+        if organisation.reps or changes:  # else no contribution of the page counts for any unit
+            for row in session.execute(_contributions().where(contributions.c.position.between(first, last))):
+                credited[row.position].append(row)
         totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         for item in entries:
             if item.entry.get("type", "").startswith("org."):

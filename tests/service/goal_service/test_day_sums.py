@@ -215,7 +215,7 @@ def runner(engine, entries, page_size: int, zone=ZONE) -> ProjectionRunner:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     spec=ledgers,
     page_sizes=st.lists(st.integers(1, 7), max_size=4),
