@@ -156,8 +156,8 @@ def read_asks(
 def _add_sums(connection: Connection, tallies: list[Tally], below_bucket: int | None, by_unit: list[Tally]) -> None:
     everyone = [*tallies, *by_unit]
     selects = [
-        _select(everyone.index(t), t.ask, below_bucket, unit_sums=t in by_unit)
-        for t in everyone
+        _select(index, t.ask, below_bucket, unit_sums=index >= len(tallies))
+        for index, t in enumerate(everyone)
         if _asks_anything(t.ask)
     ]
     if not selects:

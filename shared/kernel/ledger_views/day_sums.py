@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from shared.kernel.ledger_views.tables import contributions, day_sums, day_sums_zone, rep_day_sums
@@ -61,32 +61,14 @@ class DaySums:
         self.zone = zone
 
     def add(self, session: Session, added: Iterable[Contribution]) -> None:
-        per_rep: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        per_rep, company = Totals(), Totals()
         for c in added:
-            units, fraction = split(c.value)
-            key = (
-                c.position // BUCKET,
-                local_day(c.occurred_at, self.zone).isoformat(),
-                c.rep_id,
-                c.measure,
-                c.currency or NONE,
-                c.product or NONE,
-                c.region or NONE,
-            )
-            total = per_rep[key]
-            total[0] += units
-            total[1] += fraction
-            total[2] += 1
-        if not per_rep:
-            return
-        company: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for (bucket, day, _, *rest), (units, fraction, count) in per_rep.items():
-            total = company[(bucket, day, *rest)]
-            total[0] += units
-            total[1] += fraction
-            total[2] += count
-        _upsert(session, rep_day_sums, REP_KEY, per_rep)
-        _upsert(session, day_sums, COMPANY_KEY, company)
+            day = local_day(c.occurred_at, self.zone).isoformat()
+            bucket, rest = c.position // BUCKET, (c.measure, c.currency or NONE, c.product or NONE, c.region or NONE)
+            per_rep.add((bucket, day, c.rep_id, *rest), c.value)
+            company.add((bucket, day, *rest), c.value)
+        per_rep.write(session, rep_day_sums, REP_KEY)
+        company.write(session, day_sums, COMPANY_KEY)
 
     def reset(self, session: Session) -> None:
         session.execute(delete(rep_day_sums))
@@ -134,20 +116,31 @@ REP_KEY = ("bucket", "day", "rep_id", "measure", "currency", "product", "region"
 COMPANY_KEY = ("bucket", "day", "measure", "currency", "product", "region")
 
 
-def _upsert(session: Session, table, keys: tuple[str, ...], totals: dict[tuple, list[int]]) -> None:  # type: ignore[no-untyped-def]
-    """Add to the rows of these keys, creating those that are new, in one statement."""
-    rows = [
-        {**dict(zip(keys, key, strict=True)), "units": u, "fraction": f, "contributions": n}
-        for key, (u, f, n) in totals.items()
-    ]
-    statement = upsert(session, table)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={
-            "units": table.c.units + statement.excluded.units,
-            "fraction": table.c.fraction + statement.excluded.fraction,
-            "contributions": table.c.contributions + statement.excluded.contributions,
-        },
-    )
-    for start in range(0, len(rows), 5_000):
-        session.execute(statement, rows[start : start + 5_000])
+class Totals:
+    """Values added up per key as (units, fraction, contributions), then added to a sums table's rows."""
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(self, key: tuple, value: Decimal, sign: int = 1) -> None:
+        units, fraction = split(value)
+        total = self.totals[key]
+        total[0] += sign * units
+        total[1] += sign * fraction
+        total[2] += sign
+
+    def write(self, session: Session, table: Table, keys: tuple[str, ...]) -> None:
+        """Add to the rows of these keys, creating those that are new, in one statement."""
+        if not self.totals:
+            return
+        rows = [
+            {**dict(zip(keys, key, strict=True)), "units": u, "fraction": f, "contributions": n}
+            for key, (u, f, n) in self.totals.items()
+        ]
+        statement = upsert(session, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: table.c[name] + statement.excluded[name] for name in ("units", "fraction", "contributions")},
+        )
+        for start in range(0, len(rows), 5_000):
+            session.execute(statement, rows[start : start + 5_000])

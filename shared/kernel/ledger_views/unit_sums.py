@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -28,7 +28,6 @@ from shared.kernel.ledger_views.tables import contributions, rule_entries, unit_
 from shared.kernel.organisation import Organisation
 from shared.kernel.periods import local_day
 from shared.platform.chain import ChainedEntry
-from shared.platform.readmodel import upsert
 
 LAST_DAY = date(9999, 12, 31)
 KEY = ("unit_id", "measure", "day", "currency", "product", "region")
@@ -50,7 +49,7 @@ class UnitSums:
         if organisation.reps or changes:  # else no contribution of the page counts for any unit
             for row in session.execute(_contributions().where(contributions.c.position.between(first, last))):
                 credited[row.position].append(row)
-        totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+        totals = sums.Totals()
         for item in entries:
             if item.entry.get("type", "").startswith("org."):
                 touched = self._touched(session, organisation, item.entry)
@@ -58,13 +57,13 @@ class UnitSums:
                 for key, value, rep_id, day, was in touched:
                     now = set(_units(organisation, rep_id, day))
                     for unit_id in was - now:
-                        _tally(totals, (unit_id, *key), value, -1)
+                        totals.add((unit_id, *key), Decimal(value), -1)
                     for unit_id in now - was:
-                        _tally(totals, (unit_id, *key), value, 1)
+                        totals.add((unit_id, *key), Decimal(value))
             for row in credited.get(item.position, ()):
                 self._count(totals, organisation, row)
         self._organisation = (last, organisation)
-        _add(session, totals)
+        totals.write(session, unit_day_sums, KEY)
 
     def reset(self, session: Session) -> None:
         session.execute(delete(unit_day_sums))
@@ -80,10 +79,10 @@ class UnitSums:
         )
         return Organisation.fold(json.loads(row.entry) for row in session.execute(query))
 
-    def _count(self, totals: dict, organisation: Organisation, row) -> None:  # type: ignore[no-untyped-def]
+    def _count(self, totals: sums.Totals, organisation: Organisation, row) -> None:  # type: ignore[no-untyped-def]
         day = local_day(row.occurred_at, self.zone)
         for unit_id in _units(organisation, row.rep_id, day):
-            _tally(totals, (unit_id, row.measure, day, row.currency, row.product, row.region), row.value, 1)
+            totals.add((unit_id, *_key(row.measure, day, row.currency, row.product, row.region)), Decimal(row.value))
 
     def _touched(self, session: Session, organisation: Organisation, entry) -> list[tuple]:  # type: ignore[no-untyped-def]
         """What an organisation change may re-attribute, with the units each counted for before it: every
@@ -101,7 +100,7 @@ class UnitSums:
         for row in session.execute(query):
             day = local_day(row.occurred_at, self.zone)
             if day >= since:
-                key = (row.measure, day, row.currency, row.product, row.region)
+                key = _key(row.measure, day, row.currency, row.product, row.region)
                 touched.append((key, row.value, row.rep_id, day, set(_units(organisation, row.rep_id, day))))
         return touched
 
@@ -119,27 +118,6 @@ def _units(organisation: Organisation, rep_id: str, day: date) -> list[str]:
     return organisation.ancestry(unit_id, day) if unit_id is not None else []
 
 
-def _tally(totals: dict, key: tuple, value: str, sign: int) -> None:
-    unit_id, measure, day, currency, product, region = key
-    units, fraction = sums.split(Decimal(value))
-    total = totals[(unit_id, measure, day.isoformat(), currency or "", product or "", region or "")]
-    total[0] += sign * units
-    total[1] += sign * fraction
-    total[2] += sign
-
-
-def _add(session: Session, totals: dict[tuple, list[int]]) -> None:
-    if not totals:
-        return
-    statement = upsert(session, unit_day_sums)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={
-            name: unit_day_sums.c[name] + statement.excluded[name] for name in ("units", "fraction", "contributions")
-        },
-    )
-    rows: Iterable[dict] = (
-        {**dict(zip(KEY, key, strict=True)), "units": u, "fraction": f, "contributions": n}
-        for key, (u, f, n) in totals.items()
-    )
-    session.execute(statement, list(rows))
+def _key(measure: str, day: date, currency: str | None, product: str | None, region: str | None) -> tuple:
+    """A unit sum's key after its unit, as its columns hold it."""
+    return (measure, day.isoformat(), currency or "", product or "", region or "")
