@@ -93,40 +93,31 @@ def create_held_checkpoint_table() -> None:
 def create_day_sum_tables() -> None:
     """A later revision of every service that keeps the credit projection: the contributions summed per day
     (shared.kernel.ledger_views.day_sums), filled from the contributions when the service next starts."""
-    limit = 9_000_000_000_000_000_000
-
-    def value_columns(name: str) -> list:
-        return [
-            sa.Column("units", sa.BigInteger, nullable=False),
-            sa.Column("fraction", sa.BigInteger, nullable=False),
-            sa.Column("contributions", sa.Integer, nullable=False),
-            sa.CheckConstraint(f"units BETWEEN -{limit} AND {limit}", name=f"ck_{name}_units"),
-            sa.CheckConstraint(f"fraction BETWEEN -{limit} AND {limit}", name=f"ck_{name}_fraction"),
-        ]
-
-    op.create_table(
-        "rep_day_sums",
-        sa.Column("rep_id", sa.String(128), primary_key=True),
-        sa.Column("measure", sa.String(40), primary_key=True),
-        sa.Column("day", sa.String(10), primary_key=True),
-        sa.Column("bucket", POSITION, primary_key=True, autoincrement=False),
-        sa.Column("currency", sa.String(3), primary_key=True),
-        sa.Column("product", sa.String(128), primary_key=True),
-        sa.Column("region", sa.String(128), primary_key=True),
-        *value_columns("rep_day_sums"),
-    )
+    create_sums_table("rep_day_sums", "rep_id", bucketed=True)
     op.create_index("ix_rep_day_sums_measure_day", "rep_day_sums", ["measure", "day"])
+    create_sums_table("day_sums", None, bucketed=True)
+    op.create_table("day_sums_zone", sa.Column("zone", sa.String(64), primary_key=True))
+
+
+def create_sums_table(name: str, owner: str | None, *, bucketed: bool) -> None:
+    """A table of contributions summed per owner (a rep or a unit, or none), measure, day, bucket (when
+    `bucketed`), currency, product and region, its value kept as whole units and 1e-12 parts."""
+    limit = 9_000_000_000_000_000_000
     op.create_table(
-        "day_sums",
+        name,
+        *([sa.Column(owner, sa.String(128), primary_key=True)] if owner else []),
         sa.Column("measure", sa.String(40), primary_key=True),
         sa.Column("day", sa.String(10), primary_key=True),
-        sa.Column("bucket", POSITION, primary_key=True, autoincrement=False),
+        *([sa.Column("bucket", POSITION, primary_key=True, autoincrement=False)] if bucketed else []),
         sa.Column("currency", sa.String(3), primary_key=True),
         sa.Column("product", sa.String(128), primary_key=True),
         sa.Column("region", sa.String(128), primary_key=True),
-        *value_columns("day_sums"),
+        sa.Column("units", sa.BigInteger, nullable=False),
+        sa.Column("fraction", sa.BigInteger, nullable=False),
+        sa.Column("contributions", sa.Integer, nullable=False),
+        sa.CheckConstraint(f"units BETWEEN -{limit} AND {limit}", name=f"ck_{name}_units"),
+        sa.CheckConstraint(f"fraction BETWEEN -{limit} AND {limit}", name=f"ck_{name}_fraction"),
     )
-    op.create_table("day_sums_zone", sa.Column("zone", sa.String(64), primary_key=True))
 
 
 def drop_day_sum_tables() -> None:

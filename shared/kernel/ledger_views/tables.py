@@ -45,55 +45,33 @@ contributions = Table(
 SUM_LIMIT = 9_000_000_000_000_000_000  # below 2^63, so an overflowed SQLite sum (a float) is refused
 
 
-def _day_sum_columns(name: str) -> list:
-    """A day sum's value: whole units and 1e-12 parts (shared.kernel.ledger_views.day_sums). Adding past 64
-    bits fails on PostgreSQL and, through the check, on SQLite, which would otherwise turn it into a float."""
-    return [
+def _sums_table(name: str, owner: str | None, bucketed: bool, *extra: Index) -> Table:
+    """Contributions summed per owner (a rep or a unit; none for the company's own), measure, day, bucket of
+    positions (when `bucketed`), currency, product and region, none of them NULL (shared.kernel.ledger_views.
+    day_sums). The value is whole units and 1e-12 parts: adding past 64 bits fails on PostgreSQL and, through
+    the checks, on SQLite, which would otherwise turn the sum into a float."""
+    return Table(
+        name,
+        metadata,
+        *([Column(owner, String(128), primary_key=True)] if owner else []),
+        Column("measure", String(40), primary_key=True),
+        Column("day", String(10), primary_key=True),
+        *([Column("bucket", Position, primary_key=True, autoincrement=False)] if bucketed else []),
+        Column("currency", String(3), primary_key=True),
+        Column("product", String(128), primary_key=True),
+        Column("region", String(128), primary_key=True),
         Column("units", BigInteger, nullable=False),
         Column("fraction", BigInteger, nullable=False),
         Column("contributions", Integer, nullable=False),
         CheckConstraint(f"units BETWEEN -{SUM_LIMIT} AND {SUM_LIMIT}", name=f"ck_{name}_units"),
         CheckConstraint(f"fraction BETWEEN -{SUM_LIMIT} AND {SUM_LIMIT}", name=f"ck_{name}_fraction"),
-    ]
+        *extra,
+    )
 
 
-rep_day_sums = Table(
-    "rep_day_sums",
-    metadata,
-    Column("rep_id", String(128), primary_key=True),
-    Column("measure", String(40), primary_key=True),
-    Column("day", String(10), primary_key=True),
-    Column("bucket", Position, primary_key=True, autoincrement=False),
-    Column("currency", String(3), primary_key=True),
-    Column("product", String(128), primary_key=True),
-    Column("region", String(128), primary_key=True),
-    *_day_sum_columns("rep_day_sums"),
-    Index("ix_rep_day_sums_measure_day", "measure", "day"),
-)
-
-day_sums = Table(
-    "day_sums",
-    metadata,
-    Column("measure", String(40), primary_key=True),
-    Column("day", String(10), primary_key=True),
-    Column("bucket", Position, primary_key=True, autoincrement=False),
-    Column("currency", String(3), primary_key=True),
-    Column("product", String(128), primary_key=True),
-    Column("region", String(128), primary_key=True),
-    *_day_sum_columns("day_sums"),
-)
-
-unit_day_sums = Table(
-    "unit_day_sums",
-    metadata,
-    Column("unit_id", String(128), primary_key=True),
-    Column("measure", String(40), primary_key=True),
-    Column("day", String(10), primary_key=True),
-    Column("currency", String(3), primary_key=True),
-    Column("product", String(128), primary_key=True),
-    Column("region", String(128), primary_key=True),
-    *_day_sum_columns("unit_day_sums"),
-)
+rep_day_sums = _sums_table("rep_day_sums", "rep_id", True, Index("ix_rep_day_sums_measure_day", "measure", "day"))
+day_sums = _sums_table("day_sums", None, True)
+unit_day_sums = _sums_table("unit_day_sums", "unit_id", False)
 
 # The zone whose business days the day sums were summed in.
 day_sums_zone = Table("day_sums_zone", metadata, Column("zone", String(64), primary_key=True))

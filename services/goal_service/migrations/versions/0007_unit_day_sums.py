@@ -5,32 +5,18 @@ Revision ID: 0007
 Revises: 0006
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from shared.kernel.ledger_views.migration import create_sums_table
 
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-LIMIT = 9_000_000_000_000_000_000
-
 
 def upgrade() -> None:
-    op.create_table(
-        "unit_day_sums",
-        sa.Column("unit_id", sa.String(128), primary_key=True),
-        sa.Column("measure", sa.String(40), primary_key=True),
-        sa.Column("day", sa.String(10), primary_key=True),
-        sa.Column("currency", sa.String(3), primary_key=True),
-        sa.Column("product", sa.String(128), primary_key=True),
-        sa.Column("region", sa.String(128), primary_key=True),
-        sa.Column("units", sa.BigInteger, nullable=False),
-        sa.Column("fraction", sa.BigInteger, nullable=False),
-        sa.Column("contributions", sa.Integer, nullable=False),
-        sa.CheckConstraint(f"units BETWEEN -{LIMIT} AND {LIMIT}", name="ck_unit_day_sums_units"),
-        sa.CheckConstraint(f"fraction BETWEEN -{LIMIT} AND {LIMIT}", name="ck_unit_day_sums_fraction"),
-    )
+    create_sums_table("unit_day_sums", "unit_id", bucketed=False)
 
 
 def downgrade() -> None:
