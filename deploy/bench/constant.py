@@ -5,12 +5,12 @@ Run as `python -m deploy.bench.constant --host 127.0.0.1 --port N`; GET /constan
 
 from __future__ import annotations
 
-import argparse
 import json
 from functools import cache
 
-import uvicorn
 from fastapi import FastAPI, Query, Response
+
+from deploy.bench.processes import serve_baseline
 
 app = FastAPI(title="bench: a constant answer")
 
@@ -31,11 +31,7 @@ async def constant(size: int = Query(ge=0, le=10_000_000)) -> Response:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m deploy.bench.constant")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
+    serve_baseline(app, "python -m deploy.bench.constant")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ stopped (SIGTERM, then SIGKILL) when the block that started them ends, however i
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
@@ -42,6 +45,16 @@ def free_port() -> int:
 def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(INHERITED_PREFIXES)}
     return {**env, **extra}
+
+
+def serve_baseline(app: FastAPI, prog: str) -> None:
+    """Serve a baseline app on `--host`/`--port` as the services are served (shared/platform/serve.py): no
+    access log, uvicorn's default loop and HTTP parser."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
 
 
 @contextmanager

@@ -6,12 +6,10 @@ Run as `python -m deploy.bench.validate_only --host 127.0.0.1 --port N`."""
 
 from __future__ import annotations
 
-import argparse
-
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from deploy.bench.processes import serve_baseline
 from shared.kernel.events.envelope import parse_events
 from shared.platform.errors import DomainError
 
@@ -35,12 +33,7 @@ async def receive(request: Request) -> JSONResponse:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m deploy.bench.validate_only")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    # Served as goal_service is (shared/serve.py): no access log, uvicorn's default loop and HTTP parser.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
+    serve_baseline(app, "python -m deploy.bench.validate_only")
 
 
 if __name__ == "__main__":
