@@ -56,6 +56,8 @@ def to_canonical(value: Any) -> Any:
         return {str(k): to_canonical(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_canonical(v) for v in value]
+    if isinstance(value, orjson.Fragment):  # canonical JSON already, as a read model keeps it
+        return value
     raise TypeError(f"{type(value).__name__} has no canonical JSON form")
 
 

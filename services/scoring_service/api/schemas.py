@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
+import orjson
 from pydantic import BaseModel, Field
 
 from services.scoring_service.appraisals.live import Ranking, Scores
@@ -110,15 +111,16 @@ class ScoresOut(BaseModel):
     teams: dict[str, TeamFigures]
     honours: dict[str, Honour]
 
-    @classmethod
-    def of(cls, scores: Scores) -> ScoresOut:
-        return cls(
-            period=scores.period,
-            known_at=scores.known_at,
-            scores=scores.scores,
-            teams=scores.teams,
-            honours=scores.honours,
-        )
+    @staticmethod
+    def of(scores: Scores) -> dict[str, object]:
+        """The answer as this model writes it, from the canonical texts the live results keep."""
+        return {
+            "period": scores.period,
+            "known_at": scores.known_at,
+            "scores": {rep_id: orjson.Fragment(text) for rep_id, text in scores.scores.items()},
+            "teams": scores.teams,
+            "honours": orjson.Fragment(scores.honours),
+        }
 
 
 class RankedOut(BaseModel):

@@ -1,17 +1,22 @@
 """Live figures, as known now (or at a ledger position): every visible rep's score, rankings, one rep's
-commission statement; and the ratings managers give. Computed by the same appraisal function as a seal."""
+commission statement; and the ratings managers give. Computed by the same appraisal function as a seal: as
+known now, read from the live results it keeps (live_results.py); as known at an earlier position, computed
+for the answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+
+import orjson
 
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.access import may_see_rep, may_see_team
 from services.scoring_service.appraisals.inputs import AppraisalInputs
-from services.scoring_service.domain.appraisal import appraise, appraise_rep
+from services.scoring_service.appraisals.live_results import LiveResults, StoredResult, computed
+from services.scoring_service.domain.appraisal import appraise
 from services.scoring_service.domain.errors import NoStatement, RepOutOfScope
-from services.scoring_service.domain.results import Honour, RepAppraisal, TeamFigures
+from services.scoring_service.domain.results import RepAppraisal
 from services.scoring_service.domain.scoring import GivenRating
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.kernel.periods import Period
@@ -20,11 +25,13 @@ from shared.platform.auth import Principal
 
 @dataclass(frozen=True)
 class Scores:
+    """As canonical JSON texts, which an answer writes as they are."""
+
     period: str
     known_at: int
-    scores: dict[str, RepAppraisal]  # the visible reps'
-    teams: dict[str, TeamFigures]  # the visible teams'
-    honours: dict[str, Honour]
+    scores: dict[str, str]  # the visible reps' appraisals
+    teams: dict[str, object]  # the visible teams' figures
+    honours: str
 
 
 @dataclass(frozen=True)
@@ -50,43 +57,47 @@ class LiveFigures:
         self.app = app
         self.inputs = inputs
         self.rulebook = rulebook
+        self.results = LiveResults(app, inputs, rulebook)
 
     def scores(self, period: Period, known_at: int | None, principal: Principal) -> Scores:
-        position, inputs = self.inputs.as_known(period, known_at)
-        result = appraise(inputs)
-        organisation = self.rulebook.organisation(position)
+        found = self._result(period, known_at, principal)
+        organisation = self.rulebook.organisation(found.position)
+        teams = orjson.loads(found.teams)
         return Scores(
             period=period.key,
-            known_at=position,
-            scores={r: a for r, a in result.appraisals.items() if may_see_rep(principal, organisation, period, r)},
-            teams={t: f for t, f in result.teams.items() if may_see_team(principal, organisation, period, t)},
-            honours=result.honours,
+            known_at=found.position,
+            scores={s.rep_id: s.appraisal for s in found.scores},
+            teams={t: f for t, f in teams.items() if may_see_team(principal, organisation, period, t)},
+            honours=found.honours,
         )
 
     def ranking(self, period: Period, team: str | None, known_at: int | None, principal: Principal) -> Ranking:
         """Reps in rank order, within the company or within one team."""
-        position, inputs = self.inputs.as_known(period, known_at)
-        result = appraise(inputs)
-        organisation = self.rulebook.organisation(position)
+        found = self._result(period, known_at, principal, team=team, appraisals=False)
         rows = []
-        for rep_id, appraisal in result.appraisals.items():
-            if (team is None or appraisal.team_id == team) and may_see_rep(principal, organisation, period, rep_id):
-                standing = appraisal.rank.team if team else appraisal.rank.company
-                rows.append(
-                    Ranked(rep_id, appraisal.team_id, appraisal.score, standing.rank, standing.of, standing.percentile)
+        for score in found.scores:
+            standing = orjson.loads(score.ranks)["team" if team else "company"]
+            rows.append(
+                Ranked(
+                    score.rep_id,
+                    score.team_id,
+                    Decimal(score.score),
+                    standing["rank"],
+                    standing["of"],
+                    Decimal(standing["percentile"]),
                 )
+            )
         rows.sort(key=lambda row: row.rank)
-        return Ranking(period.key, position, "team" if team else "company", rows)
+        return Ranking(period.key, found.position, "team" if team else "company", rows)
 
     def statement(
         self, period: Period, rep_id: str, known_at: int | None, principal: Principal
     ) -> tuple[int, RepAppraisal]:
         """One rep's appraisal as known at a position (its statement and bonus are what a reader asks for)."""
-        position, inputs = self.inputs.as_known(period, known_at, reps={rep_id})
-        appraisal = appraise_rep(inputs, rep_id)
-        if appraisal is None or not may_see_rep(principal, self.rulebook.organisation(position), period, rep_id):
+        found = self._result(period, known_at, principal, reps={rep_id})
+        if not found.scores:
             raise NoStatement(period.key, rep_id)
-        return position, appraisal
+        return found.position, RepAppraisal.read(found.scores[0].appraisal)
 
     def give_rating(
         self, period: Period, rep_id: str, kpi: str, value: Decimal, reason: str, principal: Principal
@@ -96,3 +107,28 @@ class LiveFigures:
         if rep_id not in organisation.reps or not may_see_rep(principal, organisation, period, rep_id):
             raise RepOutOfScope(rep_id)
         return self.app.give_rating(period.key, rep_id, kpi, value, reason, principal.actor)
+
+    def _result(
+        self,
+        period: Period,
+        known_at: int | None,
+        principal: Principal,
+        reps: set[str] | None = None,
+        team: str | None = None,
+        appraisals: bool = True,
+    ) -> StoredResult:
+        """As known now: the live results' rows; as known at an earlier position: appraised for the answer,
+        its scores picked as the rows are."""
+        if known_at is None or known_at >= self.inputs.projections.held():
+            return self.results.read(period, principal, reps, team, appraisals)
+        position, inputs = self.inputs.as_known(period, known_at, reps=reps)
+        organisation = inputs.organisation
+        found = computed(period, position, appraise(inputs), organisation)
+        picked = [
+            s
+            for s in found.scores
+            if (reps is None or s.rep_id in reps)
+            and team in (None, s.team_id)
+            and may_see_rep(principal, organisation, period, s.rep_id)
+        ]
+        return replace(found, scores=picked)
