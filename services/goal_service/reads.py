@@ -81,12 +81,11 @@ class LedgerReads:
     async def credits(self, measures: Iterable[str], start: str, end: str, position: int) -> list[Credit]:
         """Contributions to `measures` that occurred in [start, end) (canonical UTC timestamps), as known at
         `position` (`shared.kernel.ledger_views.queries.load_credits`)."""
-        return await asyncio.to_thread(
-            load_credits, self.projections.engine, set(measures), start, end, position, self.zone
-        )
+        engine = await asyncio.to_thread(self.projections.reader, position, ("credit",))
+        return await asyncio.to_thread(load_credits, engine, set(measures), start, end, position, self.zone)
 
     async def day_sums(self, asks: Sequence[Ask], position: int) -> list[list[Credit]]:
         """What each ask sums of the credits as known at `position`, read together from the day sums
         (`shared.kernel.ledger_views.queries.read_day_sums`)."""
-        engine = self.projections.engine
+        engine = await asyncio.to_thread(self.projections.reader, position, ("credit",))
         return await asyncio.to_thread(read_day_sums, engine, "credit", asks, position, self.zone, "units")

@@ -32,11 +32,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared.platform.canonical import GENESIS_HASH, timestamp_now
@@ -397,8 +398,10 @@ class Projections:
         runners: list[ProjectionRunner],
         head: Callable[[], int],
         interrupt: Callable[[], None] = lambda: None,
+        replica: Engine | None = None,
     ):
         self.engine = engine
+        self.replica = replica  # a read-only copy of `engine`'s database, for reads it holds (reader)
         self.runners = {runner.projection.name: runner for runner in runners}
         self.head = head
         self.interrupt = interrupt  # cuts a runner's wait on its log short, so stopping is prompt
@@ -425,6 +428,8 @@ class Projections:
             self.lease.stop()
         self._halt()
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
     def _run(self) -> None:
         for runner in self.runners.values():
@@ -441,6 +446,22 @@ class Projections:
     def poke(self) -> None:
         for runner in self.runners.values():
             runner.poke()
+
+    def reader(self, position: int, names: tuple[str, ...]) -> Engine:
+        """Where to read what the named projections hold at `position`: the replica once it holds it there too
+        (it follows the primary with some delay), else the primary."""
+        if self.replica is None:
+            return self.engine
+        tracking = next(iter(self.runners.values())).tracking
+        try:
+            with self.replica.connect() as connection:
+                held = connection.execute(
+                    select(func.min(tracking.c.position)).where(tracking.c.name.in_(names))
+                ).scalar()
+        except SQLAlchemyError as error:  # down, or not yet a copy: the primary answers meanwhile
+            log.warning("the read replica cannot be read", error=f"{type(error).__name__}: {error}")
+            return self.engine
+        return self.replica if held is not None and held >= position else self.engine
 
     def held(self, names: tuple[str, ...] | None = None) -> int:
         """The furthest position every named projection (all by default) holds."""

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import URL, Connection, Engine, Table, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,16 @@ def create_read_model_engine(settings: ServiceSettings, service_name: str) -> En
         return engine
     schema = settings.database_schema or "public"
     ensure_postgres_schema(url, schema)
+    return postgres_engine(url, settings)
+
+
+def create_replica_engine(settings: ServiceSettings) -> Engine | None:
+    """The read-only replica's engine (`read_database_url`), if there is one: its schema is the primary's."""
+    return postgres_engine(make_url(settings.read_database_url), settings) if settings.read_database_url else None
+
+
+def postgres_engine(url: URL, settings: ServiceSettings) -> Engine:
+    schema = settings.database_schema or "public"
     return create_engine(
         url.set(drivername="postgresql+psycopg"),
         pool_pre_ping=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -26,6 +26,11 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = Field(
         None,
         description="Overrides SQLite, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/perfledger_goal.",
+    )
+    read_database_url: str | None = Field(
+        None,
+        description="A read-only PostgreSQL replica of database_url for the figures' reads; a read the replica "
+        "does not hold yet goes to database_url.",
     )
     database_schema: str | None = Field(
         None, description="PostgreSQL schema for this service's tables, when services share a database."
@@ -65,9 +70,9 @@ class ServiceSettings(BaseSettings):
     def _parse_tokens(cls, value: object) -> object:
         return parse_api_tokens(value) if isinstance(value, str) else value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
+    def _check_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
         try:
@@ -76,6 +81,8 @@ class ServiceSettings(BaseSettings):
             raise ValueError(f"{value!r} is not a database URL") from None
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        if info.field_name == "read_database_url" and url.get_backend_name() != "postgresql":
+            raise ValueError("a read replica is a postgresql+psycopg:// URL")
         return value
 
     @field_validator("log_level")

@@ -14,7 +14,7 @@ from shared.kernel.ledger_views.tables import skips, tracking
 from shared.kernel.ledger_views.unit_sums import UnitSums
 from shared.platform.chain import ChainedEntry
 from shared.platform.projection import ProjectionRunner, Projections
-from shared.platform.readmodel import create_read_model_engine, migrate
+from shared.platform.readmodel import create_read_model_engine, create_replica_engine, migrate
 from shared.platform.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -36,4 +36,9 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
 
     units = ProjectionRunner(UnitSums(settings.zone), engine, tracking, after_credit_and_rules, skips=skips)
     crm_records = ProjectionRunner(CrmRecordProjection(), engine, tracking, ledger.signed_entries, skips=skips)
-    return Projections(engine, [credit, rules, crm_records, units], head=lambda: ledger.head().position)
+    return Projections(
+        engine,
+        [credit, rules, crm_records, units],
+        head=lambda: ledger.head().position,
+        replica=create_replica_engine(settings),
+    )
