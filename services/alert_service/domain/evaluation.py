@@ -12,10 +12,12 @@ the currency's minor unit, counts as integers, ratios at 4 places; the verdicts 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from services.alert_service.domain.definitions import (
@@ -32,7 +34,7 @@ from services.alert_service.domain.facts import VISIT_LOOKBACK_DAYS, Day, Subjec
 from shared.kernel.goals import Goal
 from shared.kernel.metrics.figures import Credit, ratio, show_figure, totals
 from shared.kernel.money import quantize_ratio, show_count, show_money, show_ratio
-from shared.kernel.pace import goal_standing, working_days
+from shared.kernel.pace import working_days
 from shared.kernel.periods import Period, month, parse_period, quarter, week, year
 
 
@@ -59,7 +61,7 @@ def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdi
         days = working_days(facts.calendar, this_week, facts.day)
         if days.total == 0 or (not at_end and days.elapsed < rule.pace_from_working_day):
             continue
-        standing = goal_standing(goal, facts.credits, facts.organisation, facts.calendar, facts.day, days=days)
+        standing = facts.standing(goal, days)
         target, actual, completion, pace = goal.current.target, standing.actual, standing.completion, standing.pace
         if actual is None or completion is None or pace is None:
             continue  # never so: a summed metric always has an actual, and a working day has elapsed by here
@@ -81,30 +83,41 @@ def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdi
                     "working_days": asdict(days),
                     "positions": positions(standing.credited),
                 },
-                facts.diagnosis(subject, this_week.first_day, facts.day, this_week.key),
+                partial(facts.diagnosis, subject, this_week.first_day, facts.day, this_week.key),
             )
         )
     return verdicts
 
 
-def _conversion(credits: list[Credit], rep_id: str, min_leads: int) -> tuple[Decimal, Decimal, Decimal | None]:
-    summed = totals((c for c in credits if c.rep_id == rep_id), None)
+def _conversion(credits: list[Credit], min_leads: int) -> tuple[Decimal, Decimal, Decimal | None]:
+    summed = totals(credits, None)
     created, converted = summed.get("leads_created", Decimal(0)), summed.get("leads_converted", Decimal(0))
     return created, converted, ratio(converted, created) if created >= min_leads else None
+
+
+def _leads_by_rep(facts: Day, w: Period) -> dict[str, list[Credit]]:
+    """The week's leads created and converted, by rep."""
+    found: dict[str, list[Credit]] = defaultdict(list)
+    for c in facts.of_measures(("leads_created", "leads_converted")):
+        if w.first_day <= c.day <= w.last_day:
+            found[c.rep_id].append(c)
+    return found
 
 
 def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Day) -> list[Verdict]:
     if facts.day != week(facts.day).last_day:
         return []
     weeks = [week(facts.day - timedelta(weeks=back)) for back in range(rule.weeks)][::-1]
+    leads = {w: _leads_by_rep(facts, w) for w in weeks}
+    conversions = {w: {r: _conversion(mine, rule.min_leads) for r, mine in leads[w].items()} for w in weeks}
+    none = (Decimal(0), Decimal(0), _conversion([], rule.min_leads)[2])
     verdicts = []
     for rep_id in facts.reps():
         streak, below = [], True
         for w in weeks:
-            window = [c for c in facts.between(w.first_day, w.last_day) if c.measure.startswith("leads_")]
             team = facts.team_of(rep_id, w.last_day) if facts.organisation.unit_of(rep_id, w.last_day) else []
-            created, converted, rate = _conversion(window, rep_id, rule.min_leads)
-            rates = [r for r in (_conversion(window, m, rule.min_leads)[2] for m in team) if r is not None]
+            created, converted, rate = conversions[w].get(rep_id, none)
+            rates = [r for r in (conversions[w].get(m, none)[2] for m in team) if r is not None]
             mean = quantize_ratio(sum(rates, Decimal(0)) / len(rates)) if rates else None
             below = below and rate is not None and mean is not None and rate < mean
             streak.append(
@@ -115,7 +128,7 @@ def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Da
                     "leads_converted": show_count(converted),
                     "rate": rate,
                     "team_mean": mean,
-                    "positions": positions(c for c in window if c.rep_id == rep_id),
+                    "positions": positions(leads[w].get(rep_id, ())),
                 }
             )
         subject = Subject("rep", rep_id)
@@ -125,7 +138,7 @@ def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Da
                 weeks[-1].key,
                 below,
                 {"weeks": streak},
-                facts.diagnosis(subject, weeks[0].first_day, facts.day, f"{weeks[0].key} to {weeks[-1].key}"),
+                partial(facts.diagnosis, subject, weeks[0].first_day, facts.day, f"{weeks[0].key} to {weeks[-1].key}"),
             )
         )
     return verdicts
@@ -138,15 +151,15 @@ def no_visits(rule: NoVisits, facts: Day) -> list[Verdict]:
     verdicts = []
     for rep_id in facts.reps():
         visits: dict[date, Decimal] = {}
-        for c in facts.between(lookback, facts.day):
-            if c.rep_id == rep_id and c.measure == "visits":
+        for c in facts.of_rep(rep_id, lookback, facts.day):
+            if c.measure == "visits":
                 visits[c.day] = visits.get(c.day, Decimal(0)) + c.value
         last = max((d for d, count in visits.items() if count > 0), default=None)
         since = max(last + timedelta(days=1) if last else lookback, facts.organisation.reps[rep_id].units.starts)
         without = facts.calendar.working_days(since, facts.day)
         subject = Subject("rep", rep_id)
         last_positions = positions(
-            c for c in facts.credits if c.rep_id == rep_id and c.day == last and c.measure == "visits"
+            c for c in facts.of_rep(rep_id, lookback, facts.day) if c.day == last and c.measure == "visits"
         )
         verdicts.append(
             Verdict(
@@ -161,7 +174,7 @@ def no_visits(rule: NoVisits, facts: Day) -> list[Verdict]:
                     "calendar_versions": facts.calendar.versions(since, facts.day),
                     "positions": last_positions,
                 },
-                facts.diagnosis(subject, since, facts.day, f"{since} to {facts.day}"),
+                partial(facts.diagnosis, subject, since, facts.day, f"{since} to {facts.day}"),
             )
         )
     return verdicts
@@ -171,10 +184,14 @@ def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict
     period = (month if rule.period == "month" else quarter)(facts.day)
     if facts.day != period.last_day:
         return []
-    window = [c for c in facts.between(period.first_day, facts.day) if c.currency == rule.currency]
+    collected_or_won = facts.of_measures(("revenue_won", "payments_collected"))
+    window = [c for c in collected_or_won if c.currency == rule.currency and period.first_day <= c.day <= facts.day]
+    by_rep: dict[str, list[Credit]] = defaultdict(list)
+    for c in window:
+        by_rep[c.rep_id].append(c)
     verdicts = []
     for rep_id in sorted({c.rep_id for c in window if c.measure == "revenue_won"}):
-        mine = [c for c in window if c.rep_id == rep_id and c.measure in ("revenue_won", "payments_collected")]
+        mine = by_rep[rep_id]
         summed = totals(mine, rule.currency)
         revenue, collected = summed.get("revenue_won", Decimal(0)), summed.get("payments_collected", Decimal(0))
         rate = ratio(collected, revenue)
@@ -194,7 +211,7 @@ def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict
                     "threshold": show_ratio(rule.threshold),
                     "positions": positions(mine),
                 },
-                facts.diagnosis(subject, period.first_day, facts.day, period.key),
+                partial(facts.diagnosis, subject, period.first_day, facts.day, period.key),
             )
         )
     return verdicts
@@ -210,7 +227,7 @@ def forecast_miss(rule: ForecastMiss, facts: Day) -> list[Verdict]:
         days = working_days(facts.calendar, current, facts.day)
         if days.elapsed < rule.min_elapsed_working_days:
             continue
-        standing = goal_standing(goal, facts.credits, facts.organisation, facts.calendar, facts.day, days=days)
+        standing = facts.standing(goal, days)
         target, actual, expected = goal.current.target, standing.actual, standing.forecast
         if actual is None or expected is None:  # no working day elapsed: nothing to extrapolate
             continue
@@ -229,7 +246,7 @@ def forecast_miss(rule: ForecastMiss, facts: Day) -> list[Verdict]:
                     "working_days": asdict(days),
                     "positions": positions(standing.credited),
                 },
-                facts.diagnosis(subject, current.first_day, facts.day, f"{current.key} so far"),
+                partial(facts.diagnosis, subject, current.first_day, facts.day, f"{current.key} so far"),
             )
         )
     return verdicts
@@ -268,7 +285,7 @@ def large_deal_voided(rule: LargeDealVoided, void: VoidedDeal, facts: Day) -> li
                     "min_amount": show_money(rule.min_amount, rule.currency),
                     "positions": [void.position],
                 },
-                facts.diagnosis(subject, period.first_day, facts.day, f"{period.key} so far"),
+                partial(facts.diagnosis, subject, period.first_day, facts.day, f"{period.key} so far"),
             )
         )
     return verdicts
@@ -306,7 +323,7 @@ def appraisal_score_below(rule: AppraisalScoreBelow, appraisal: SealedAppraisal,
                 "scoring_event": appraisal.event_id,
                 "positions": [appraisal.ledger_position],
             },
-            facts.diagnosis(subject, period.first_day, period.last_day, period.key),
+            partial(facts.diagnosis, subject, period.first_day, period.last_day, period.key),
         )
     ]
 

@@ -24,16 +24,27 @@ DERIVED = ("customer_base", "customers_lost")  # measures folded from won deals 
 
 
 def load_credits(
-    engine: Engine, measures: Iterable[str], start: str, end: str, known_at: int, zone: ZoneInfo
+    engine: Engine,
+    measures: Iterable[str],
+    start: str,
+    end: str | None,
+    known_at: int,
+    zone: ZoneInfo,
+    after: int = 0,
 ) -> list[Credit]:
-    """Contributions to `measures` that occurred in [start, end) (canonical UTC timestamps) and were
-    recorded by position `known_at`; for the customer base, a level, every change before `end`."""
+    """Contributions to `measures` that occurred in [start, end) (canonical UTC timestamps; no end: from
+    start on) and were recorded after position `after` and by position `known_at`; for the customer base, a
+    level, every change before `end`."""
     wanted = set(measures)
     stored = sorted(wanted - set(DERIVED))
     c = contributions.c
     query = select(c.measure, c.rep_id, c.occurred_at, c.value, c.currency, c.product, c.region, c.position).where(
-        c.measure.in_(stored), c.occurred_at >= start, c.occurred_at < end, c.position <= known_at
+        c.measure.in_(stored), c.occurred_at >= start, c.position <= known_at
     )
+    if end is not None:
+        query = query.where(c.occurred_at < end)
+    if after:
+        query = query.where(c.position > after)
     with engine.connect() as connection:
         rows = connection.execute(query).all() if stored else []
     found = [
@@ -50,6 +61,8 @@ def load_credits(
         for r in rows
     ]
     if wanted & set(DERIVED):
+        if end is None:
+            raise ValueError("the customer base is read up to an end")
         first_day = local_day(start, zone)
         found += [
             credit
