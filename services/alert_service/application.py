@@ -10,10 +10,10 @@ import secrets
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
@@ -54,6 +54,14 @@ class WarningEvent:
 
     notification_id: int
     type: WarningEventType
+    warning: PerformanceWarning
+
+
+@dataclass(frozen=True)
+class ChangedWarning:
+    """A warning as the last of its events read left it, and that event's id in the store."""
+
+    notification_id: int
     warning: PerformanceWarning
 
 
@@ -224,14 +232,25 @@ class AlertApplication(ServiceApplication):
             self.save(*changed)
             return warning
 
-    def warnings(self) -> list[PerformanceWarning]:
-        """Every warning ever raised (the watch counts each key's occurrences)."""
-        watch = self.watch()
-        return [
-            self._warning(PerformanceWarning.create_id(key, n))
-            for key, count in sorted(watch.occurrences.items())
-            for n in range(1, count + 1)
-        ]
+    def last_notification_id(self) -> int:
+        """Every event up to this id is recorded: ids are given and committed one writer at a time."""
+        return self.recorder.max_notification_id() or 0
+
+    def warnings_changed(self, after: int, limit: int, upto: int | None = None) -> tuple[int, list[ChangedWarning]]:
+        """The warnings that the next `limit` warning events after a notification id (up to `upto`) changed, each
+        as the last of those events left it; and the id read up to (`after` when none). The events are folded
+        onto each warning as it was before them, loaded only when its first event is not among them: a
+        rebuild from the start loads none."""
+        notifications = self.recorder.select_notifications(after + 1, limit, stop=upto, topics=WARNING_TOPICS)
+        changed: dict[UUID | str, ChangedWarning] = {}
+        for notification in notifications:
+            key, version = notification.originator_id, notification.originator_version
+            before = changed[key].warning if key in changed else None
+            if before is None and version > 1:
+                before = self.repository.get(key, version=version - 1)
+            warning = cast(PerformanceWarning, project_aggregate(before, [self.mapper.to_domain_event(notification)]))
+            changed[key] = ChangedWarning(notification.id, warning)
+        return (notifications[-1].id if notifications else after), list(changed.values())
 
     def warning_events(self, after: int, limit: int = 200) -> list[WarningEvent]:
         """Warning events recorded after a notification id, in order."""

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from services.alert_service.domain.aggregates import PerformanceWarning, Subscription, WarningRule
@@ -204,12 +205,16 @@ class WarningOut(Out):
         )
 
 
-class WarningsOut(RootModel[list[WarningOut]]):
-    """Warnings in scope, newest raised first."""
+class WarningsOut(Out):
+    """Warnings in scope, newest raised first, a page at a time."""
 
-    @classmethod
-    def of(cls, warnings: Sequence[PerformanceWarning]) -> WarningsOut:
-        return cls([WarningOut.of(w) for w in warnings])
+    warnings: list[WarningOut]
+    next: str | None = Field(description="The `cursor` that asks for the next page; null after the last.")
+
+    @staticmethod
+    def of(warnings: Sequence[str], next_cursor: str | None) -> dict[str, object]:
+        """The answer as this model writes it, from the canonical texts the warnings table keeps."""
+        return {"warnings": [orjson.Fragment(text) for text in warnings], "next": next_cursor}
 
 
 class WaitingForOut(Out):

@@ -1,6 +1,7 @@
-"""Warnings: the list and each warning with its evidence and diagnosis, the lifecycle moves (a manager on
-their subtree; hr and admin on all), the business clock the rules run on, and the live feed over
-Server-Sent Events, resumable with Last-Event-ID. A rep sees their own warnings; outside scope is a 404."""
+"""Warnings: the list, a page at a time, and each warning with its evidence and diagnosis, the lifecycle
+moves (a manager on their subtree; hr and admin on all), the business clock the rules run on, and the live
+feed over Server-Sent Events, resumable with Last-Event-ID. A rep sees their own warnings; outside scope is a
+404."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from services.alert_service.api.deps import Actor, AnyRole, WarningsDep, WatcherDep
 from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, WarningsOut
 from services.alert_service.domain.lifecycle import ActionKind, ActionPlan, WarningState
-from services.alert_service.in_scope import WarningCriteria
+from services.alert_service.projections.warning_list import Cursor, WarningCriteria
 from shared.kernel.events.activities import Ref, Schema, Text
 from shared.platform.canonical import INT64_MAX, canonical_json
+from shared.platform.errors import FieldError, InvalidInput
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["warnings"])
@@ -53,11 +55,21 @@ async def listing(
     rule: Annotated[str | None, Query(max_length=64)] = None,
     subject: Annotated[str | None, Query(max_length=128, description="A rep or unit id.")] = None,
     period: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Warnings a page holds at most.")] = 100,
+    cursor: Annotated[str | None, Query(max_length=64, description="A page's `next`, for the page after it.")] = None,
 ) -> Response:
     states = None if state is None else ACTIVE if state == "active" else frozenset({WarningState(state)})
     criteria = WarningCriteria(states, rule, subject, period)
-    found = await asyncio.to_thread(warnings.listing, principal, criteria)
-    return canonical_response(request, WarningsOut.of(found))
+    page = await asyncio.to_thread(warnings.listing, principal, criteria, query_cursor(cursor), limit)
+    return canonical_response(request, WarningsOut.of(page.warnings, None if page.next is None else str(page.next)))
+
+
+def query_cursor(text: str | None) -> Cursor | None:
+    """A cursor given as a query parameter, or a 422 naming it."""
+    try:
+        return None if text is None else Cursor.parse(text)
+    except ValueError as error:
+        raise InvalidInput(f"cursor: {error}", errors=[FieldError("query:cursor", str(error))]) from None
 
 
 @router.get(

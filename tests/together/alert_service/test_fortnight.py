@@ -1,6 +1,7 @@
 """A realistic fortnight posted to goal_service raises, in alert_service, exactly the warnings worked out by
 hand in scenario.py, each with its evidence and diagnosis; the same ledger and rules raise the same
-warnings again, after a restart and in a second service; a manager takes one through its lifecycle."""
+warnings again, after a restart and in a second service; a manager takes one through its lifecycle, and the
+list shows each move at once, a page at a time."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from decimal import Decimal
 
 import pytest
 
-from services.alert_service.api.schemas import WarningOut
+from services.alert_service.api.schemas import WarningOut, WarningsOut
 from services.alert_service.app import create_app
 from services.alert_service.application import AlertApplication
 from services.alert_service.settings import SERVICE_NAME
 from shared.platform.eventstore import eventsourcing_env
 from shared.platform.http_client import http_client
-from tests.scenarios.alert import RULES, fortnight, judged, record, setup_company, warnings
+from tests.scenarios.alert import ADMIN, RULES, fortnight, judged, record, setup_company, warnings
 from tests.support import auth, serve_in_thread
 
 EXPECTED = {
@@ -133,6 +134,7 @@ def test_a_manager_takes_a_warning_through_its_lifecycle_and_others_cannot(goal,
 
     acknowledged = alert.post(f"{path}/acknowledge", json={"reason": "seen in the 1:1"}, headers=manager)
     assert acknowledged.status_code == 200 and acknowledged.json()["state"] == "acknowledged"
+    assert [w["id"] for w in warnings(alert, "t-east", state="acknowledged")] == [warning["id"]]  # at once
     missing_due = alert.post(f"{path}/action", json={"kind": "coaching", "owner": "m-east"}, headers=manager)
     assert missing_due.status_code == 422
     action = {"kind": "coaching", "owner": "m-east", "due": "2026-10-30", "reason": "pair on two calls"}
@@ -157,3 +159,25 @@ def test_a_manager_takes_a_warning_through_its_lifecycle_and_others_cannot(goal,
     ]
     assert {w["subject"]["id"] for w in warnings(alert, "t-rep")} == {"r-1"}
     assert alert.get("/v1/warnings/00000000-0000-0000-0000-000000000000", headers=manager).status_code == 404
+
+    # The list pages on with `next`, newest raised first, and refuses a cursor it did not give.
+    everything, query = [], {"limit": "2"}
+    while True:
+        page = alert.get("/v1/warnings", params=query, headers=ADMIN)
+        WarningsOut.model_validate_json(page.content)
+        everything += page.json()["warnings"]
+        if page.json()["next"] is None:
+            break
+        query = {"limit": "2", "cursor": page.json()["next"]}
+    assert everything == warnings(alert) and len(everything) == len(EXPECTED)
+    assert [w["raised"]["position"] for w in everything] == sorted(
+        (w["raised"]["position"] for w in everything), reverse=True
+    )
+    for asked, name in (
+        ("limit=501", "limit"),
+        ("limit=0", "limit"),
+        ("cursor=12:nope", "cursor"),
+        (f"cursor={2**63}:{everything[0]['id']}", "cursor"),
+    ):
+        refused = alert.get(f"/v1/warnings?{asked}", headers=ADMIN)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == f"query:{name}", asked
