@@ -11,6 +11,7 @@ scored strictly lower, so equal scores share a percentile."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -193,10 +194,11 @@ def ranking_key(rep_id: str, scored: RepScore) -> tuple[Decimal, Decimal, str]:
 def rank(scores: Mapping[str, RepScore]) -> dict[str, Standing]:
     """Rank, of how many, and percentile, for each rep among `scores`."""
     ordered = sorted(scores, key=lambda rep_id: ranking_key(rep_id, scores[rep_id]))
+    ascending = sorted(scored.score for scored in scores.values())
     size = len(ordered)
     found = {}
     for place, rep_id in enumerate(ordered, start=1):
-        below = sum(1 for other in ordered if scores[other].score < scores[rep_id].score)
+        below = bisect_left(ascending, scores[rep_id].score)  # how many score less: counted once, not per rep
         percentile = points_places(HUNDRED * below / (size - 1)) if size > 1 else points_places(HUNDRED)
         found[rep_id] = Standing(rank=place, of=size, percentile=percentile)
     return found
