@@ -72,7 +72,8 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
         if settings.scoring_service_url:
             token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
             scores = ScoreFollower(application, watcher, settings.scoring_service_url, token)
-        projections.start()
+        if settings.run_projections:
+            projections.start()
 
         def leading(work: Callable[[], bool | None]) -> Callable[[], bool | None]:
             """Judging and delivering are the projection leader's, like the projections (shared/platform/lease.py)."""

@@ -70,7 +70,8 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         app.state.organisation = OrganisationService(reads, rule_changes)
         app.state.calendars = CalendarService(reads, rule_changes)
         app.state.progress = ProgressService(reads)
-        projections.start()
+        if settings.run_projections:
+            projections.start()
         await writer.start()
         try:
             yield

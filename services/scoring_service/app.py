@@ -80,7 +80,8 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         projections, follower = open_projections(settings)
         app.state.projections = projections  # the projection routes' and metrics'
         app.state.scoring = scoring = wire(application, projections, follower, signer_for(settings), settings)
-        projections.start()
+        if settings.run_projections:
+            projections.start()
         finishing = asyncio.create_task(finish_closing_periods(scoring.closer))
         try:
             yield

@@ -32,6 +32,11 @@ class ServiceSettings(BaseSettings):
         description="A read-only PostgreSQL replica of database_url for the figures' reads; a read the replica "
         "does not hold yet goes to database_url.",
     )
+    run_projections: bool = Field(
+        True,
+        description="false: this process serves requests but never projects; another process of the service "
+        "(on PostgreSQL, whichever holds the projections' lease) does, so ingest and projection get a core each.",
+    )
     database_schema: str | None = Field(
         None, description="PostgreSQL schema for this service's tables, when services share a database."
     )

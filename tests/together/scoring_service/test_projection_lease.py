@@ -61,3 +61,19 @@ def test_one_process_of_two_runs_the_projections_and_a_standby_takes_over_when_i
         caught_up(standby, head)
         assert scores(standby)["r-2"] != before  # the new leader projected the deal
         until(lambda: sum(lease.leading for lease in leases) == 1)  # the old leader finds its lease gone
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_process_told_not_to_project_serves_what_another_projects(goal, scoring_settings):
+    assert import_csv(goal, ORG_CSV).json()["rejected"] == []
+    serving = create_app(scoring_settings.model_copy(update={"run_projections": False}))
+    with serve_in_thread(serving) as serving_url, http_client(base_url=serving_url, timeout=60) as server:
+        define_rules(server)
+        head = record(goal, [deal("d-1", "r-1", "1500000", "2026-11-03")])
+        time.sleep(1)  # alone, it never takes the lease: nothing is projected
+        assert serving.state.projections.lease is None
+        assert server.get("/v1/projections", headers=auth("t-admin")).json()[0]["position"] == 0
+        projecting = create_app(scoring_settings)
+        with serve_in_thread(projecting) as projecting_url, http_client(base_url=projecting_url) as projector:
+            caught_up(server, head)  # it answers from the read model the other process writes
+            assert scores(server) == scores(projector) and scores(server)["r-1"]
