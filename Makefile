@@ -30,7 +30,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m deploy.bench.ingest
 	$(BIN)/python -m deploy.bench.follow
+	$(BIN)/python -m deploy.bench.imports
 	$(BIN)/python -m deploy.bench.reads
+	$(BIN)/python -m deploy.bench.appraisals
+	$(BIN)/python -m deploy.bench.lag
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

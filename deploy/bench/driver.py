@@ -81,6 +81,11 @@ class HttpTarget:
     expected_status: int
     server_cpu: Callable[[], float] | None = None  # CPU seconds the server has used so far
     method: str = "POST"
+    more_urls: tuple[str, ...] = ()  # further processes serving the same: the clients take turns
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        return (self.base_url, *self.more_urls)
 
 
 def run_http(
@@ -107,7 +112,7 @@ async def _run_http(
     timeout: float,
 ) -> Measurement:
     latencies: list[float] = []
-    async with _clients(target.base_url, concurrency) as clients, asyncio.timeout(timeout):
+    async with _clients(target.base_urls, concurrency) as clients, asyncio.timeout(timeout):
         await _post_all(clients, target, warmup, [])  # also opens every keep-alive connection
         with _measured_phase(target.server_cpu) as phase:
             await _post_all(clients, target, measured, latencies)
@@ -115,11 +120,11 @@ async def _run_http(
 
 
 @asynccontextmanager
-async def _clients(base_url: str, concurrency: int) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """One httpx.AsyncClient per task, each holding one HTTP/1.1 keep-alive connection: together a pool of
-    `concurrency` connections. Not one client with a pool of `concurrency`: httpcore scans every pooled
-    connection (a poll() per idle socket) on each request, which on the 2-core VM this was written on cost
-    the client about 3x the CPU per request and starved the server it shares the cores with.
+async def _clients(base_urls: Sequence[str], concurrency: int) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """One httpx.AsyncClient per task, each holding one HTTP/1.1 keep-alive connection to one of `base_urls` in
+    turn: together a pool of `concurrency` connections. Not one client with a pool of `concurrency`: httpcore
+    scans every pooled connection (a poll() per idle socket) on each request, which on the 2-core VM this was
+    written on cost the client about 3x the CPU per request and starved the server it shares the cores with.
     trust_env=False: a proxy from the environment must never see loopback benchmark traffic."""
     _skip_sniffio_probe()
     tls = ssl.create_default_context()  # unused on http://, but built once rather than once per client
@@ -127,9 +132,11 @@ async def _clients(base_url: str, concurrency: int) -> AsyncIterator[list[httpx.
     async with AsyncExitStack() as stack:
         yield [
             await stack.enter_async_context(
-                httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0, trust_env=False, verify=tls)
+                httpx.AsyncClient(
+                    base_url=base_urls[n % len(base_urls)], limits=limits, timeout=30.0, trust_env=False, verify=tls
+                )
             )
-            for _ in range(concurrency)
+            for n in range(concurrency)
         ]
 
 

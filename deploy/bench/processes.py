@@ -9,8 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,3 +110,36 @@ def log_tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+TOKENS = "service=service,hr=hr@bench,admin=admin,auditor=auditor"
+
+
+def perfledger_service(stack: ExitStack, database_url: str, workdir: Path) -> Callable[..., Service]:
+    """A starter of the benchmarks' processes, each stopped when `stack` closes: a service on its own schema of
+    `database_url` with the benchmarks' tokens and any further PERFLEDGER_* settings (start("scoring_service",
+    goal_service_url=...)), or the constant baseline (start("constant"))."""
+
+    def start(name: str, label: str | None = None, **settings: str) -> Service:
+        """`label` names a further process of the same service (its log): it shares the first one's schema."""
+        if name == "constant":
+            return stack.enter_context(running_service(name, ["deploy.bench.constant"], {}, "/health", workdir))
+        env = {
+            "PERFLEDGER_DATABASE_URL": database_url,
+            "PERFLEDGER_DATABASE_SCHEMA": name,
+            "PERFLEDGER_API_TOKENS": TOKENS,
+            "PERFLEDGER_DATA_DIR": str(workdir / name),
+            "PERFLEDGER_LOG_LEVEL": "WARNING",
+            **{f"PERFLEDGER_{setting.upper()}": value for setting, value in settings.items()},
+        }
+        ready = "/ready" if name == "goal_service" else "/health"
+        return stack.enter_context(running_service(label or name, [f"services.{name}"], env, ready, workdir))
+
+    return start
+
+
+def recorder_and_projector(start: Callable[..., Service], **settings: str) -> tuple[Service, Service]:
+    """goal_service as deployed for heavy ingest: one process records (its projections off), another runs the
+    projections, so each has a core; both serve reads. Recording goes to the first."""
+    recorder = start("goal_service", run_projections="false", **settings)
+    return recorder, start("goal_service", "goal_service-projector", **settings)

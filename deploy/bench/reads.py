@@ -13,6 +13,9 @@ clients (after a warm-up), and the same count from the constant endpoint with a 
   leaderboard       every rep ranked by revenue over the quarter
   known_at          the company roll-up as known half-way through the ledger
 
+The reads go to --processes goal_service processes on the same database, the clients taking turns: the
+first records the company and runs the projections (it holds their lease); the others serve reads only.
+
 Targets (issue 13): p99 at most 25 ms (known_at: 100 ms) and at least half the constant's throughput.
 Also printed: how fast the company was recorded, how long the projections took to hold it, and
 goal_service's resident memory at the end.
@@ -21,13 +24,12 @@ goal_service's resident memory at the end.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +40,13 @@ from rich.table import Table
 from deploy.bench import company
 from deploy.bench.driver import BenchmarkFailed, HttpTarget, Measurement, run_http
 from deploy.bench.ingest import console, postgres_version, temporary_database
-from deploy.bench.processes import Service, running_service
+from deploy.bench.processes import Service, perfledger_service
+from deploy.bench.results import machine, merge_results
 from deploy.bench.workload import SignedRequest, new_secret, sign_all
 
 BATCH = 500
 AS_OF = "2026-12-31"
 CATCH_UP_TIMEOUT = 1800.0
-RESULTS = Path("bench-results.json")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=100_000, help="activities in the quarter (default 100000)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent readers (default 50)")
     parser.add_argument("--requests", type=int, default=2_000, help="measured requests per read (default 2000)")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="goal_service processes serving the reads; one projects (default 2)"
+    )
     return parser.parse_args(argv)
 
 
@@ -131,10 +136,18 @@ def reads(head: int) -> list[Read]:
     ]
 
 
-def measure(service: Service, path: str, args: argparse.Namespace, token: str | None) -> Measurement:
+def measure(
+    service: Service, path: str, args: argparse.Namespace, token: str | None, more: Sequence[Service] = ()
+) -> Measurement:
+    """`--requests` GETs of `path` from `--clients` clients, spread over `service` and `more` processes of it."""
     headers = {"authorization": f"Bearer {token}"} if token else {}
     request = SignedRequest(b"", headers)
-    target = HttpTarget(service.base_url, path, 200, service.cpu_seconds, method="GET")
+
+    def cpu_seconds() -> float:
+        return sum(s.cpu_seconds() for s in (service, *more))
+
+    more_urls = tuple(s.base_url for s in more)
+    target = HttpTarget(service.base_url, path, 200, cpu_seconds, method="GET", more_urls=more_urls)
     warmup = [request] * args.clients * 2
     return run_http(path, target, warmup, [request] * args.requests, concurrency=args.clients, timeout=600)
 
@@ -147,21 +160,12 @@ def resident_mb(service: Service) -> float:
 
 def run(args: argparse.Namespace) -> tuple[list[Compared], dict[str, float]]:
     key, secret = new_secret()
-    with temporary_database() as database_url, tempfile.TemporaryDirectory(prefix="perfledger-bench-") as tmp:
-        workdir = Path(tmp)
-        env = {
-            "PERFLEDGER_DATABASE_URL": database_url,
-            "PERFLEDGER_DATABASE_SCHEMA": "goal",
-            "PERFLEDGER_API_TOKENS": "service=service,hr=hr@bench,admin=admin",
-            "PERFLEDGER_WEBHOOK_SECRET": secret,
-            "PERFLEDGER_DATA_DIR": str(workdir / "goal"),
-            "PERFLEDGER_LOG_LEVEL": "WARNING",
-        }
-        with (
-            running_service("goal_service", ["services.goal_service"], env, "/ready", workdir) as goal,
-            running_service("constant", ["deploy.bench.constant"], {}, "/health", workdir) as constant,
-            httpx.Client(base_url=goal.base_url, timeout=600.0, trust_env=False) as client,
-        ):
+    with ExitStack() as stack:
+        database_url = stack.enter_context(temporary_database())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="perfledger-bench-")))
+        start = perfledger_service(stack, database_url, workdir)
+        goal, constant = start("goal_service", webhook_secret=secret), start("constant")
+        with httpx.Client(base_url=goal.base_url, timeout=600.0, trust_env=False) as client:
             started = time.perf_counter()
             head = seed(client, key, args.events)
             recorded = time.perf_counter() - started
@@ -171,18 +175,21 @@ def run(args: argparse.Namespace) -> tuple[list[Compared], dict[str, float]]:
                 f"recorded {head:,} entries in {recorded:.0f} s ({head / recorded:,.0f}/s); "
                 f"projected {projected:.1f} s after"
             )
+            readers = [
+                start("goal_service", f"goal_service-{n}", webhook_secret=secret) for n in range(2, args.processes + 1)
+            ]
             compared = []
             for read in reads(head):
                 size = len(client.get(read.path, headers={"authorization": "Bearer admin"}).content)
-                figures = measure(goal, read.path, args, "admin")
+                figures = measure(goal, read.path, args, "admin", readers)
                 baseline = measure(constant, f"/constant?size={size}", args, None)
                 compared.append(Compared(read, figures, baseline, size))
             memory = {"goal_service_rss_mb": resident_mb(goal), "entries": head}
     return compared, memory
 
 
-def report(compared: list[Compared], facts: dict[str, float]) -> None:
-    table = Table(title=f"reads at {facts['entries']:,.0f} entries, goal_service on PostgreSQL")
+def reads_table(compared: list[Compared], title: str) -> Table:
+    table = Table(title=title)
     for column in ("read", "bytes", "req/s", "p50 ms", "p99 ms", "constant req/s", "constant p99", "ratio", ""):
         table.add_column(column, justify="left" if column == "read" else "right")
     for c in compared:
@@ -197,28 +204,36 @@ def report(compared: list[Compared], facts: dict[str, float]) -> None:
             f"{c.ratio:.2f} (≥ 0.5)",
             "pass" if c.passed else "miss",
         )
-    console.print(table)
-    console.print(f"goal_service resident memory: {facts['goal_service_rss_mb']:.0f} MB (≤ 300)")
-    earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    earlier["reads"] = {
-        "machine": f"{os.cpu_count()} cores, PostgreSQL {postgres_version()}",
-        "entries": facts["entries"],
-        "goal_service_rss_mb": round(facts["goal_service_rss_mb"]),
-        "rows": [
-            {
-                "read": c.read.name,
-                "requests_per_second": round(c.figures.events_per_second),
-                "p50_ms": round(c.figures.percentile(50), 1),
-                "p99_ms": round(c.figures.percentile(99), 1),
-                "p99_target_ms": c.read.p99_target_ms,
-                "constant_requests_per_second": round(c.constant.events_per_second),
-                "ratio": round(c.ratio, 3),
-                "pass": c.passed,
-            }
-            for c in compared
-        ],
+    return table
+
+
+def row(c: Compared) -> dict[str, object]:
+    """One read's figures as bench-results.json keeps them."""
+    return {
+        "read": c.read.name,
+        "bytes": c.size,
+        "requests_per_second": round(c.figures.events_per_second),
+        "p50_ms": round(c.figures.percentile(50), 1),
+        "p99_ms": round(c.figures.percentile(99), 1),
+        "p99_target_ms": c.read.p99_target_ms,
+        "constant_requests_per_second": round(c.constant.events_per_second),
+        "ratio": round(c.ratio, 3),
+        "pass": c.passed,
     }
-    RESULTS.write_text(json.dumps(earlier, indent=2) + "\n")
+
+
+def report(compared: list[Compared], facts: dict[str, float]) -> None:
+    console.print(reads_table(compared, f"reads at {facts['entries']:,.0f} entries, goal_service on PostgreSQL"))
+    console.print(f"goal_service resident memory: {facts['goal_service_rss_mb']:.0f} MB (≤ 300)")
+    merge_results(
+        "reads",
+        {
+            "machine": machine(),
+            "entries": facts["entries"],
+            "goal_service_rss_mb": round(facts["goal_service_rss_mb"]),
+            "rows": [row(c) for c in compared],
+        },
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
