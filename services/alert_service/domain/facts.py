@@ -93,7 +93,8 @@ class Day:
 
     def team_of(self, rep_id: str, on: date | None = None) -> list[str]:
         on = on or self.day
-        return self._teams(on).get(self.organisation.unit_of(rep_id, on), [])
+        unit = self.organisation.unit_of(rep_id, on)
+        return self._teams(on).get(unit, []) if unit is not None else []
 
     def diagnosis(self, subject: Subject, first: date, last: date, span: str) -> Diagnosis:
         """The subject against its peers (a rep's team; a unit against the company) over [first, last]."""
