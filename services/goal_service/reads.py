@@ -5,9 +5,10 @@ answer names the position it reflects, which is never past what the projections 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from services.goal_service.application import LedgerApplication
@@ -20,6 +21,7 @@ from shared.kernel.organisation import Organisation
 from shared.kernel.workdays import WorkingCalendar
 from shared.platform.projection import Projections
 
+T = TypeVar("T")
 FRESHNESS_WAIT_SECONDS = 2.0  # how long a figure waits for the projections to reach the position asked for
 # What a figure waits for: not the unit sums, which only speed up what the rest can answer on their own.
 FIGURES_WAIT_FOR = ("credit", "rules", "crm_records")
@@ -81,11 +83,18 @@ class LedgerReads:
     async def credits(self, measures: Iterable[str], start: str, end: str, position: int) -> list[Credit]:
         """Contributions to `measures` that occurred in [start, end) (canonical UTC timestamps), as known at
         `position` (`shared.kernel.ledger_views.queries.load_credits`)."""
-        engine = await asyncio.to_thread(self.projections.reader, position, ("credit",))
-        return await asyncio.to_thread(load_credits, engine, set(measures), start, end, position, self.zone)
+        return await asyncio.to_thread(
+            self._on_reader, position, load_credits, set(measures), start, end, position, self.zone
+        )
 
     async def day_sums(self, asks: Sequence[Ask], position: int) -> list[list[Credit]]:
         """What each ask sums of the credits as known at `position`, read together from the day sums
         (`shared.kernel.ledger_views.queries.read_day_sums`)."""
-        engine = await asyncio.to_thread(self.projections.reader, position, ("credit",))
-        return await asyncio.to_thread(read_day_sums, engine, "credit", asks, position, self.zone, "units")
+        return await asyncio.to_thread(
+            self._on_reader, position, read_day_sums, "credit", asks, position, self.zone, "units"
+        )
+
+    def _on_reader(self, position: int, read: Callable[..., T], *args: Any) -> T:
+        """`read(engine, *args)` on the database that holds the credit projection at `position` (a replica when
+        it does, `Projections.reader`): chosen in the same worker thread as the read, not a hop of its own."""
+        return read(self.projections.reader(position, ("credit",)), *args)
