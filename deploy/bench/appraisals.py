@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx
 from rich.table import Table
 
-from deploy.bench import reads
+from deploy.bench import company, reads
 from deploy.bench.driver import BenchmarkFailed
 from deploy.bench.ingest import console, postgres_version, temporary_database
 from deploy.bench.processes import Service, perfledger_service
@@ -46,69 +46,6 @@ HR = {"authorization": "Bearer hr"}
 ADMIN = {"authorization": "Bearer admin"}
 AUDITOR = {"authorization": "Bearer auditor"}
 MONTH, QUARTER, REP = "2026-11", "2026-Q4", "r-0001"
-SCORING_RULES = {
-    "scorecards/sales": {
-        "effective_from": "2026-01-01",
-        "definition": {
-            "name": "Sales reps",
-            "applies_to": "acme",
-            "currency": "CNY",
-            "kpis": [
-                {
-                    "key": "revenue",
-                    "name": "销售额完成率",
-                    "group": "result",
-                    "weight": "60",
-                    "metric": "revenue_won",
-                    "target": "1000000",
-                    "curve": {"kind": "linear", "cap": "1.2", "gate": "0.6"},
-                },
-                {
-                    "key": "visits",
-                    "name": "拜访量",
-                    "group": "process",
-                    "weight": "40",
-                    "metric": "visits",
-                    "target": "60",
-                },
-            ],
-        },
-    },
-    "commission-plans/tiers": {
-        "effective_from": "2026-01-01",
-        "definition": {
-            "name": "阶梯提成",
-            "applies_to": "acme",
-            "currency": "CNY",
-            "basis": "revenue_won",
-            "tiers": [
-                {"up_to": "1000000", "rate": "0.01"},
-                {"up_to": "3000000", "rate": "0.015"},
-                {"up_to": None, "rate": "0.02"},
-            ],
-        },
-    },
-    "bonus-pools/team": {
-        "effective_from": "2026-01-01",
-        "definition": {
-            "name": "Team pool",
-            "applies_to": "acme",
-            "currency": "CNY",
-            "percent_of_team_revenue": "1",
-            "split": "rank_weights",
-            "rank_weights": ["50", "30", "20"],
-        },
-    },
-}
-WARNING_RULES = {
-    "weekly": {"kind": "weekly_goal_completion", "metric": "revenue_won", "threshold": "0.8"},
-    "conversion": {"kind": "lead_conversion_below_team_mean", "weeks": 2},
-    "no-visits": {"kind": "no_visits", "working_days": 3},
-    "collection": {"kind": "collection_rate_below", "threshold": "0.7"},
-    "voided": {"kind": "large_deal_voided", "min_amount": "100000"},
-    "forecast": {"kind": "forecast_miss", "period": "month", "min_elapsed_working_days": 5},
-    "score": {"kind": "appraisal_score_below", "threshold": "60"},
-}
 
 
 @dataclass(frozen=True)
@@ -182,15 +119,14 @@ def run(args: argparse.Namespace) -> tuple[list[Job], list[reads.Compared], dict
         follow = {"goal_service_url": goal.base_url, "ledger_token": "service"}
 
         scoring = start("scoring_service", **follow)
-        for path, body in SCORING_RULES.items():
+        for path, body in company.SCORING_RULES.items():
             _expect(client.put(f"{scoring.base_url}/v1/{path}", json=body, headers=HR), 200, 201)
         jobs.append(
             Job("scoring_service follows the ledger", timed(lambda: held(client, scoring) >= head, "scoring"), None)
         )
 
         alert = start("alert_service", **follow, scoring_service_url=scoring.base_url)
-        for rule_id, definition in WARNING_RULES.items():
-            body = {"effective_from": "2026-01-01", "definition": definition}
+        for rule_id, body in company.WARNING_RULES.items():
             _expect(client.put(f"{alert.base_url}/v1/warning-rules/{rule_id}", json=body, headers=HR), 200, 201)
         judging = timed(lambda: held(client, alert, "/v1/business-clock") >= head, "alert_service judging")
         jobs.append(Job("alert_service follows and judges the quarter, 7 rules", judging, 60))

@@ -3,6 +3,7 @@ activity, byte for byte.
 
 - the organisation: Acme, 4 regions of 5 teams, 50 reps a team (1,000 reps), all from 2026-01-01;
 - goals: the company's Q4 2026 revenue goal, decomposed evenly into its 20 teams;
+- rules: a scorecard, a tiered commission plan and a team bonus pool; one warning rule of each kind;
 - activity: `count` CloudEvents over Q4 2026 in the order they occurred (as a CRM sends them): visits,
   calls, won deals (5 products), payments, leads; one in a hundred is a correction of an earlier won deal
   (voided, reassigned to a teammate, or its amount amended)."""
@@ -22,6 +23,72 @@ PRODUCTS = ("p-1", "p-2", "p-3", "p-4", "p-5")
 QUARTER_START = datetime(2026, 9, 30, 16, tzinfo=UTC)  # 2026-10-01 00:00 in Shanghai
 QUARTER_SECONDS = 92 * 86_400
 KINDS = (("visit.completed", 35), ("call.logged", 30), ("deal.won", 20), ("payment.received", 10), ("lead.created", 5))
+SCORING_RULES = {  # each rule's PUT body by its path: a scorecard, the tiered commission plan, a team pool
+    "scorecards/sales": {
+        "effective_from": "2026-01-01",
+        "definition": {
+            "name": "Sales reps",
+            "applies_to": "acme",
+            "currency": "CNY",
+            "kpis": [
+                {
+                    "key": "revenue",
+                    "name": "销售额完成率",
+                    "group": "result",
+                    "weight": "60",
+                    "metric": "revenue_won",
+                    "target": "1000000",
+                    "curve": {"kind": "linear", "cap": "1.2", "gate": "0.6"},
+                },
+                {
+                    "key": "visits",
+                    "name": "拜访量",
+                    "group": "process",
+                    "weight": "40",
+                    "metric": "visits",
+                    "target": "60",
+                },
+            ],
+        },
+    },
+    "commission-plans/tiers": {
+        "effective_from": "2026-01-01",
+        "definition": {
+            "name": "阶梯提成",
+            "applies_to": "acme",
+            "currency": "CNY",
+            "basis": "revenue_won",
+            "tiers": [
+                {"up_to": "1000000", "rate": "0.01"},
+                {"up_to": "3000000", "rate": "0.015"},
+                {"up_to": None, "rate": "0.02"},
+            ],
+        },
+    },
+    "bonus-pools/team": {
+        "effective_from": "2026-01-01",
+        "definition": {
+            "name": "Team pool",
+            "applies_to": "acme",
+            "currency": "CNY",
+            "percent_of_team_revenue": "1",
+            "split": "rank_weights",
+            "rank_weights": ["50", "30", "20"],
+        },
+    },
+}
+WARNING_RULES = {  # each rule's PUT body, all seven kinds
+    rule_id: {"effective_from": "2026-01-01", "definition": definition}
+    for rule_id, definition in {
+        "weekly": {"kind": "weekly_goal_completion", "metric": "revenue_won", "threshold": "0.8"},
+        "conversion": {"kind": "lead_conversion_below_team_mean", "weeks": 2},
+        "no-visits": {"kind": "no_visits", "working_days": 3},
+        "collection": {"kind": "collection_rate_below", "threshold": "0.7"},
+        "voided": {"kind": "large_deal_voided", "min_amount": "100000"},
+        "forecast": {"kind": "forecast_miss", "period": "month", "min_elapsed_working_days": 5},
+        "score": {"kind": "appraisal_score_below", "threshold": "60"},
+    }.items()
+}
 
 
 def teams() -> list[tuple[str, str]]:

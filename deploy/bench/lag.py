@@ -7,8 +7,8 @@ goal_service, scoring_service and alert_service run as subprocesses on one fresh
 schema each, dropped at the end); scoring_service and alert_service follow goal_service's ledger, and
 alert_service reads scoring_service's appraisals, as deployed. goal_service is one process: its
 projections are woken by its own commits (a separate projecting process polls, half a second when idle).
-Set up first: the seeded company of deploy/bench/company.py with its first 1,000 activities, a scorecard
-(revenue 60%, visits 40%) and a warning rule (no visits for 3 working days), and every projection holding all
+Set up first: the seeded company of deploy/bench/company.py with its first 1,000 activities, the company's
+scorecard (revenue 60%, visits 40%) and a warning rule (no visits for 3 working days), and every projection holding all
 of it.
 
 Then the driver posts signed webhook batches of --batch activities at --rate events/s for --seconds, on a
@@ -62,28 +62,6 @@ RSS_TARGET_MB = 300.0
 BATCH_MEDIA_TYPE = "application/cloudevents-batch+json"
 SERVICE = {"authorization": "Bearer service"}
 HR = {"authorization": "Bearer hr"}
-SCORECARD = {
-    "effective_from": "2026-01-01",
-    "reason": "bench scorecard",
-    "definition": {
-        "name": "Sales reps",
-        "applies_to": "acme",
-        "currency": "CNY",
-        "kpis": [
-            {
-                "key": "revenue",
-                "name": "revenue",
-                "group": "result",
-                "weight": "60",
-                "metric": "revenue_won",
-                "target": "1000000",
-                "curve": {"kind": "linear", "cap": "1.2"},
-            },
-            {"key": "visits", "name": "visits", "group": "process", "weight": "40", "metric": "visits", "target": "10"},
-        ],
-    },
-}
-NO_VISITS = {"effective_from": "2026-01-01", "definition": {"kind": "no_visits", "working_days": 3}}
 
 
 @dataclass
@@ -263,8 +241,8 @@ def set_up(goal: Service, scoring: Service, alert: Service, key: bytes) -> int:
         head = reads.seed(client, key, SETUP_ACTIVITIES)
     with httpx.Client(timeout=60.0, trust_env=False) as client:
         for url, body in (
-            (f"{scoring.base_url}/v1/scorecards/sales", SCORECARD),
-            (f"{alert.base_url}/v1/warning-rules/no-visits", NO_VISITS),
+            (f"{scoring.base_url}/v1/scorecards/sales", company.SCORING_RULES["scorecards/sales"]),
+            (f"{alert.base_url}/v1/warning-rules/no-visits", company.WARNING_RULES["no-visits"]),
         ):
             if (answer := client.put(url, json=body, headers=HR)).status_code not in (200, 201):
                 raise BenchmarkFailed(f"PUT {url} answered {answer.status_code}: {answer.text[:300]}")
