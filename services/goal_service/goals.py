@@ -166,7 +166,7 @@ class GoalService:
             then = history_period(history)
             zone = self.reads.zone
             credits = await self.reads.credits(
-                measures_needed(goal.metric), then.start(zone), then.end(zone), await self.reads.head()
+                measures_needed(goal.metric), then.start(zone), then.end(zone), await self.reads.figures_position(None)
             )
             weights = weights_from_history(goal, children, credits, rules.organisation, then)
         changes = decompose(goal, method, children, history_weights=weights, history_period=history, reason=reason)
