@@ -59,6 +59,10 @@ log = structlog.get_logger("projection")
 ReadPage = Callable[[int, int], Sequence[ChainedEntry]]  # (after, limit) -> entries in position order
 
 
+# How long a runner that has caught up lets new commits gather before it projects them, unless a reader is
+# waiting (`hurry`): well inside the half second a figure may lag the ledger.
+GATHER_SECONDS = 0.1
+
 # Ledger positions outgrow 32 bits in time; SQLite's INTEGER is 64 bits already (and must stay INTEGER for
 # its row ids to autoincrement).
 Position = BigInteger().with_variant(Integer, "sqlite")
@@ -130,6 +134,7 @@ class ProjectionRunner:
         *,
         page_size: int = 500,
         skips: Table | None = None,
+        gather_seconds: float = GATHER_SECONDS,
     ):
         self.projection = projection
         self.engine = engine
@@ -140,7 +145,9 @@ class ProjectionRunner:
         self.error: str | None = None
         self.failing: FailingEntry | None = None
         self._retry_poison_at = 0.0
+        self.gather_seconds = gather_seconds
         self._wake = threading.Event()
+        self._hurry = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.committed = 0  # the position of this runner's last page, a hint for `Projections.reach`
@@ -334,7 +341,12 @@ class ProjectionRunner:
         return self.catch_up()
 
     def poke(self) -> None:
-        """New entries were committed: look now rather than at the next poll."""
+        """New entries were committed: look soon rather than at the next poll."""
+        self._wake.set()
+
+    def hurry(self) -> None:
+        """A reader waits for this projection: project what is there now, without gathering more."""
+        self._hurry.set()
         self._wake.set()
 
     def start(self, poll_seconds: float = 0.5) -> None:
@@ -343,8 +355,9 @@ class ProjectionRunner:
         def loop() -> None:
             while not self._stop.is_set():
                 try:
-                    if self.run_once():
-                        self.error = None
+                    count = self.run_once()
+                    self.error = None if count else self.error
+                    if count >= self.page_size:  # behind: the next page is there already
                         continue
                 except TrackingMoved:
                     continue
@@ -356,13 +369,20 @@ class ProjectionRunner:
                     return
                 except EntryFailed as error:  # counted against the entry; poisoned after a few in a row
                     self.error = str(error)
+                    count = 0
                 except Exception as error:  # a database hiccup: report it, retry at the next poll
                     if self._stop.is_set():  # the read was cut short by stopping
                         return
                     self.error = describe(error)
                     log.warning("projection page failed", projection=self.projection.name, error=self.error)
-                self._wake.wait(poll_seconds)
-                self._wake.clear()
+                    count = 0
+                if not count:
+                    self._wake.wait(poll_seconds)
+                    self._wake.clear()
+                # Let the commits of the next moment join the next page: under a steady stream pages grow, and
+                # what each page costs (a transaction, its tracking row, a flush) is paid once for many entries.
+                self._hurry.wait(self.gather_seconds)
+                self._hurry.clear()
 
         self._thread = threading.Thread(target=loop, name=f"projection-{self.projection.name}", daemon=True)
         self._thread.start()
@@ -374,7 +394,7 @@ class ProjectionRunner:
 
     def request_stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self.hurry()
 
 
 @dataclass(frozen=True)
@@ -475,7 +495,8 @@ class Projections:
         held = await asyncio.to_thread(self.held, names)
         asked = loop.time()
         while held < position and loop.time() < deadline:
-            self.poke()
+            for name in names or tuple(self.runners):
+                self.runners[name].hurry()
             await asyncio.sleep(0.005)
             # The runners' own hint says when to ask the database again; now and then it is asked anyway,
             # since another process (a rebuild) may move a projection too.

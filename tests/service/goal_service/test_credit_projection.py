@@ -194,6 +194,53 @@ def test_two_runners_on_one_read_model_never_project_a_page_twice(engine):
     assert runners[0].tracked().position == len(entries)
 
 
+class CountedPages(CreditProjection):
+    def __init__(self) -> None:
+        super().__init__(ZONE)
+        self.pages: list[int] = []
+
+    def apply(self, session, entries) -> None:
+        self.pages.append(len(entries))
+        super().apply(session, entries)
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return condition()
+
+
+def test_a_stream_of_commits_is_projected_in_a_few_pages_and_a_waiting_reader_is_not_kept_waiting(engine):
+    # Forty commits 10 ms apart, each poking the runner, as the group-commit writer does: the runner lets
+    # what commits in the next 100 ms join its page, so it pays for far fewer pages than commits.
+    entries = ledger_of([deal(n) for n in range(41)])
+    committed = [0]
+    projection = CountedPages()
+    runner = ProjectionRunner(
+        projection, engine, tracking, lambda after, limit: entries[after : min(after + limit, committed[0])]
+    )
+    runner.start()
+    try:
+        for _ in range(40):
+            committed[0] += 1
+            runner.poke()
+            time.sleep(0.01)
+        assert wait_until(lambda: runner.committed == 40, 10)
+        assert sum(projection.pages) == 40 and len(projection.pages) <= 10, projection.pages
+        # A reader waiting for the last commit hurries the runner past even a long gathering.
+        runner.gather_seconds = 30
+        time.sleep(0.3)  # the runner finds nothing more and waits for a commit
+        committed[0] += 1
+        runner.poke()
+        time.sleep(0.05)
+        runner.hurry()
+        assert wait_until(lambda: runner.committed == 41, 5), "the reader waited for the gathering"
+    finally:
+        runner.stop()
+    assert projected_rows(engine) == folded_rows(entries)
+
+
 def test_the_running_service_projects_what_it_records_and_reports_its_lag(goal):
     signed_post(goal, [deal_won(id_="big", amount="5000.00"), deal_won(rep="r-2", amount="20.00")])
     signed_post(goal, cloudevent("activity.voided", {"target": {"source": SOURCE, "id": "big"}, "reason": "test"}))
