@@ -32,6 +32,8 @@ def fuzz(url: str, *excluded: str) -> None:
             sys.executable,
             "-m",
             "schemathesis.cli",
+            "--config-file",
+            str(Path(__file__).with_name("schemathesis.toml")),
             "run",
             f"{url}/openapi.json",
             "--checks",
@@ -109,6 +111,8 @@ HOSTILE_REQUESTS: dict[str, list[tuple[str, str, dict]]] = {
         ("GET", f"/v1/crm/quarantine?source={NUL}", {}),
         ("GET", f"/v1/crm/entries/{2**63}", {}),
         ("GET", f"/v1/ledger/events?after={2**63}", {}),
+        ("GET", "/v1/ledger/events?wait=1e999", {}),  # the fuzzer leaves `wait` at 0 (schemathesis.toml)
+        ("GET", "/v1/ledger/events?wait=nan", {}),
         ("GET", f"/v1/goals?known_at={2**70}", {}),
         ("GET", "/v1/goals/q4?on=9999-12-31", {}),
         ("POST", "/v1/org/units", {"json": {"unit_id": "u\x00", "name": "n", "kind": "team", "parent_id": "acme"}}),
@@ -165,6 +169,8 @@ HOSTILE_REQUESTS: dict[str, list[tuple[str, str, dict]]] = {
         ("PUT", f"/v1/scorecards/{NUL}", {"json": {}}),
         ("PUT", "/v1/scorecards/s", {"json": {"effective_from": "2026-01-01", "definition": {"name": "n\x00"}}}),
         ("GET", f"/v1/log/appraisals?after={2**63}", {}),
+        ("GET", "/v1/log/appraisals?wait=-1", {}),
+        ("GET", "/v1/log/appraisals?wait=inf", {}),
     ],
     "alert": [
         ("PUT", f"/v1/warning-rules/{NUL}", {"json": {}}),
