@@ -76,7 +76,7 @@ def test_unauthenticated_deliveries_are_401_and_record_nothing(goal, how):
     elif how == "stale timestamp":
         headers |= sign(body, ts=int(time.time()) - 301)
     elif how == "future timestamp":
-        headers |= sign(body, ts=int(time.time()) + 301)
+        headers |= sign(body, ts=int(time.time()) + 360)  # a minute of margin: a loaded machine answers late
     elif how == "body changed":
         headers |= sign(body)
         body = body.replace(b"1000.00", b"9000.00")
