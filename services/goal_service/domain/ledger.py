@@ -23,10 +23,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, DomainEvent, event
+from eventsourcing.utils import get_topic
 
 from shared.kernel.events.activities import SCHEMA_VERSION
 from shared.kernel.events.envelope import IncomingEvent
@@ -47,6 +48,21 @@ class LedgerEntryRecorded(DomainEvent):
     hash: str
 
 
+class Claim(Protocol):
+    """What a claimed identity says: the aggregate read back from the store, or its event as just made."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def content_hash(self) -> str: ...
+
+
 class EventIdentity(Aggregate):
     """Claims one CRM event identity (CloudEvent source and id) for the position that recorded it."""
 
@@ -54,6 +70,23 @@ class EventIdentity(Aggregate):
     def create_id(source: str, event_id: str) -> UUID:
         return uuid5(LEDGER_NAMESPACE, json.dumps([source, event_id]))
 
+    @staticmethod
+    def claimed(identity_id: UUID, incoming: IncomingEvent, position: int, at: datetime) -> EventIdentity.Claimed:
+        """The event that creates the aggregate, made directly: a batch claims thousands at a time, and building
+        each aggregate to collect its one event took a sixth of a bulk import's time."""
+        return EventIdentity.Claimed(
+            originator_id=identity_id,
+            originator_version=1,
+            timestamp=at,
+            originator_topic=CLAIM_AGGREGATE_TOPIC,
+            source=incoming.source,
+            event_id=incoming.id,
+            type=incoming.type,
+            position=position,
+            content_hash=incoming.content_hash,
+        )
+
+    @dataclass(frozen=True)  # made one by eventsourcing's metaclass as well; this says so to mypy
     class Claimed(Aggregate.Created):
         source: str
         event_id: str
@@ -68,6 +101,9 @@ class EventIdentity(Aggregate):
         self.type = type
         self.position = position
         self.content_hash = content_hash
+
+
+CLAIM_AGGREGATE_TOPIC = get_topic(EventIdentity)
 
 
 def ledger_entry(position: int, event: IncomingEvent, recorded_at: datetime) -> dict[str, Any]:
@@ -119,15 +155,15 @@ class LedgerBatch:
 
     head: ChainHead
     recorded_at: datetime
-    seen: Callable[[UUID], EventIdentity | None]
-    find: Callable[[UUID], EventIdentity | None]
+    seen: Callable[[UUID], Claim | None]
+    find: Callable[[UUID], Claim | None]
     entries: list[LedgerEntryRecorded] = field(default_factory=list)
-    claims: dict[UUID, EventIdentity] = field(default_factory=dict)
+    claims: dict[UUID, EventIdentity.Claimed] = field(default_factory=dict)
 
     def add(self, submission: Submission) -> SubmissionOutcome:
         head = self.head
         entries: list[LedgerEntryRecorded] = []
-        claims: dict[UUID, EventIdentity] = {}
+        claims: dict[UUID, EventIdentity.Claimed] = {}
         recorded: list[RecordedEvent] = []
         for incoming, pointer in zip(submission.events, submission.pointers, strict=True):
             identity_id = EventIdentity.create_id(incoming.source, incoming.id)
@@ -159,9 +195,7 @@ class LedgerBatch:
                     hash=head.hash,
                 )
             )
-            claims[identity_id] = EventIdentity(
-                incoming.source, incoming.id, incoming.type, position, incoming.content_hash
-            )
+            claims[identity_id] = EventIdentity.claimed(identity_id, incoming, position, self.recorded_at)
             recorded.append(RecordedEvent(incoming.source, incoming.id, incoming.type, position, False))
         self.head = head
         self.entries.extend(entries)
@@ -169,7 +203,7 @@ class LedgerBatch:
         return SubmissionOutcome(recorded=recorded)
 
     def _check_target(
-        self, correction: IncomingEvent, pointer: list[str | int], claims: dict[UUID, EventIdentity]
+        self, correction: IncomingEvent, pointer: list[str | int], claims: dict[UUID, EventIdentity.Claimed]
     ) -> DomainError | None:
         target = correction.data["target"]
         target_id = EventIdentity.create_id(target["source"], target["id"])
