@@ -6,7 +6,7 @@ while a CRM pushes a steady stream of activity.
 goal_service, scoring_service and alert_service run as subprocesses on one fresh PostgreSQL database (a
 schema each, dropped at the end); scoring_service and alert_service follow goal_service's ledger, and
 alert_service reads scoring_service's appraisals, as deployed. goal_service is one process: its
-projections are woken by its own commits (a separate projecting process polls, half a second when idle).
+projections are woken by its own commits (a separate projecting process by PostgreSQL's NOTIFY).
 Set up first: the seeded company of deploy/bench/company.py with its first 1,000 activities, the company's
 scorecard (revenue 60%, visits 40%) and a warning rule (no visits for 3 working days), and every projection holding all
 of it.

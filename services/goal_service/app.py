@@ -22,6 +22,7 @@ from services.goal_service.api import (
 from services.goal_service.application import LedgerApplication
 from services.goal_service.calendars import CalendarService
 from services.goal_service.checkpoints import LedgerCheckpoints
+from services.goal_service.commit_listener import listen_for_commits
 from services.goal_service.crm.intake import CrmIntake
 from services.goal_service.crm.sources import Sources
 from services.goal_service.crm.store import CrmStore
@@ -70,13 +71,18 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         app.state.organisation = OrganisationService(reads, rule_changes)
         app.state.calendars = CalendarService(reads, rule_changes)
         app.state.progress = ProgressService(reads)
+        listener = None
         if settings.run_projections:
             projections.start()
+            if listener := listen_for_commits(settings, ledger, projections.poke):
+                listener.start()
         await writer.start()
         try:
             yield
         finally:
             await writer.stop()
+            if listener is not None:
+                listener.stop()
             projections.stop()
             ledger.close()
 

@@ -62,6 +62,8 @@ ReadPage = Callable[[int, int], Sequence[ChainedEntry]]  # (after, limit) -> ent
 # How long a runner that has caught up lets new commits gather before it projects them, unless a reader is
 # waiting (`hurry`): well inside the half second a figure may lag the ledger.
 GATHER_SECONDS = 0.1
+# How often a runner looks for entries nobody told it about (a commit in another process it did not hear of).
+POLL_SECONDS = 0.5
 
 # Ledger positions outgrow 32 bits in time; SQLite's INTEGER is 64 bits already (and must stay INTEGER for
 # its row ids to autoincrement).
@@ -135,6 +137,7 @@ class ProjectionRunner:
         page_size: int = 500,
         skips: Table | None = None,
         gather_seconds: float = GATHER_SECONDS,
+        after_page: Callable[[], None] = lambda: None,
     ):
         self.projection = projection
         self.engine = engine
@@ -146,6 +149,7 @@ class ProjectionRunner:
         self.failing: FailingEntry | None = None
         self._retry_poison_at = 0.0
         self.gather_seconds = gather_seconds
+        self.after_page = after_page  # e.g. wake a projection that reads what this one writes
         self._wake = threading.Event()
         self._hurry = threading.Event()
         self._stop = threading.Event()
@@ -192,6 +196,7 @@ class ProjectionRunner:
             self._move_tracking(session, start, reached, timestamp_now())
             self.projection.apply(session, with_decisions(entries, self._decisions(session, entries)))
         self.committed = reached.position
+        self.after_page()
 
     def _project_one_by_one(self, start: Tracked, entries: Sequence[ChainedEntry]) -> int:
         done, at = 0, start
@@ -349,7 +354,7 @@ class ProjectionRunner:
         self._hurry.set()
         self._wake.set()
 
-    def start(self, poll_seconds: float = 0.5) -> None:
+    def start(self) -> None:
         self._stop.clear()  # a runner stood down by its lease may lead again
 
         def loop() -> None:
@@ -377,7 +382,7 @@ class ProjectionRunner:
                     log.warning("projection page failed", projection=self.projection.name, error=self.error)
                     count = 0
                 if not count:
-                    self._wake.wait(poll_seconds)
+                    self._wake.wait(POLL_SECONDS)
                     self._wake.clear()
                 # Let the commits of the next moment join the next page: under a steady stream pages grow, and
                 # what each page costs (a transaction, its tracking row, a flush) is paid once for many entries.

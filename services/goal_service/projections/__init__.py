@@ -24,10 +24,6 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
     """The read model, migrated to the newest revision, with a runner per projection (not yet started)."""
     engine = create_read_model_engine(settings, SERVICE_NAME)
     migrate(engine, MIGRATIONS)
-    credit, rules = (
-        ProjectionRunner(projection, engine, tracking, ledger.signed_entries, skips=skips)
-        for projection in (CreditProjection(settings.zone), RuleProjection())
-    )
 
     def after_credit_and_rules(after: int, limit: int) -> list[ChainedEntry]:
         """Entries whose contributions and organisation changes are projected already: what unit sums read."""
@@ -35,6 +31,10 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
         return ledger.signed_entries(after, min(limit, reached - after)) if reached > after else []
 
     units = ProjectionRunner(UnitSums(settings.zone), engine, tracking, after_credit_and_rules, skips=skips)
+    credit, rules = (  # each page of theirs may be one unit sums waited for
+        ProjectionRunner(projection, engine, tracking, ledger.signed_entries, skips=skips, after_page=units.poke)
+        for projection in (CreditProjection(settings.zone), RuleProjection())
+    )
     crm_records = ProjectionRunner(CrmRecordProjection(), engine, tracking, ledger.signed_entries, skips=skips)
     return Projections(
         engine,
