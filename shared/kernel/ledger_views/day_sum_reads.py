@@ -125,38 +125,69 @@ class Tally:
         return found
 
 
+@dataclass(frozen=True)
+class UnitSumsRead:
+    """How the unit sums answer as known at a position k (queries.py decides when they can): all of them as
+    they stand at `held` less the contributions after k, or, with `below_bucket`, the buckets before k's own
+    plus the contributions of k's bucket up to k."""
+
+    held: int
+    below_bucket: int | None = None
+
+
 def read_asks(
     connection: Connection,
     held: int,
     asks: Sequence[Ask],
     known_at: int,
     zone: ZoneInfo,
-    units_held: int | None = None,
+    units: UnitSumsRead | None = None,
 ) -> list[list[Credit]]:
-    """Each ask's credits as known at `known_at`, from the day sums as they stand at `held`, and, when given,
-    the unit sums as they stand at `units_held` with no organisation change after `known_at` (read in the
-    same snapshot as `connection`)."""
+    """Each ask's credits as known at `known_at`, from the day sums as they stand at `held`, and a unit's from
+    its unit sums when `units` says how (read in the same snapshot as `connection`)."""
     if known_at > held:
         raise ValueError(f"the day sums hold position {held}, not {known_at}")
     tallies = [Tally(ask) for ask in asks]
-    by_unit = [t for t in tallies if units_held is not None and t.ask.unit is not None and not t.ask.names_reps]
+    by_unit = [t for t in tallies if units is not None and t.ask.unit is not None and not t.ask.names_reps]
     by_members = [t for t in tallies if t not in by_unit]
     bucket_start = known_at // sums.BUCKET * sums.BUCKET
     below_bucket = None if held - known_at <= known_at - bucket_start else known_at // sums.BUCKET
-    _add_sums(connection, by_members, below_bucket, by_unit)
-    if below_bucket is None:  # fewer to take away than to add
-        _add_raw(connection, by_members, zone, known_at + 1, held, -1)
-    else:
-        _add_raw(connection, by_members, zone, bucket_start, known_at, 1)
-    if units_held is not None:
-        _add_raw(connection, by_unit, zone, known_at + 1, units_held, -1)
+    _add_sums(connection, by_members, below_bucket, by_unit, units.below_bucket if units else None)
+    _add_since(connection, by_members, zone, known_at, bucket_start, held, below_bucket)
+    if units is not None:
+        _add_since(connection, by_unit, zone, known_at, bucket_start, units.held, units.below_bucket)
     return [tally.credits() for tally in tallies]
 
 
-def _add_sums(connection: Connection, tallies: list[Tally], below_bucket: int | None, by_unit: list[Tally]) -> None:
+def _add_since(
+    connection: Connection,
+    tallies: list[Tally],
+    zone: ZoneInfo,
+    known_at: int,
+    bucket_start: int,
+    held: int,
+    below_bucket: int | None,
+) -> None:
+    """What sums read up to `held` (below_bucket None) hold past `known_at`, taken away; or what sums read
+    below the bucket lack of it up to `known_at`, added."""
+    if below_bucket is None:
+        _add_raw(connection, tallies, zone, known_at + 1, held, -1)
+    else:
+        _add_raw(connection, tallies, zone, bucket_start, known_at, 1)
+
+
+def _add_sums(
+    connection: Connection,
+    tallies: list[Tally],
+    below_bucket: int | None,
+    by_unit: list[Tally],
+    units_below_bucket: int | None,
+) -> None:
     everyone = [*tallies, *by_unit]
     selects = [
-        _select(index, t.ask, below_bucket, unit_sums=index >= len(tallies))
+        _select(index, t.ask, units_below_bucket, unit_sums=True)
+        if index >= len(tallies)
+        else _select(index, t.ask, below_bucket)
         for index, t in enumerate(everyone)
         if _asks_anything(t.ask)
     ]
@@ -203,10 +234,10 @@ def _select(index: int, ask: Ask, below_bucket: int | None, unit_sums: bool = Fa
     )
     if ask.starts is None or len(ask.starts) > 1:
         query = query.group_by(literal_column("span"))
-    if unit_sums:
-        return query.where(t.unit_id == ask.unit)
     if below_bucket is not None:
         query = query.where(t.bucket < below_bucket)
+    if unit_sums:
+        return query.where(t.unit_id == ask.unit)
     if ask.reps is not None:
         query = query.where(t.rep_id.in_(sorted(ask.reps)))
     if ask.unit is not None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, select
 
 from shared.kernel.ledger_views import day_sums
-from shared.kernel.ledger_views.day_sum_reads import Ask, read_asks, summed
+from shared.kernel.ledger_views.day_sum_reads import Ask, UnitSumsRead, read_asks, summed
 from shared.kernel.ledger_views.tables import contributions, day_sums_zone, rule_entries, tracking
 from shared.kernel.metrics.credit import Contribution
 from shared.kernel.metrics.customers import SOURCES, customer_credits, customer_events
@@ -83,16 +83,16 @@ def read_day_sums(
     """What each ask sums of `load_credits`'s credits, as known at `known_at`, from the day sums the credit
     projection (tracked as `projection`) keeps, in one snapshot; the customer base and customers lost, which
     no day sum holds, as `load_credits` folds them (one credit per change). The same figures, from few rows.
-    A unit's figures come from its unit sums (`unit_projection`) when they hold `known_at` and no organisation
-    change was recorded since (they attribute by the organisation as they stand), else from its members'."""
+    A unit's figures come from its unit sums (`unit_projection`) when they can answer as known at `known_at`
+    (`_unit_sums_read`), else from its members'."""
     stored = [
         replace(ask, measures=ask.measures - set(DERIVED)) if ask.measures & set(DERIVED) else ask for ask in asks
     ]
     with snapshot(engine) as connection:
         held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar() or 0
         ready = known_at <= held and connection.execute(select(day_sums_zone.c.zone)).scalar() == zone.key
-        units_held = _units_held(connection, unit_projection, known_at) if ready else None
-        found = read_asks(connection, held, stored, known_at, zone, units_held) if ready else []
+        units = _unit_sums_read(connection, unit_projection, known_at) if ready else None
+        found = read_asks(connection, held, stored, known_at, zone, units) if ready else []
     if not ready:  # summed in another zone, or being rebuilt: from the contributions, as slowly as before
         found = [summed(ask, _between(engine, ask, ask.measures, known_at, zone)) for ask in stored]
     for ask, credits in zip(asks, found, strict=True):
@@ -101,17 +101,29 @@ def read_day_sums(
     return found
 
 
-def _units_held(connection: Connection, projection: str | None, known_at: int) -> int | None:
-    """How far the unit sums reach, when they can answer as known at `known_at`: they reach it, no organisation
-    change was recorded since, and taking away what was recorded since reads no more than a bucket."""
+def _unit_sums_read(connection: Connection, projection: str | None, known_at: int) -> UnitSumsRead | None:
+    """How the unit sums can answer as known at `known_at`, if they can (day_sum_reads.UnitSumsRead): they
+    reach it, and no organisation change was recorded after it (to take away what was recorded since) or in
+    its own bucket up to it (to add what the bucket recorded by then), whichever reads fewer contributions.
+    Across such a change they attribute by another organisation than the one known then."""
     if projection is None:
         return None
     held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar()
-    if held is None or held < known_at or held - known_at > day_sums.BUCKET:  # else the members' sums read fewer rows
+    if held is None or held < known_at:
         return None
+    bucket_start = known_at // day_sums.BUCKET * day_sums.BUCKET
+    ways = []  # (contributions to read, how)
+    if not _organisation_changed(connection, known_at, held):
+        ways.append((held - known_at, UnitSumsRead(held)))
+    if not _organisation_changed(connection, bucket_start - 1, known_at):
+        ways.append((known_at - bucket_start, UnitSumsRead(held, known_at // day_sums.BUCKET)))
+    return min(ways, key=lambda way: way[0])[1] if ways else None
+
+
+def _organisation_changed(connection: Connection, after: int, upto: int) -> bool:
     r = rule_entries.c
-    later = select(r.position).where(r.type.startswith("org."), r.position > known_at, r.position <= held).limit(1)
-    return None if connection.execute(later).first() else held
+    later = select(r.position).where(r.type.startswith("org."), r.position > after, r.position <= upto).limit(1)
+    return connection.execute(later).first() is not None
 
 
 def _between(engine: Engine, ask: Ask, measures: Iterable[str], known_at: int, zone: ZoneInfo) -> list[Credit]:

@@ -71,7 +71,7 @@ def _sums_table(name: str, owner: str | None, bucketed: bool, *extra: Index) -> 
 
 rep_day_sums = _sums_table("rep_day_sums", "rep_id", True, Index("ix_rep_day_sums_measure_day", "measure", "day"))
 day_sums = _sums_table("day_sums", None, True)
-unit_day_sums = _sums_table("unit_day_sums", "unit_id", False)
+unit_day_sums = _sums_table("unit_day_sums", "unit_id", True)
 
 # The zone whose business days the day sums were summed in.
 day_sums_zone = Table("day_sums_zone", metadata, Column("zone", String(64), primary_key=True))

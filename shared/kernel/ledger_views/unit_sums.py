@@ -6,10 +6,13 @@ A projection after the credit and rule projections: it reads the contributions a
 wrote for the entries of its page. An organisation change moves what it re-attributes at its own
 position: every contribution recorded before it, of the reps it touches, on the days from the change's
 effective day, leaves the units it counted for and joins the ones it counts for now. So the rows always
-hold the sums "as known at" the position this projection has reached; reads at an earlier position (or
-across a later organisation change) count the members' day sums instead.
+hold the sums "as known at" the position this projection has reached.
 
-Only sums (no bucket): the head's figures are what dashboards ask for all day long."""
+Each row also belongs to a bucket of positions, as the day sums do: a contribution's, or the organisation
+change's that moved it. So the buckets before a position's own hold every contribution recorded before
+that bucket, attributed by the organisation as it stood at the bucket's start, and a figure as known at an
+earlier position reads them too, when no organisation change was recorded in its own bucket
+(queries.py); across such a change it counts the members' day sums instead."""
 
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from shared.kernel.periods import local_day
 from shared.platform.chain import ChainedEntry
 
 LAST_DAY = date(9999, 12, 31)
-KEY = ("unit_id", "measure", "day", "currency", "product", "region")
+KEY = ("unit_id", "measure", "day", "bucket", "currency", "product", "region")
 
 
 class UnitSums:
@@ -54,12 +57,13 @@ class UnitSums:
             if item.entry.get("type", "").startswith("org."):
                 touched = self._touched(session, organisation, item.entry)
                 organisation.apply(item.entry)
-                for key, value, rep_id, day, was in touched:
+                bucket = item.position // sums.BUCKET  # what it moves, it moves at its own position
+                for (measure, day_text, *rest), value, rep_id, day, was in touched:
                     now = set(_units(organisation, rep_id, day))
                     for unit_id in was - now:
-                        totals.add((unit_id, *key), Decimal(value), -1)
+                        totals.add((unit_id, measure, day_text, bucket, *rest), Decimal(value), -1)
                     for unit_id in now - was:
-                        totals.add((unit_id, *key), Decimal(value))
+                        totals.add((unit_id, measure, day_text, bucket, *rest), Decimal(value))
             for row in credited.get(item.position, ()):
                 self._count(totals, organisation, row)
         self._organisation = (last, organisation)
@@ -81,8 +85,9 @@ class UnitSums:
 
     def _count(self, totals: sums.Totals, organisation: Organisation, row) -> None:  # type: ignore[no-untyped-def]
         day = local_day(row.occurred_at, self.zone)
+        measure, day_text, *rest = _key(row.measure, day, row.currency, row.product, row.region)
         for unit_id in _units(organisation, row.rep_id, day):
-            totals.add((unit_id, *_key(row.measure, day, row.currency, row.product, row.region)), Decimal(row.value))
+            totals.add((unit_id, measure, day_text, row.position // sums.BUCKET, *rest), Decimal(row.value))
 
     def _touched(self, session: Session, organisation: Organisation, entry) -> list[tuple]:  # type: ignore[no-untyped-def]
         """What an organisation change may re-attribute, with the units each counted for before it: every
@@ -119,5 +124,5 @@ def _units(organisation: Organisation, rep_id: str, day: date) -> list[str]:
 
 
 def _key(measure: str, day: date, currency: str | None, product: str | None, region: str | None) -> tuple:
-    """A unit sum's key after its unit, as its columns hold it."""
+    """A unit sum's key after its unit, as its columns hold it, less the bucket (between day and currency)."""
     return (measure, day.isoformat(), currency or "", product or "", region or "")

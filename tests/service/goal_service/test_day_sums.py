@@ -284,3 +284,24 @@ def test_a_late_move_takes_what_was_credited_from_the_units_it_leaves_to_those_i
         if move == 0
         else {"a": [], "b": ["20"], "east": ["30"], "west": ["10"], "w": ["20"]}
     )
+
+
+def test_units_as_known_at_every_position_around_moves_equal_the_fold(engine, small_buckets):
+    """Deals before, between and after two moves, in buckets of three positions: at every position, each unit's
+    figure is what the fold of the ledger up to it credits the unit with, whether the unit sums answer (from
+    the buckets before the position's own, or from the head less what came since) or the members' do."""
+    empty(engine)
+    deals = [("new", "deal.won", hours, rep, "10", "CNY", None) for hours in (0, 30, 50) for rep in REPS]
+    spec = [*deals[:4], ("org", 0, 1), *deals[4:7], ("org", 2, 0), *deals[7:]]
+    entries = ledger_of(spec)
+    project(engine, entries, [2, 5])
+    for known_at in range(len(SETUP), len(entries) + 1):
+        organisation = Organisation.fold(e.entry for e in entries[:known_at] if e.entry["type"].startswith("org."))
+        asks = [
+            built(organisation, frozenset({"revenue_won"}), 0, 4, Shape(), cuts, unit)
+            for unit in ("a", "b", "w", "east", "west")
+            for cuts in ((), None)
+        ]
+        read = read_day_sums(engine, "credit", asks, known_at, ZONE, "units")
+        credits = credits_by(entries, known_at)
+        assert read == [expected(ask, credits, organisation) for ask in asks], f"as known at {known_at}"
