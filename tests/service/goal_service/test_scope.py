@@ -3,8 +3,6 @@ route goal_service serves is listed here, so a new route without a scope case fa
 
 from __future__ import annotations
 
-import pytest
-
 from tests.support import auth
 
 REP_A = auth("t-rep")  # r-1
@@ -137,11 +135,10 @@ def test_every_route_has_a_scope_case(goal):
     assert changes == set(WRITES), changes ^ set(WRITES)
 
 
-@pytest.mark.parametrize("route", sorted(READS))
-def test_rep_a_cannot_read_rep_b(quarter, route):
-    assert READS[route](quarter)
+# Every route against one company: a refused write changes nothing the next case reads.
+def test_rep_a_cannot_read_rep_b(quarter):
+    assert [route for route, holds in sorted(READS.items()) if not holds(quarter)] == []
 
 
-@pytest.mark.parametrize("route", sorted(WRITES))
-def test_rep_a_cannot_change_what_is_not_theirs(quarter, route):
-    assert WRITES[route](quarter)
+def test_rep_a_cannot_change_what_is_not_theirs(quarter):
+    assert [route for route, holds in sorted(WRITES.items()) if not holds(quarter)] == []
