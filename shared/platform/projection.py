@@ -361,7 +361,8 @@ class ProjectionRunner:
             while not self._stop.is_set():
                 try:
                     count = self.run_once()
-                    self.error = None if count else self.error
+                    if count:
+                        self.error = None
                     if count >= self.page_size:  # behind: the next page is there already
                         continue
                 except TrackingMoved:

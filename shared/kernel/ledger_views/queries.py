@@ -112,12 +112,12 @@ def _unit_sums_read(connection: Connection, projection: str | None, known_at: in
     if held is None or held < known_at:
         return None
     bucket_start = known_at // day_sums.BUCKET * day_sums.BUCKET
-    ways = []  # (contributions to read, how)
-    if not _organisation_changed(connection, known_at, held):
-        ways.append((held - known_at, UnitSumsRead(held)))
+    from_head = None if _organisation_changed(connection, known_at, held) else UnitSumsRead(held)
+    if from_head is not None and held - known_at <= known_at - bucket_start:
+        return from_head  # as at the head, where most reads are: no second question asked
     if not _organisation_changed(connection, bucket_start - 1, known_at):
-        ways.append((known_at - bucket_start, UnitSumsRead(held, known_at // day_sums.BUCKET)))
-    return min(ways, key=lambda way: way[0])[1] if ways else None
+        return UnitSumsRead(held, known_at // day_sums.BUCKET)
+    return from_head
 
 
 def _organisation_changed(connection: Connection, after: int, upto: int) -> bool:
