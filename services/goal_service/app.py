@@ -35,6 +35,7 @@ from services.goal_service.reads import LedgerReads
 from services.goal_service.rule_changes import RuleChanges
 from services.goal_service.settings import SERVICE_NAME, GoalSettings
 from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.platform.answer_cache import AnswerCache
 from shared.platform.errors import Unavailable
 from shared.platform.eventstore import eventsourcing_env
 from shared.platform.projection_routes import install_projection_routes
@@ -71,6 +72,7 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         app.state.organisation = OrganisationService(reads, rule_changes)
         app.state.calendars = CalendarService(reads, rule_changes)
         app.state.progress = ProgressService(reads)
+        app.state.answers = AnswerCache()
         listener = None
         if settings.run_projections:
             projections.start()

@@ -66,6 +66,13 @@ class ProgressService:
     def __init__(self, reads: LedgerReads):
         self.reads = reads
 
+    async def position(self, known_at: int | None) -> int:
+        """The position an answer asked as known at `known_at` (None: now) reflects."""
+        return await self.reads.figures_position(known_at)
+
+    def today(self) -> date:
+        return self.reads.today()
+
     async def goal(
         self,
         principal: Principal,

@@ -22,6 +22,7 @@ from services.scoring_service.appraisals.sealed import SealedAppraisals
 from services.scoring_service.projections import open_projections
 from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
 from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.platform.answer_cache import AnswerCache
 from shared.platform.eventstore import eventsourcing_env
 from shared.platform.log_client import LedgerFollower
 from shared.platform.projection import Projections
@@ -68,6 +69,7 @@ def wire(
         replayer=Replayer(inputs, sealed, signer),
         live=LiveFigures(application, inputs, rulebook),
         signer=signer,
+        answers=AnswerCache(),
     )
 
 

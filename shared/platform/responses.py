@@ -18,6 +18,7 @@ How a route declares its answer (one pattern for every service, so OpenAPI descr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -45,10 +46,27 @@ def canonical_response(request: Request, body: Any, status_code: int = 200) -> R
     """JSON in canonical form (decimals as exact strings, never floats) with an ETag over its bytes; a
     request whose If-None-Match names that ETag gets 304 and no body. `body` is a pydantic model (the
     route's declared response model) or plain data."""
-    if isinstance(body, BaseModel):
-        body = body.model_dump(by_alias=True)
-    content = canonical_json(body)
-    etag = f'"{sha256_hex(content)[:32]}"'
-    if status_code == 200 and etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"etag": etag})
-    return Response(content, status_code=status_code, media_type="application/json", headers={"etag": etag})
+    return Encoded.of(body).response(request, status_code)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An answer's canonical JSON and its ETag."""
+
+    content: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: Any) -> Encoded:
+        if isinstance(body, BaseModel):
+            body = body.model_dump(by_alias=True)
+        content = canonical_json(body)
+        return cls(content, f'"{sha256_hex(content)[:32]}"')
+
+    def response(self, request: Request, status_code: int = 200) -> Response:
+        """The answer; 304 and no body to a request whose If-None-Match names its ETag."""
+        if status_code == 200 and self.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers={"etag": self.etag})
+        return Response(
+            self.content, status_code=status_code, media_type="application/json", headers={"etag": self.etag}
+        )

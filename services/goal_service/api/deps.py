@@ -18,6 +18,7 @@ from services.goal_service.progress import ProgressService
 from services.goal_service.reads import LedgerReads
 from services.goal_service.rule_changes import RuleChanges
 from services.goal_service.settings import GoalSettings
+from shared.platform.answer_cache import AnswerCache
 from shared.platform.auth import Principal, Role, allow
 from shared.platform.canonical import INT64_MAX
 from shared.platform.errors import PayloadTooLarge
@@ -64,6 +65,11 @@ def get_progress(request: Request) -> ProgressService:
     return progress
 
 
+def get_answers(request: Request) -> AnswerCache:
+    answers: AnswerCache = request.app.state.answers
+    return answers
+
+
 def get_rule_changes(request: Request) -> RuleChanges:
     changes: RuleChanges = request.app.state.rule_changes
     return changes
@@ -85,6 +91,7 @@ WriterDep = Annotated[GroupCommitWriter, Depends(get_writer)]
 ReadsDep = Annotated[LedgerReads, Depends(get_reads)]
 GoalsDep = Annotated[GoalService, Depends(get_goals)]
 ProgressDep = Annotated[ProgressService, Depends(get_progress)]
+AnswersDep = Annotated[AnswerCache, Depends(get_answers)]
 OrganisationDep = Annotated[OrganisationService, Depends(get_organisation)]
 CalendarsDep = Annotated[CalendarService, Depends(get_calendars)]
 RuleChangesDep = Annotated[RuleChanges, Depends(get_rule_changes)]

@@ -14,6 +14,7 @@ from services.scoring_service.appraisals.closing import PeriodCloser
 from services.scoring_service.appraisals.live import LiveFigures
 from services.scoring_service.appraisals.replay import Replayer
 from services.scoring_service.appraisals.sealed import SealedAppraisals
+from shared.platform.answer_cache import AnswerCache
 from shared.platform.auth import Principal, Role, allow
 from shared.platform.signing import Signer
 
@@ -28,6 +29,7 @@ class Scoring:
     replayer: Replayer
     live: LiveFigures
     signer: Signer
+    answers: AnswerCache  # live figures' answers (shared.platform.answer_cache)
 
 
 async def wired(request: Request) -> Scoring:
@@ -62,12 +64,17 @@ async def signer(parts: ScoringDep) -> Signer:
     return parts.signer
 
 
+async def answers(parts: ScoringDep) -> AnswerCache:
+    return parts.answers
+
+
 ApplicationDep = Annotated[ScoringApplication, Depends(application)]
 CloserDep = Annotated[PeriodCloser, Depends(closer)]
 SealedDep = Annotated[SealedAppraisals, Depends(sealed)]
 ReplayerDep = Annotated[Replayer, Depends(replayer)]
 LiveDep = Annotated[LiveFigures, Depends(live)]
 SignerDep = Annotated[Signer, Depends(signer)]
+AnswersDep = Annotated[AnswerCache, Depends(answers)]
 
 Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
 Rater = Annotated[Principal, Depends(allow(Role.MANAGER, Role.HR, Role.ADMIN))]

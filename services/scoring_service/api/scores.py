@@ -1,5 +1,6 @@
 """Live figures, as known now (or at a ledger position): scores with every KPI line, rankings, commission
-statements, ratings. Everyone sees what their scope holds: a rep their own, a manager their subtree."""
+statements, ratings. Everyone sees what their scope holds: a rep their own, a manager their subtree. Scores
+and rankings are kept for the next caller asking the same of the same state (shared.platform.answer_cache)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.scoring_service.api.deps import AnyRole, LiveDep, Rater
+from services.scoring_service.api.deps import AnswersDep, AnyRole, LiveDep, Rater
 from services.scoring_service.api.schemas import RankingOut, RatingIn, RatingOut, ScoresOut, StatementOut
 from shared.platform.canonical import INT64_MAX
 from shared.platform.responses import canonical_response, query_period
@@ -20,11 +21,20 @@ PeriodQuery = Annotated[str, Query(description="A period: 2026-11, 2026-Q4, 2026
 
 @router.get("/scores", response_model=ScoresOut)
 async def scores(
-    request: Request, principal: AnyRole, live: LiveDep, period: PeriodQuery, known_at: KnownAt = None
+    request: Request,
+    principal: AnyRole,
+    live: LiveDep,
+    answers: AnswersDep,
+    period: PeriodQuery,
+    known_at: KnownAt = None,
 ) -> Response:
     """Every visible rep's score with its KPI lines, ranks and percentile; team aggregates."""
-    found = await asyncio.to_thread(live.scores, query_period(period), known_at, principal)
-    return canonical_response(request, ScoresOut.of(found))
+    chosen = query_period(period)
+
+    async def answer() -> object:
+        return ScoresOut.of(await asyncio.to_thread(live.scores, chosen, known_at, principal))
+
+    return await answers.respond(request, answer, principal, await asyncio.to_thread(live.state, chosen, known_at))
 
 
 @router.get("/rankings", response_model=RankingOut)
@@ -32,13 +42,18 @@ async def rankings(
     request: Request,
     principal: AnyRole,
     live: LiveDep,
+    answers: AnswersDep,
     period: PeriodQuery,
     team: Annotated[str | None, Query(description="Rank within this team instead of the company.")] = None,
     known_at: KnownAt = None,
 ) -> Response:
     """Reps in rank order with score and percentile; ties are broken as the scoring rules document."""
-    ranking = await asyncio.to_thread(live.ranking, query_period(period), team, known_at, principal)
-    return canonical_response(request, RankingOut.of(ranking))
+    chosen = query_period(period)
+
+    async def answer() -> RankingOut:
+        return RankingOut.of(await asyncio.to_thread(live.ranking, chosen, team, known_at, principal))
+
+    return await answers.respond(request, answer, principal, await asyncio.to_thread(live.state, chosen, known_at))
 
 
 @router.get("/statements/{rep_id}", response_model=StatementOut)

@@ -59,6 +59,15 @@ class LiveFigures:
         self.rulebook = rulebook
         self.results = LiveResults(app, inputs, rulebook)
 
+    def state(self, period: Period, known_at: int | None) -> tuple[int, int]:
+        """What an answer about `period` as known at `known_at` is a function of besides the caller: the
+        position it answers as known at (as known now: the one its live results are current at) and the
+        position of this service's own store (rules, ratings, closes). An answer read after this is no older."""
+        store = self.app.recorder.max_notification_id() or 0
+        if known_at is None or known_at >= self.inputs.projections.held():
+            return self.results.current(period), store
+        return known_at, store
+
     def scores(self, period: Period, known_at: int | None, principal: Principal) -> Scores:
         found = self._result(period, known_at, principal)
         organisation = self.rulebook.organisation(found.position)

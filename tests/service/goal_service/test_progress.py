@@ -208,6 +208,18 @@ def test_leaderboards_rank_reps_and_stay_within_scope(quarter):
     assert quarter.get("/v1/leaderboards/happiness", params={"period": "2026-Q4"}, headers=HR).status_code == 422
 
 
+def test_an_answer_kept_for_the_next_caller_moves_with_the_ledger(quarter):
+    url, params = "/v1/goals/q4/progress", {"as_of": "2026-10-31", "children": "true"}
+    first = quarter.get(url, params=params, headers=HR)
+    again = quarter.get(url, params=params, headers={**HR, "if-none-match": first.headers["etag"]})
+    assert again.status_code == 304  # the same position: the same bytes
+    signed_post(quarter, [deal("late", "r-2", "100.00", "2026-10-20", "B")])
+    moved = quarter.get(url, params=params, headers=HR).json()
+    assert moved["actual"] == "1100100.00" and moved["known_at"] == head(quarter) > first.json()["known_at"]
+    then = {**params, "known_at": first.json()["known_at"]}
+    assert quarter.get(url, params=then, headers=HR).content == first.content
+
+
 def test_progress_is_scoped_like_goals(quarter):
     assert figures(quarter, "r-1", token="t-rep")["actual"] == "700000.00"
     assert quarter.get("/v1/goals/r-2/progress", headers=auth("t-rep")).status_code == 404
