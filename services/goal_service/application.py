@@ -74,6 +74,11 @@ class LedgerApplication(Application):
         last = self.ledger.get_last()
         return ChainHead(last.originator_version, last.hash) if last else EMPTY_HEAD
 
+    def head_position(self) -> int:
+        """The last committed position, without decoding its entry: what a read as known now asks first."""
+        last = self.recorder.select_events(LEDGER_ID, desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
     def entries(self, after: int, limit: int) -> list[ChainedEntry]:
         return [ChainedEntry(e.originator_version, e.entry, e.hash) for e in self.ledger.get(gt=after, limit=limit)]
 

@@ -49,7 +49,7 @@ class LedgerReads:
         return datetime.now(self.zone).date()
 
     async def head(self) -> int:
-        return (await asyncio.to_thread(self.ledger.head)).position
+        return await asyncio.to_thread(self.ledger.head_position)
 
     async def rules_position(self, known_at: int | None) -> int:
         """The position a rule read answers as known at: the one asked for, but never past what the rule
