@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from sys import intern
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
@@ -47,15 +48,16 @@ def load_credits(
         query = query.where(c.position > after)
     with engine.connect() as connection:
         rows = connection.execute(query).all() if stored else []
+    days: dict[date, date] = {}  # one date and one string per value rather than one per row: they are kept
     found = [
         Credit(
-            r.measure,
-            r.rep_id,
-            local_day(r.occurred_at, zone),
+            intern(r.measure),
+            intern(r.rep_id),
+            _one(days, local_day(r.occurred_at, zone)),
             Decimal(r.value),
-            r.currency,
-            r.product,
-            r.region,
+            r.currency and intern(r.currency),
+            r.product and intern(r.product),
+            r.region and intern(r.region),
             r.position,
         )
         for r in rows
@@ -70,6 +72,10 @@ def load_credits(
             if credit.measure in wanted and (credit.measure == "customer_base" or credit.day >= first_day)
         ]
     return found
+
+
+def _one(kept: dict[date, date], day: date) -> date:
+    return kept.setdefault(day, day)
 
 
 def read_day_sums(

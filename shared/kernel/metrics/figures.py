@@ -18,9 +18,10 @@ from shared.kernel.money import exact_sums, quantize_money, quantize_ratio, show
 from shared.kernel.organisation import Organisation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credit:
-    """One contribution as figures read it: on a company-zone day, with the ledger entry behind it."""
+    """One contribution as figures read it: on a company-zone day, with the ledger entry behind it. Slotted:
+    a follower keeps a hundred days of them."""
 
     measure: str
     rep_id: str
