@@ -27,13 +27,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
-	$(BIN)/python -m deploy.bench.ingest
-	$(BIN)/python -m deploy.bench.follow
-	$(BIN)/python -m deploy.bench.imports
-	$(BIN)/python -m deploy.bench.reads
-	$(BIN)/python -m deploy.bench.appraisals
-	$(BIN)/python -m deploy.bench.lag
+bench: $(STAMP)  # on PostgreSQL; `make bench BENCH_ARGS=--sqlite` on the embedded default
+	$(BIN)/python -m deploy.bench.ingest $(BENCH_ARGS)
+	$(BIN)/python -m deploy.bench.follow $(BENCH_ARGS)
+	$(BIN)/python -m deploy.bench.imports $(BENCH_ARGS)
+	$(BIN)/python -m deploy.bench.reads $(BENCH_ARGS)
+	$(BIN)/python -m deploy.bench.appraisals $(BENCH_ARGS)
+	$(BIN)/python -m deploy.bench.lag $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,10 +1,11 @@
 """Appraisal benchmark: scoring_service's and alert_service's figures for the seeded company, and the jobs an
 auditor and HR run at the end of a month.
 
-    python -m deploy.bench.appraisals [--events N] [--clients 50] [--requests 500]
+    python -m deploy.bench.appraisals [--events N] [--clients 50] [--requests 500] [--sqlite]
 
 goal_service records the seeded company of deploy/bench/company.py (1,000 reps in 20 teams, N activities over
-Q4 2026) on a fresh PostgreSQL database, a schema per service, dropped at the end. Then, one after the other:
+Q4 2026) on a fresh PostgreSQL database, a schema per service, dropped at the end (--sqlite: a SQLite file per
+service). Then, one after the other:
 
   scoring follows      scoring_service starts, with a scorecard, the tiered commission plan and a team bonus
                        pool, and follows the whole ledger (timed until its projection holds the head)
@@ -34,11 +35,11 @@ from pathlib import Path
 import httpx
 from rich.table import Table
 
-from deploy.bench import company, reads
+from deploy.bench import company, database, reads
 from deploy.bench.driver import BenchmarkFailed
-from deploy.bench.ingest import console, postgres_version, temporary_database
+from deploy.bench.ingest import console
 from deploy.bench.processes import Service, perfledger_service
-from deploy.bench.results import machine, merge_results
+from deploy.bench.results import machine, merge_results, results_key
 from deploy.bench.workload import new_secret
 
 TIMEOUT = 1800.0
@@ -64,6 +65,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=100_000, help="activities in the quarter (default 100000)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent readers (default 50)")
     parser.add_argument("--requests", type=int, default=500, help="measured requests per read (default 500)")
+    database.add_option(parser)
     return parser.parse_args(argv)
 
 
@@ -107,7 +109,7 @@ def run(args: argparse.Namespace) -> tuple[list[Job], list[reads.Compared], dict
     key, secret = new_secret()
     jobs: list[Job] = []
     with ExitStack() as stack:
-        database_url = stack.enter_context(temporary_database())
+        database_url = stack.enter_context(database.temporary_database(args.sqlite))
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="perfledger-bench-")))
         start = perfledger_service(stack, database_url, workdir)
         constant = start("constant")
@@ -130,7 +132,7 @@ def run(args: argparse.Namespace) -> tuple[list[Job], list[reads.Compared], dict
             _expect(client.put(f"{alert.base_url}/v1/warning-rules/{rule_id}", json=body, headers=HR), 200, 201)
         judging = timed(lambda: held(client, alert, "/v1/business-clock") >= head, "alert_service judging")
         jobs.append(Job("alert_service follows and judges the quarter, 7 rules", judging, 60))
-        reads.analyse(database_url)
+        database.analyse(database_url)
 
         started = time.perf_counter()
         _expect(client.get(f"{scoring.base_url}/v1/scores", params={"period": MONTH}, headers=ADMIN), 200)
@@ -168,8 +170,8 @@ def compare(
     return reads.Compared(reads.Read(name, path, 25), figures, baseline, size)
 
 
-def report(jobs: list[Job], compared: list[reads.Compared], facts: dict[str, float]) -> None:
-    table = Table(title=f"appraisal jobs at {facts['entries']:,.0f} entries, on PostgreSQL")
+def report(jobs: list[Job], compared: list[reads.Compared], facts: dict[str, float], sqlite: bool) -> None:
+    table = Table(title=f"appraisal jobs at {facts['entries']:,.0f} entries, on {database.engine_name(sqlite)}")
     for column in ("job", "seconds", "target", ""):
         table.add_column(column, justify="left" if column == "job" else "right")
     for job in jobs:
@@ -182,9 +184,9 @@ def report(jobs: list[Job], compared: list[reads.Compared], facts: dict[str, flo
     memory = {name: round(facts[name]) for name in ("goal", "scoring", "alert")}
     console.print(f"resident memory, MB (≤ 300): {memory}")
     merge_results(
-        "appraisals",
+        results_key("appraisals", sqlite),
         {
-            "machine": machine(),
+            "machine": machine(sqlite),
             "entries": facts["entries"],
             "jobs": [
                 {"job": j.name, "seconds": round(j.seconds, 2), "target_seconds": j.target_seconds, "pass": j.passed}
@@ -203,13 +205,13 @@ def _verdict(passed: bool) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    console.print(f"PerfLedger appraisal benchmark: PostgreSQL {postgres_version()}, {args.events:,} activities")
+    console.print(f"PerfLedger appraisal benchmark: {database.engine_name(args.sqlite)}, {args.events:,} activities")
     try:
         jobs, compared, facts = run(args)
     except BenchmarkFailed as error:
         console.print(f"[bold red]benchmark invalid, no figures reported:[/] {error}")
         return 2
-    report(jobs, compared, facts)
+    report(jobs, compared, facts, args.sqlite)
     return 0
 
 

@@ -1,9 +1,10 @@
 """Follower benchmark: how fast scoring_service and alert_service rebuild their read models from position
 zero, next to the baseline of reading the same entries from the ledger API and discarding them.
 
-    python -m deploy.bench.follow [--events N]
+    python -m deploy.bench.follow [--events N] [--sqlite]
 
-goal_service records N deal.won events (signed batches) on a fresh PostgreSQL database, dropped at the end.
+goal_service records N deal.won events (signed batches) on a fresh PostgreSQL database, dropped at the end
+(--sqlite: each service on its own SQLite file).
 Then, one after the other:
 
   B  Read only: the ledger read over HTTP from position zero, in pages of a thousand, and thrown away.
@@ -29,8 +30,9 @@ from pathlib import Path
 import httpx
 from rich.table import Table
 
+from deploy.bench import database
 from deploy.bench.driver import BenchmarkFailed
-from deploy.bench.ingest import console, postgres_version, temporary_database
+from deploy.bench.ingest import console
 from deploy.bench.processes import Service, running_service
 from deploy.bench.workload import deal_won_bodies, new_secret, sign_all
 
@@ -43,6 +45,7 @@ CATCH_UP_TIMEOUT = 900.0
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m deploy.bench.follow", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000, help="entries in the ledger (default 50000)")
+    database.add_option(parser)
     args = parser.parse_args(argv)
     if args.events < BATCH:
         parser.error(f"--events must be at least {BATCH}")
@@ -90,12 +93,15 @@ def follow(name: str, env: dict[str, str], head: int, token: str, workdir: Path)
 def run(args: argparse.Namespace) -> list[tuple[str, float]]:
     key, secret = new_secret()
     token = secrets.token_urlsafe(16)
-    with temporary_database() as database_url, tempfile.TemporaryDirectory(prefix="perfledger-bench-") as tmp:
+    with (
+        database.temporary_database(args.sqlite) as database_url,
+        tempfile.TemporaryDirectory(prefix="perfledger-bench-") as tmp,
+    ):
         workdir = Path(tmp)
-        base = {"PERFLEDGER_DATABASE_URL": database_url, "PERFLEDGER_API_TOKENS": f"{token}=service,{token}x=admin"}
+        base = {"PERFLEDGER_API_TOKENS": f"{token}=service,{token}x=admin"}
         goal_env = {
             **base,
-            "PERFLEDGER_DATABASE_SCHEMA": "goal",
+            **database.service_settings(database_url, "goal"),
             "PERFLEDGER_WEBHOOK_SECRET": secret,
             "PERFLEDGER_DATA_DIR": str(workdir / "goal"),
             "PERFLEDGER_LOG_LEVEL": "WARNING",
@@ -108,7 +114,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, float]]:
             for name in ("scoring_service", "alert_service"):
                 env = {
                     **base,
-                    "PERFLEDGER_DATABASE_SCHEMA": name,
+                    **database.service_settings(database_url, name),
                     "PERFLEDGER_DATA_DIR": str(workdir / name),
                     "PERFLEDGER_GOAL_SERVICE_URL": goal.base_url,
                     "PERFLEDGER_LEDGER_TOKEN": token,
@@ -136,7 +142,7 @@ def report(rates: list[tuple[str, float]]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    console.print(f"PerfLedger follower benchmark: PostgreSQL {postgres_version()}, {args.events} entries")
+    console.print(f"PerfLedger follower benchmark: {database.engine_name(args.sqlite)}, {args.events} entries")
     try:
         rates = run(args)
     except BenchmarkFailed as error:

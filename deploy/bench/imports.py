@@ -1,10 +1,11 @@
 """Bulk import benchmark: how fast goal_service records an NDJSON import, next to raw psycopg inserts.
 
-    python -m deploy.bench.imports [--events N] [--chunk 50000] [--py-spy OUT.svg|.txt|.json]
+    python -m deploy.bench.imports [--events N] [--chunk 50000] [--py-spy OUT.svg|.txt|.json] [--sqlite]
 
 Both subjects get the same N CloudEvents, a quarter of the seeded company's activity (deploy/bench/company.py:
 visits, calls, won deals, payments and leads, one in a hundred a correction of an earlier deal), on one fresh
-PostgreSQL database dropped at the end:
+PostgreSQL database dropped at the end (--sqlite: SQLite files, one process of goal_service, which owns its
+file, and sqlite3's executemany as B):
 
   P  PerfLedger: goal_service as two subprocesses, one recording and one running the projections (as
      deploy/README.md says to run heavy ingest), holding the company (organisation, calendar, goals and 500
@@ -27,6 +28,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,11 +43,11 @@ import httpx
 import psycopg
 from rich.table import Table
 
-from deploy.bench import company, reads
+from deploy.bench import company, database, reads
 from deploy.bench.driver import BenchmarkFailed
-from deploy.bench.ingest import console, postgres_version, temporary_database
+from deploy.bench.ingest import console
 from deploy.bench.processes import Service, perfledger_service, recorder_and_projector
-from deploy.bench.results import machine, merge_results
+from deploy.bench.results import machine, merge_results, results_key
 from deploy.bench.workload import new_secret
 
 SEED = 14  # not the 13 of the activities reads.seed sends first: every imported id is new
@@ -73,6 +75,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=200_000, help="events imported (default 200000)")
     parser.add_argument("--chunk", type=int, default=50_000, help="NDJSON lines per request (default 50000)")
     parser.add_argument("--py-spy", type=Path, help="profile goal_service during P into this file")
+    database.add_option(parser)
     args = parser.parse_args(argv)
     if args.events < 1 or args.chunk < 1:
         parser.error("--events and --chunk must be positive")
@@ -95,7 +98,11 @@ def bench_perfledger(database_url: str, args: argparse.Namespace, workdir: Path)
     key, secret = new_secret()
     headers = {"authorization": "Bearer service", "content-type": "application/x-ndjson"}
     with ExitStack() as stack:
-        goal, _ = recorder_and_projector(perfledger_service(stack, database_url, workdir), webhook_secret=secret)
+        start = perfledger_service(stack, database_url, workdir)
+        if database_url == database.EMBEDDED:
+            goal = start("goal_service", webhook_secret=secret)
+        else:
+            goal, _ = recorder_and_projector(start, webhook_secret=secret)
         client = stack.enter_context(httpx.Client(base_url=goal.base_url, timeout=REQUEST_TIMEOUT, trust_env=False))
         before = reads.seed(client, key, SETUP_ACTIVITIES)
         seconds, cpu, line = 0.0, 0.0, 1
@@ -147,7 +154,9 @@ def profiled(service: Service, output: Path) -> Iterator[None]:
 # --- B ----------------------------------------------------------------------------------------------------
 
 
-def bench_executemany(database_url: str, args: argparse.Namespace) -> Timed:
+def bench_executemany(database_url: str, args: argparse.Namespace, workdir: Path) -> Timed:
+    if database_url == database.EMBEDDED:
+        return bench_sqlite_executemany(workdir / "baseline.sqlite3", args)
     seconds, position = 0.0, 0
     with psycopg.connect(database_url.replace("+psycopg", "")) as connection:
         connection.execute("CREATE SCHEMA baseline")
@@ -173,6 +182,33 @@ def bench_executemany(database_url: str, args: argparse.Namespace) -> Timed:
     return Timed(f"B  psycopg executemany, {ROWS_PER_TRANSACTION} rows a transaction", args.events, seconds)
 
 
+def bench_sqlite_executemany(path: Path, args: argparse.Namespace) -> Timed:
+    """B on the embedded default: the same rows into a SQLite file, its body as text."""
+    seconds, position = 0.0, 0
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")  # as eventsourcing's SQLite recorder runs
+        connection.execute("CREATE TABLE imported (position integer PRIMARY KEY, id text NOT NULL UNIQUE, body text)")
+        insert = "INSERT INTO imported (position, id, body) VALUES (?, ?, ?)"
+        for chunk in chunks(args.events, args.chunk):
+            rows = []
+            for body in chunk:
+                position += 1
+                rows.append((position, json.loads(body)["id"], body.decode()))
+            started = time.perf_counter()
+            for n in range(0, len(rows), ROWS_PER_TRANSACTION):
+                with connection:
+                    connection.execute("BEGIN")
+                    connection.executemany(insert, rows[n : n + ROWS_PER_TRANSACTION])
+            seconds += time.perf_counter() - started
+        (stored,) = connection.execute("SELECT count(*) FROM imported").fetchone()
+    finally:
+        connection.close()
+    if stored != args.events:
+        raise BenchmarkFailed(f"the baseline table holds {stored}, not {args.events:,} rows")
+    return Timed(f"B  sqlite3 executemany, {ROWS_PER_TRANSACTION} rows a transaction", args.events, seconds)
+
+
 # --- report -----------------------------------------------------------------------------------------------
 
 
@@ -194,9 +230,9 @@ def report(perfledger: Timed, baseline: Timed, args: argparse.Namespace) -> None
     )
     table.add_row(baseline.subject, f"{baseline.seconds:.1f}", f"{baseline.events_per_second:,.0f}", "-", "1.00")
     console.print(table)
-    console.print(f"measured on {(on := machine())}")
+    console.print(f"measured on {(on := machine(args.sqlite))}")
     merge_results(
-        "imports",
+        results_key("imports", args.sqlite),
         {
             "machine": on,
             "events": args.events,
@@ -216,15 +252,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     console.print(
-        f"PerfLedger import benchmark: PostgreSQL {postgres_version()}, {args.events:,} events, "
+        f"PerfLedger import benchmark: {database.engine_name(args.sqlite)}, {args.events:,} events, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     try:
-        with temporary_database() as database_url, tempfile.TemporaryDirectory(prefix="perfledger-bench-") as tmp:
+        with (
+            database.temporary_database(args.sqlite) as database_url,
+            tempfile.TemporaryDirectory(prefix="perfledger-bench-") as tmp,
+        ):
             console.print("[bold]P[/] goal_service, /v1/imports")
             perfledger = bench_perfledger(database_url, args, Path(tmp))
-            console.print("[bold]B[/] psycopg executemany")
-            baseline = bench_executemany(database_url, args)
+            console.print("[bold]B[/] executemany")
+            baseline = bench_executemany(database_url, args, Path(tmp))
     except BenchmarkFailed as error:
         console.print(f"[bold red]benchmark invalid, no figures reported:[/] {error}")
         return 2

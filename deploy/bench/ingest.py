@@ -1,9 +1,9 @@
 """Webhook ingest benchmark: how fast goal_service records signed CloudEvents, next to two baselines.
 
-    python -m deploy.bench.ingest [--events N] [--warmup N] [--concurrency N]      (or: make bench)
+    python -m deploy.bench.ingest [--events N] [--warmup N] [--concurrency N] [--sqlite]   (or: make bench)
 
 Subjects, all fed the same distinct deal.won events, one after the other, on one fresh PostgreSQL
-database (each in its own schema) that is dropped at the end:
+database (each in its own schema) that is dropped at the end, or with --sqlite each on its own SQLite file:
 
   P  PerfLedger: goal_service as a subprocess, driven over HTTP by N concurrent clients posting signed
      single CloudEvents; its group-commit writer records concurrent requests in shared transactions.
@@ -32,18 +32,14 @@ from functools import partial
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from deploy.bench import plain_eventsourcing
+from deploy.bench import database, plain_eventsourcing
 from deploy.bench.driver import BenchmarkFailed, HttpTarget, Measurement, run_http, run_threads
 from deploy.bench.processes import Service, running_service
 from deploy.bench.workload import deal_won_bodies, new_secret, sign_all
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 WEBHOOK_PATH = "/v1/webhooks/generic"
 # Per subject, warm-up included. Below the receivers' 5-minute signature tolerance on purpose: requests are
 # signed before the run, so a run that outlasts it would end in 401s rather than in a clear timeout.
@@ -54,7 +50,7 @@ BASELINE_A = "A  eventsourcing save per event, threads"
 BASELINE_B = "B  FastAPI validate-only, HTTP"
 CPU_NOTE = (
     "CPU: ms per measured event (cores busy on average). bench = this process: the HTTP driver for P and B,\n"
-    "the whole subject for A; server = the service subprocess. PostgreSQL's CPU is not counted."
+    "the whole subject for A; server = the service subprocess. The database's CPU is not counted."
 )
 
 # A wide console even when piped, so the tables stay one line per row in logs.
@@ -66,33 +62,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=10_000, help="measured events per subject (default 10000)")
     parser.add_argument("--warmup", type=int, default=500, help="uncounted events sent first (default 500)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients/threads (default 32)")
+    database.add_option(parser)
     args = parser.parse_args(argv)
     if args.events < 1 or args.concurrency < 1 or args.warmup < args.concurrency:
         parser.error("--events and --concurrency must be positive, and --warmup at least --concurrency")
     return args
-
-
-# --- the database -----------------------------------------------------------------------------------------
-
-
-@contextmanager
-def temporary_database() -> Iterator[str]:
-    """A fresh database for this run; its SQLAlchemy URL. Dropped WITH (FORCE) however the run ends, so
-    connections a killed subject left behind cannot keep it alive."""
-    name = f"perfledger_bench_{secrets.token_hex(5)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield PG_URL.format(name=name)
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def postgres_version() -> str:
-    with psycopg.connect(PG_ADMIN, connect_timeout=5) as conn:
-        row = conn.execute("SHOW server_version").fetchone()
-    return row[0].split()[0] if row else "?"
 
 
 # --- the subjects -----------------------------------------------------------------------------------------
@@ -102,8 +76,7 @@ def bench_perfledger(database_url: str, bodies: list[bytes], args: argparse.Name
     key, secret = new_secret()
     token = secrets.token_urlsafe(16)
     env = {
-        "PERFLEDGER_DATABASE_URL": database_url,
-        "PERFLEDGER_DATABASE_SCHEMA": "perfledger",
+        **database.service_settings(database_url, "perfledger"),
         "PERFLEDGER_WEBHOOK_SECRET": secret,
         "PERFLEDGER_API_TOKENS": f"{token}=service",
         "PERFLEDGER_DATA_DIR": str(workdir / "data"),
@@ -157,8 +130,10 @@ def report_commit_groups(client: httpx.Client, warmup: int) -> None:
     console.print(f"   group commit: {len(commits):,} commits, {per_commit:.1f} events per commit (measured phase)")
 
 
-def bench_plain_eventsourcing(database_url: str, bodies: list[bytes], args: argparse.Namespace) -> Measurement:
-    app = plain_eventsourcing.open_application(database_url, connections=args.concurrency)
+def bench_plain_eventsourcing(
+    database_url: str, bodies: list[bytes], args: argparse.Namespace, workdir: Path
+) -> Measurement:
+    app = plain_eventsourcing.open_application(database_url, args.concurrency, workdir / "baseline_a")
     try:
         return run_threads(
             BASELINE_A,
@@ -241,11 +216,14 @@ def _announce(letter: str, what: str, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> list[Measurement]:
     bodies = deal_won_bodies(args.warmup + args.events)  # the same events for every subject
-    with tempfile.TemporaryDirectory(prefix="perfledger-bench-") as workdir, temporary_database() as database_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="perfledger-bench-") as workdir,
+        database.temporary_database(args.sqlite) as database_url,
+    ):
         _announce("P", "PerfLedger goal_service", args)
         perfledger = bench_perfledger(database_url, bodies, args, Path(workdir))
         _announce("A", "plain eventsourcing", args)
-        baseline_a = bench_plain_eventsourcing(database_url, bodies, args)
+        baseline_a = bench_plain_eventsourcing(database_url, bodies, args, Path(workdir))
         _announce("B", "validate-only FastAPI", args)
         baseline_b = bench_validate_only(bodies, args, Path(workdir))
     return [perfledger, baseline_a, baseline_b]
@@ -256,8 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so the finally blocks still stop subprocesses and drop the database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     console.print(
-        f"PerfLedger ingest benchmark: Python {platform.python_version()}, PostgreSQL {postgres_version()}, "
-        f"{len(os.sched_getaffinity(0))} CPUs shared by the driver, the servers and PostgreSQL"
+        f"PerfLedger ingest benchmark: Python {platform.python_version()}, {database.engine_name(args.sqlite)}, "
+        f"{len(os.sched_getaffinity(0))} CPUs shared by the driver, the servers and the database"
     )
     started = time.perf_counter()
     try:

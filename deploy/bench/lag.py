@@ -1,15 +1,15 @@
 """Projection lag benchmark: how soon what goal_service commits is visible in every service's projections
 while a CRM pushes a steady stream of activity.
 
-    python -m deploy.bench.lag [--rate 1000] [--seconds 60] [--batch 20]
+    python -m deploy.bench.lag [--rate 1000] [--seconds 60] [--batch 20] [--sqlite]
 
-goal_service, scoring_service and alert_service run as subprocesses on one fresh PostgreSQL database (a
-schema each, dropped at the end); scoring_service and alert_service follow goal_service's ledger, and
-alert_service reads scoring_service's appraisals, as deployed. goal_service is one process: its
-projections are woken by its own commits (a separate projecting process by PostgreSQL's NOTIFY).
+goal_service, scoring_service and alert_service run as subprocesses on one fresh PostgreSQL database (a schema
+each, dropped at the end; --sqlite: a SQLite file each); scoring_service and alert_service follow
+goal_service's ledger, and alert_service reads scoring_service's appraisals, as deployed. goal_service is one
+process: its projections are woken by its own commits (a separate projecting process by PostgreSQL's NOTIFY).
 Set up first: the seeded company of deploy/bench/company.py with its first 1,000 activities, the company's
-scorecard (revenue 60%, visits 40%) and a warning rule (no visits for 3 working days), and every projection holding all
-of it.
+scorecard (revenue 60%, visits 40%) and a warning rule (no visits for 3 working days), and every projection
+holding all of it.
 
 Then the driver posts signed webhook batches of --batch activities at --rate events/s for --seconds, on a
 fixed schedule (a slow answer does not delay the next batch; a correction waits until the deal it corrects
@@ -44,11 +44,11 @@ from pathlib import Path
 import httpx
 from rich.table import Table
 
-from deploy.bench import company, reads
+from deploy.bench import company, database, reads
 from deploy.bench.driver import BenchmarkFailed
-from deploy.bench.ingest import console, postgres_version, temporary_database
+from deploy.bench.ingest import console
 from deploy.bench.processes import Service, perfledger_service
-from deploy.bench.results import machine, merge_results
+from deploy.bench.results import machine, merge_results, results_key
 from deploy.bench.workload import new_secret, sign_all
 
 SETUP_ACTIVITIES = 1_000
@@ -106,6 +106,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=1_000, help="events per second (default 1000)")
     parser.add_argument("--seconds", type=int, default=60, help="how long the stream lasts (default 60)")
     parser.add_argument("--batch", type=int, default=20, help="events per webhook (default 20)")
+    database.add_option(parser)
     args = parser.parse_args(argv)
     if min(args.rate, args.seconds, args.batch) < 1 or args.batch > args.rate:
         parser.error("--rate, --seconds and --batch must be positive, and --batch at most --rate")
@@ -271,7 +272,7 @@ class Outcome:
 def run(args: argparse.Namespace) -> Outcome:
     key, secret = new_secret()
     with ExitStack() as stack:
-        database_url = stack.enter_context(temporary_database())
+        database_url = stack.enter_context(database.temporary_database(args.sqlite))
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="perfledger-bench-")))
 
         start = perfledger_service(stack, database_url, workdir)
@@ -319,9 +320,9 @@ def report(args: argparse.Namespace, outcome: Outcome) -> None:
         row = {"p50_ms": round(p50), "p99_ms": round(p99), "max_ms": round(worst), "rss_mb": round(rss)}
         rows.append({"service": polled.name, **row, "pass": passed})
     console.print(table)
-    console.print(f"measured on {(on := machine())}")
+    console.print(f"measured on {(on := machine(args.sqlite))}")
     merge_results(
-        "lag",
+        results_key("lag", args.sqlite),
         {
             "machine": on,
             "seconds": args.seconds,
@@ -341,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     console.print(
-        f"PerfLedger lag benchmark: PostgreSQL {postgres_version()}, {args.rate:,} events/s, "
+        f"PerfLedger lag benchmark: {database.engine_name(args.sqlite)}, {args.rate:,} events/s, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     try:

@@ -5,6 +5,7 @@ it up, so every event pays a full commit; nothing is grouped, chained or de-dupl
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.application import Application
@@ -32,11 +33,11 @@ class PlainApplication(Application):
     name = "BenchBaselineA"
 
 
-def open_application(database_url: str, connections: int) -> PlainApplication:
-    """The same PostgreSQL keys goal_service gets from shared.platform.eventstore (PERSISTENCE_MODULE=
-    eventsourcing.postgres, POSTGRES_*), in this baseline's own schema, with one pooled connection per
-    thread so threads wait on the database, not on the pool."""
-    settings = ServiceSettings(database_url=database_url, database_schema=SCHEMA)
+def open_application(database_url: str, connections: int, data_dir: Path) -> PlainApplication:
+    """The same keys goal_service gets from shared.platform.eventstore: on PostgreSQL (PERSISTENCE_MODULE=
+    eventsourcing.postgres, POSTGRES_*) in this baseline's own schema, with one pooled connection per thread
+    so threads wait on the database, not on the pool; with no database URL, a SQLite file in `data_dir`."""
+    settings = ServiceSettings(database_url=database_url or None, database_schema=SCHEMA, data_dir=data_dir)
     env = eventsourcing_env(settings, "bench_baseline_a")  # also creates the schema
     env.update(POSTGRES_POOL_SIZE=str(connections), POSTGRES_MAX_OVERFLOW="0")
     return PlainApplication(env=env)

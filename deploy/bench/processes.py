@@ -18,6 +18,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from deploy.bench.database import service_settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -117,16 +119,16 @@ TOKENS = "service=service,hr=hr@bench,admin=admin,auditor=auditor"
 
 def perfledger_service(stack: ExitStack, database_url: str, workdir: Path) -> Callable[..., Service]:
     """A starter of the benchmarks' processes, each stopped when `stack` closes: a service on its own schema of
-    `database_url` with the benchmarks' tokens and any further PERFLEDGER_* settings (start("scoring_service",
-    goal_service_url=...)), or the constant baseline (start("constant"))."""
+    `database_url` (on the embedded default, its own SQLite file) with the benchmarks' tokens and any further
+    PERFLEDGER_* settings (start("scoring_service", goal_service_url=...)), or the constant baseline
+    (start("constant"))."""
 
     def start(name: str, label: str | None = None, **settings: str) -> Service:
         """`label` names a further process of the same service (its log): it shares the first one's schema."""
         if name == "constant":
             return stack.enter_context(running_service(name, ["deploy.bench.constant"], {}, "/health", workdir))
         env = {
-            "PERFLEDGER_DATABASE_URL": database_url,
-            "PERFLEDGER_DATABASE_SCHEMA": name,
+            **service_settings(database_url, name),
             "PERFLEDGER_API_TOKENS": TOKENS,
             "PERFLEDGER_DATA_DIR": str(workdir / name),
             "PERFLEDGER_LOG_LEVEL": "WARNING",

@@ -1,12 +1,13 @@
 """Read benchmark: goal_service's figures for a seeded company under concurrent readers, next to a FastAPI
 endpoint answering a constant of the same size.
 
-    python -m deploy.bench.reads [--events N] [--clients 50] [--requests 2000]
+    python -m deploy.bench.reads [--events N] [--clients 50] [--requests 2000] [--processes 2] [--sqlite]
 
-goal_service runs on a fresh PostgreSQL database (dropped at the end) with the seeded company of
-deploy/bench/company.py: 1,000 reps in 20 teams, the company's Q4 goal decomposed into the teams, and N
-activities over the quarter. Then, for each read, `--requests` GETs from `--clients` concurrent keep-alive
-clients (after a warm-up), and the same count from the constant endpoint with a body of that read's size:
+goal_service runs on a fresh PostgreSQL database (dropped at the end; --sqlite: its own SQLite file) with the
+seeded company of deploy/bench/company.py: 1,000 reps in 20 teams, the company's Q4 goal decomposed into the
+teams, and N activities over the quarter. Then, for each read, `--requests` GETs from `--clients` concurrent
+keep-alive clients (after a warm-up), and the same count from the constant endpoint with a body of that read's
+size:
 
   company roll-up   the company goal's progress with its 20 team goals (children=true)
   team drill-down   one team goal's progress broken down by rep
@@ -34,14 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 from rich.table import Table
 
-from deploy.bench import company
+from deploy.bench import company, database
 from deploy.bench.driver import BenchmarkFailed, HttpTarget, Measurement, run_http
-from deploy.bench.ingest import console, postgres_version, temporary_database
+from deploy.bench.ingest import console
 from deploy.bench.processes import Service, perfledger_service
-from deploy.bench.results import machine, merge_results
+from deploy.bench.results import machine, merge_results, results_key
 from deploy.bench.workload import SignedRequest, new_secret, sign_all
 
 BATCH = 500
@@ -78,9 +78,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=50, help="concurrent readers (default 50)")
     parser.add_argument("--requests", type=int, default=2_000, help="measured requests per read (default 2000)")
     parser.add_argument(
-        "--processes", type=int, default=2, help="goal_service processes serving the reads; one projects (default 2)"
+        "--processes",
+        type=int,
+        default=2,
+        help="goal_service processes serving the reads; one projects (default 2; with --sqlite 1, which owns its file)",
     )
-    return parser.parse_args(argv)
+    database.add_option(parser)
+    args = parser.parse_args(argv)
+    if args.sqlite and args.processes != 1:
+        args.processes = 1  # one process owns a SQLite file
+    return args
 
 
 def seed(client: httpx.Client, key: bytes, events: int) -> int:
@@ -114,13 +121,6 @@ def caught_up(client: httpx.Client, head: int) -> float:
             return time.perf_counter() - started
         time.sleep(0.2)
     raise BenchmarkFailed(f"goal_service's projections did not reach {head} in {CATCH_UP_TIMEOUT:.0f} s")
-
-
-def analyse(database_url: str) -> None:
-    """Refresh PostgreSQL's statistics of the tables just filled, as autovacuum does within a minute or so
-    of a bulk load: without them the planner guesses each table holds one row."""
-    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute("ANALYZE")
 
 
 def reads(head: int) -> list[Read]:
@@ -161,7 +161,7 @@ def resident_mb(service: Service) -> float:
 def run(args: argparse.Namespace) -> tuple[list[Compared], dict[str, float]]:
     key, secret = new_secret()
     with ExitStack() as stack:
-        database_url = stack.enter_context(temporary_database())
+        database_url = stack.enter_context(database.temporary_database(args.sqlite))
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="perfledger-bench-")))
         start = perfledger_service(stack, database_url, workdir)
         goal, constant = start("goal_service", webhook_secret=secret), start("constant")
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> tuple[list[Compared], dict[str, float]]:
             head = seed(client, key, args.events)
             recorded = time.perf_counter() - started
             projected = caught_up(client, head)
-            analyse(database_url)
+            database.analyse(database_url)
             console.print(
                 f"recorded {head:,} entries in {recorded:.0f} s ({head / recorded:,.0f}/s); "
                 f"projected {projected:.1f} s after"
@@ -222,13 +222,14 @@ def row(c: Compared) -> dict[str, object]:
     }
 
 
-def report(compared: list[Compared], facts: dict[str, float]) -> None:
-    console.print(reads_table(compared, f"reads at {facts['entries']:,.0f} entries, goal_service on PostgreSQL"))
+def report(compared: list[Compared], facts: dict[str, float], sqlite: bool) -> None:
+    engine = database.engine_name(sqlite)
+    console.print(reads_table(compared, f"reads at {facts['entries']:,.0f} entries, goal_service on {engine}"))
     console.print(f"goal_service resident memory: {facts['goal_service_rss_mb']:.0f} MB (≤ 300)")
     merge_results(
-        "reads",
+        results_key("reads", sqlite),
         {
-            "machine": machine(),
+            "machine": machine(sqlite),
             "entries": facts["entries"],
             "goal_service_rss_mb": round(facts["goal_service_rss_mb"]),
             "rows": [row(c) for c in compared],
@@ -239,13 +240,13 @@ def report(compared: list[Compared], facts: dict[str, float]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    console.print(f"PerfLedger read benchmark: PostgreSQL {postgres_version()}, {args.events:,} activities")
+    console.print(f"PerfLedger read benchmark: {database.engine_name(args.sqlite)}, {args.events:,} activities")
     try:
         compared, facts = run(args)
     except BenchmarkFailed as error:
         console.print(f"[bold red]benchmark invalid, no figures reported:[/] {error}")
         return 2
-    report(compared, facts)
+    report(compared, facts, args.sqlite)
     return 0
 
 

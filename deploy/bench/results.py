@@ -8,7 +8,7 @@ import json
 import os
 from typing import Any
 
-from deploy.bench.ingest import postgres_version
+from deploy.bench.database import engine_name
 from deploy.bench.processes import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench-results.json"
@@ -24,7 +24,12 @@ def merge_results(key: str, figures: dict[str, Any]) -> None:
     partial.replace(RESULTS)
 
 
-def machine() -> str:
+def machine(sqlite: bool = False) -> str:
     """What the figures were measured on, with the load average as the run ended: other work on the machine
     moves them."""
-    return f"{os.cpu_count()} cores, PostgreSQL {postgres_version()}, load average {os.getloadavg()[0]:.1f}"
+    return f"{os.cpu_count()} cores, {engine_name(sqlite)}, load average {os.getloadavg()[0]:.1f}"
+
+
+def results_key(benchmark: str, sqlite: bool) -> str:
+    """A benchmark's key in bench-results.json: a run on the embedded default is kept beside PostgreSQL's."""
+    return f"{benchmark}_sqlite" if sqlite else benchmark
