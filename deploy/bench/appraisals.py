@@ -128,8 +128,8 @@ def run(args: argparse.Namespace) -> tuple[list[Job], list[reads.Compared], dict
         )
 
         alert = start("alert_service", **follow, scoring_service_url=scoring.base_url)
-        for rule_id, body in company.WARNING_RULES.items():
-            _expect(client.put(f"{alert.base_url}/v1/warning-rules/{rule_id}", json=body, headers=HR), 200, 201)
+        for rule_id, rule in company.WARNING_RULES.items():
+            _expect(client.put(f"{alert.base_url}/v1/warning-rules/{rule_id}", json=rule, headers=HR), 200, 201)
         judging = timed(lambda: held(client, alert, "/v1/business-clock") >= head, "alert_service judging")
         jobs.append(Job("alert_service follows and judges the quarter, 7 rules", judging, 60))
         database.analyse(database_url)
@@ -164,10 +164,10 @@ def run(args: argparse.Namespace) -> tuple[list[Job], list[reads.Compared], dict
 def compare(
     client: httpx.Client, service: Service, constant: Service, name: str, path: str, args: argparse.Namespace
 ) -> reads.Compared:
-    size = len(_expect(client.get(f"{service.base_url}{path}", headers=ADMIN), 200).content)
+    size, first_ms = reads.first_answer(client, f"{service.base_url}{path}")
     figures = reads.measure(service, path, args, "admin")
     baseline = reads.measure(constant, f"/constant?size={size}", args, None)
-    return reads.Compared(reads.Read(name, path, 25), figures, baseline, size)
+    return reads.Compared(reads.Read(name, path, 25), figures, baseline, size, first_ms)
 
 
 def report(jobs: list[Job], compared: list[reads.Compared], facts: dict[str, float], sqlite: bool) -> None:

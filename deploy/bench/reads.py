@@ -62,6 +62,7 @@ class Compared:
     figures: Measurement
     constant: Measurement
     size: int
+    first_ms: float  # the first answer, before any was kept (shared/platform/answer_cache.py)
 
     @property
     def ratio(self) -> float:
@@ -152,6 +153,14 @@ def measure(
     return run_http(path, target, warmup, [request] * args.requests, concurrency=args.clients, timeout=600)
 
 
+def first_answer(client: httpx.Client, url: str) -> tuple[int, float]:
+    """The size of the answer to a read asked for the first time, and how long it took in ms."""
+    started = time.perf_counter()
+    answer = client.get(url, headers={"authorization": "Bearer admin"})
+    _expect(answer, 200)
+    return len(answer.content), (time.perf_counter() - started) * 1000
+
+
 def resident_mb(service: Service) -> float:
     status = Path(f"/proc/{service.pid}/status").read_text()
     kilobytes = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
@@ -180,22 +189,24 @@ def run(args: argparse.Namespace) -> tuple[list[Compared], dict[str, float]]:
             ]
             compared = []
             for read in reads(head):
-                size = len(client.get(read.path, headers={"authorization": "Bearer admin"}).content)
+                size, first_ms = first_answer(client, read.path)
                 figures = measure(goal, read.path, args, "admin", readers)
                 baseline = measure(constant, f"/constant?size={size}", args, None)
-                compared.append(Compared(read, figures, baseline, size))
+                compared.append(Compared(read, figures, baseline, size, first_ms))
             memory = {"goal_service_rss_mb": resident_mb(goal), "entries": head}
     return compared, memory
 
 
 def reads_table(compared: list[Compared], title: str) -> Table:
     table = Table(title=title)
-    for column in ("read", "bytes", "req/s", "p50 ms", "p99 ms", "constant req/s", "constant p99", "ratio", ""):
+    columns = ("read", "bytes", "first ms", "req/s", "p50 ms", "p99 ms", "constant req/s", "constant p99", "ratio", "")
+    for column in columns:
         table.add_column(column, justify="left" if column == "read" else "right")
     for c in compared:
         table.add_row(
             c.read.name,
             f"{c.size:,}",
+            f"{c.first_ms:,.0f}",
             f"{c.figures.events_per_second:,.0f}",
             f"{c.figures.percentile(50):.1f}",
             f"{c.figures.percentile(99):.1f} (≤ {c.read.p99_target_ms:.0f})",
@@ -212,6 +223,7 @@ def row(c: Compared) -> dict[str, object]:
     return {
         "read": c.read.name,
         "bytes": c.size,
+        "first_answer_ms": round(c.first_ms, 1),
         "requests_per_second": round(c.figures.events_per_second),
         "p50_ms": round(c.figures.percentile(50), 1),
         "p99_ms": round(c.figures.percentile(99), 1),
