@@ -43,6 +43,7 @@ def eventsourcing_env(settings: ServiceSettings, service_name: str) -> dict[str,
         "POSTGRES_MAX_OVERFLOW": str(settings.database_pool_size),
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "POSTGRES_LOCK_TIMEOUT": "30",
+        "APPLICATION_RECORDER_TOPIC": "shared.platform.postgres_recorder:PostgresRecorder",
     }
 
 
