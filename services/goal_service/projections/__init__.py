@@ -30,7 +30,10 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
         reached = min(credit.tracked().position, rules.tracked().position)
         return ledger.signed_entries(after, min(limit, reached - after)) if reached > after else []
 
-    units = ProjectionRunner(UnitSums(settings.zone), engine, tracking, after_credit_and_rules, skips=skips)
+    # Woken by each page of credit and rules, which gathered their commits already: it gathers none itself.
+    units = ProjectionRunner(
+        UnitSums(settings.zone), engine, tracking, after_credit_and_rules, skips=skips, gather_seconds=0
+    )
     credit, rules = (  # each page of theirs may be one unit sums waited for
         ProjectionRunner(projection, engine, tracking, ledger.signed_entries, skips=skips, after_page=units.poke)
         for projection in (CreditProjection(settings.zone), RuleProjection())
