@@ -10,7 +10,7 @@ from decimal import Decimal
 from sys import intern
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from shared.kernel.ledger_views import day_sums
 from shared.kernel.ledger_views.day_sum_reads import Ask, UnitSumsRead, read_asks, summed
@@ -22,6 +22,7 @@ from shared.kernel.periods import day_start, local_day
 from shared.platform.readmodel import snapshot
 
 DERIVED = ("customer_base", "customers_lost")  # measures folded from won deals and churns when read
+ROWS_PER_FETCH = 10_000
 
 
 def load_credits(
@@ -46,22 +47,23 @@ def load_credits(
         query = query.where(c.occurred_at < end)
     if after:
         query = query.where(c.position > after)
-    with engine.connect() as connection:
-        rows = connection.execute(query).all() if stored else []
     days: dict[date, date] = {}  # one date and one string per value rather than one per row: they are kept
-    found = [
-        Credit(
-            intern(r.measure),
-            intern(r.rep_id),
-            _one(days, local_day(r.occurred_at, zone)),
-            Decimal(r.value),
-            r.currency and intern(r.currency),
-            r.product and intern(r.product),
-            r.region and intern(r.region),
-            r.position,
-        )
-        for r in rows
-    ]
+    with engine.connect() as connection:
+        # Rows fetched a page at a time: a follower may load a period's contributions, most of a ledger.
+        rows: Iterable[Row] = connection.execution_options(yield_per=ROWS_PER_FETCH).execute(query) if stored else ()
+        found = [
+            Credit(
+                intern(r.measure),
+                intern(r.rep_id),
+                _one(days, local_day(r.occurred_at, zone)),
+                Decimal(r.value),
+                r.currency and intern(r.currency),
+                r.product and intern(r.product),
+                r.region and intern(r.region),
+                r.position,
+            )
+            for r in rows
+        ]
     if wanted & set(DERIVED):
         if end is None:
             raise ValueError("the customer base is read up to an end")
