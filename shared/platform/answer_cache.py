@@ -17,14 +17,16 @@ from fastapi import Request, Response
 
 from shared.platform.responses import Encoded
 
-ANSWERS_KEPT = 256
+BYTES_KEPT = 32_000_000  # a few of the largest answers (every rep's scores for a month at a million events: 5 MB)
 
 
 class AnswerCache:
-    """The latest `size` answers by key, least recently asked for dropped first. Used from one event loop."""
+    """The latest answers by key, up to `bytes_kept` of them, least recently asked for dropped first. Used from
+    one event loop."""
 
-    def __init__(self, size: int = ANSWERS_KEPT):
-        self.size = size
+    def __init__(self, bytes_kept: int = BYTES_KEPT):
+        self.bytes_kept = bytes_kept
+        self._bytes = 0
         self._kept: OrderedDict[Hashable, Encoded] = OrderedDict()
         self._computing: dict[Hashable, asyncio.Task[Encoded]] = {}
 
@@ -54,6 +56,8 @@ class AnswerCache:
         finally:
             del self._computing[key]
         self._kept[key] = encoded
-        if len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        self._bytes += len(encoded.content)
+        while self._bytes > self.bytes_kept:
+            _, dropped = self._kept.popitem(last=False)
+            self._bytes -= len(dropped.content)
         return encoded

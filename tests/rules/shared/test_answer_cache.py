@@ -67,9 +67,9 @@ def test_a_reader_that_goes_away_leaves_the_answer_to_the_others():
     asyncio.run(scenario())
 
 
-def test_the_least_recently_asked_answer_is_dropped_first():
+def test_the_least_recently_asked_answer_is_dropped_first_to_keep_within_its_bytes():
     async def scenario() -> None:
-        cache, computed = AnswerCache(size=2), []
+        cache, computed = AnswerCache(bytes_kept=30), []  # each answer below is 11 bytes: two fit
 
         def answer_for(key: str):
             async def compute() -> dict:
@@ -81,5 +81,8 @@ def test_the_least_recently_asked_answer_is_dropped_first():
         for key in ("a", "b", "a", "c", "a", "b"):
             await cache.answer(key, answer_for(key))
         assert computed == ["a", "b", "c", "b"]  # "a", asked again, outlived "b"
+        assert (await cache.answer("big", answer_for("x" * 40))).content == b'{"key":"' + b"x" * 40 + b'"}'
+        await cache.answer("big", answer_for("x" * 40))
+        assert computed[-2:] == ["x" * 40, "x" * 40]  # larger than all it may keep: answered, never kept
 
     asyncio.run(scenario())
