@@ -154,10 +154,18 @@ def profiled(service: Service, output: Path) -> Iterator[None]:
 # --- B ----------------------------------------------------------------------------------------------------
 
 
+def baseline_rows(args: argparse.Namespace) -> Iterator[list[tuple[int, str, str]]]:
+    """B's rows a chunk at a time, each built before its clock starts: (position from 1, id, body)."""
+    position = 0
+    for chunk in chunks(args.events, args.chunk):
+        yield [(position + n, json.loads(body)["id"], body.decode()) for n, body in enumerate(chunk, 1)]
+        position += len(chunk)
+
+
 def bench_executemany(database_url: str, args: argparse.Namespace, workdir: Path) -> Timed:
     if database_url == database.EMBEDDED:
         return bench_sqlite_executemany(workdir / "baseline.sqlite3", args)
-    seconds, position = 0.0, 0
+    seconds = 0.0
     with psycopg.connect(database_url.replace("+psycopg", "")) as connection:
         connection.execute("CREATE SCHEMA baseline")
         connection.execute(
@@ -166,11 +174,7 @@ def bench_executemany(database_url: str, args: argparse.Namespace, workdir: Path
         connection.commit()
         insert = "INSERT INTO baseline.imported (position, id, body) VALUES (%s, %s, %s)"
         with connection.cursor() as cursor:
-            for chunk in chunks(args.events, args.chunk):
-                rows = []
-                for body in chunk:
-                    position += 1
-                    rows.append((position, json.loads(body)["id"], body.decode()))
+            for rows in baseline_rows(args):
                 started = time.perf_counter()
                 for n in range(0, len(rows), ROWS_PER_TRANSACTION):
                     with connection.transaction():
@@ -184,17 +188,13 @@ def bench_executemany(database_url: str, args: argparse.Namespace, workdir: Path
 
 def bench_sqlite_executemany(path: Path, args: argparse.Namespace) -> Timed:
     """B on the embedded default: the same rows into a SQLite file, its body as text."""
-    seconds, position = 0.0, 0
+    seconds = 0.0
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA journal_mode=WAL")  # as eventsourcing's SQLite recorder runs
         connection.execute("CREATE TABLE imported (position integer PRIMARY KEY, id text NOT NULL UNIQUE, body text)")
         insert = "INSERT INTO imported (position, id, body) VALUES (?, ?, ?)"
-        for chunk in chunks(args.events, args.chunk):
-            rows = []
-            for body in chunk:
-                position += 1
-                rows.append((position, json.loads(body)["id"], body.decode()))
+        for rows in baseline_rows(args):
             started = time.perf_counter()
             for n in range(0, len(rows), ROWS_PER_TRANSACTION):
                 with connection:
