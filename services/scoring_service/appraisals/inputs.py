@@ -18,10 +18,13 @@ from services.scoring_service.domain.definitions import BonusPool, CommissionPla
 from services.scoring_service.domain.presentation import RESULT_FORMAT
 from services.scoring_service.domain.records import CloseInputs, Earlier, RuleVersionRef
 from services.scoring_service.domain.results import EarlierAdjusted, RepAppraisal, RuleRef
-from shared.kernel.ledger_views.followed import hash_at
-from shared.kernel.ledger_views.queries import load_credits
+from shared.kernel.ledger_views.day_sum_reads import Ask, Shape
+from shared.kernel.ledger_views.followed import FollowedLedger, hash_at
+from shared.kernel.ledger_views.queries import load_credits, read_day_sums
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.kernel.metrics.catalogue import MEASURES
+from shared.kernel.metrics.figures import Credit
+from shared.kernel.organisation import Organisation
 from shared.kernel.periods import Period, parse_period
 from shared.platform.canonical import GENESIS_HASH
 from shared.platform.projection import Projections
@@ -121,12 +124,13 @@ class AppraisalInputs:
         reps: Collection[str] | None,
     ) -> PeriodInputs:
         previous = earlier.get(period.previous().key, {})
+        organisation = self.rulebook.organisation(known_at)
+        engine, start, end = self.projections.engine, period.start(self.zone), period.end(self.zone)
         return PeriodInputs(
             period=period,
-            credits=load_credits(
-                self.projections.engine, MEASURES, period.start(self.zone), period.end(self.zone), known_at, self.zone
-            ),
-            organisation=self.rulebook.organisation(known_at),
+            credits=load_credits(engine, MEASURES, start, end, known_at, self.zone, reps=reps),
+            sums=self._sums(period, organisation, known_at),
+            organisation=organisation,
             goals=self.rulebook.goals(known_at),
             rules=self._rules(rules),
             ratings=self.app.ratings(period.key)[:ratings_seen],
@@ -138,6 +142,14 @@ class AppraisalInputs:
             },
             result_format=result_format,
         )
+
+    def _sums(self, period: Period, organisation: Organisation, known_at: int) -> list[Credit]:
+        """Every rep's credits in the period from the day sums, summed over the spans between the days some
+        rep changed team (a pool counts revenue for the team its rep was in on the day)."""
+        moves = tuple(sorted({day for rep in organisation.reps.values() for day, _, _ in rep.units.changes}))
+        ask = Ask(frozenset(MEASURES), period.first_day, period.last_day, Shape(reps=True), cuts=moves)
+        (found,) = read_day_sums(self.projections.engine, FollowedLedger.name, [ask], known_at, self.zone)
+        return found
 
     def _rules(self, references: list[RuleVersionRef]) -> RulesInForce:
         scorecards: list[RuleInForce[Scorecard]] = []
@@ -187,6 +199,7 @@ class AppraisalInputs:
                 period.end(self.zone),
                 known_at,
                 self.zone,
+                reps=None if reps is None else statements.keys(),
             )
             for rep_id, commission in statements.items():
                 later = sum(

@@ -11,7 +11,12 @@ force for a period when it is the latest whose `effective_from` is on or before 
 Two steps: the standings (every appraised rep's placement and score, the ranks, the pools' split and the
 honours), which every rep's appraisal is relative to; then one rep's appraisal (its commission statement,
 settling its earlier periods, and its figures as the result format writes them). Replaying one rep takes the
-standings and that rep's own step alone."""
+standings and that rep's own step alone.
+
+The standings read every rep's figures from sums (`PeriodInputs.sums`), a few rows per rep; a rep's own step
+reads its contributions, which name the ledger entries behind each figure, and scores it again with the same
+`score_rep`: exact sums give the same figures, and a rep whose figures differ stops the appraisal
+(`SumsDisagree`), since its rank would then rest on figures its evidence does not show."""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from shared.kernel.goals import Goals
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation, Rep
 from shared.kernel.periods import Period
+from shared.platform.errors import Unavailable
 
 ONE_DAY = timedelta(days=1)
 D = TypeVar("D", Scorecard, CommissionPlan, BonusPool)
@@ -56,7 +62,12 @@ class RulesInForce:
 @dataclass(frozen=True)
 class PeriodInputs:
     period: Period
-    credits: Sequence[Credit]  # contributions that occurred in the period, as known at the cut-off
+    # The contributions that occurred in the period, as known at the cut-off, of the reps appraised in full
+    # (every rep for a close, one for a replay).
+    credits: Sequence[Credit]
+    # Every rep's credits in the period summed per measure and currency over spans in which no rep changed
+    # team: what the standings read.
+    sums: Sequence[Credit]
     organisation: Organisation
     goals: Goals
     rules: RulesInForce
@@ -85,7 +96,19 @@ class Standings:
     teams: dict[str, list[str]]  # team id -> its appraised reps
     bonuses: dict[str, BonusShare]
     awarded: dict[str, Winner]  # honour -> who won it
-    credits_by_rep: dict[str, list[Credit]]
+    credits_by_rep: dict[str, list[Credit]]  # of the reps appraised in full
+    ratings: dict[str, list[GivenRating]]
+
+
+class SumsDisagree(Unavailable):
+    """A rep's figures from their contributions differ from those their sums gave: the read model is damaged
+    (an operator rebuilds it from the ledger), and nothing is appraised from it until then."""
+
+    def __init__(self, rep_id: str, period: str):
+        super().__init__(
+            f"{rep_id}'s figures for {period} differ between this service's day sums and its contributions: "
+            "its read model is damaged and must be rebuilt from the ledger"
+        )
 
 
 @dataclass(frozen=True)
@@ -123,11 +146,16 @@ def goal_targets(goals: Goals, rep_id: str, period: Period) -> dict[str, Decimal
     }
 
 
+def by_rep(credits: Sequence[Credit]) -> dict[str, list[Credit]]:
+    found: dict[str, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        found[credit.rep_id].append(credit)
+    return found
+
+
 def standings(inputs: PeriodInputs) -> Standings:
     period, organisation = inputs.period, inputs.organisation
-    by_rep: dict[str, list[Credit]] = defaultdict(list)
-    for credit in inputs.credits:
-        by_rep[credit.rep_id].append(credit)
+    summed = by_rep(inputs.sums)
     ratings: dict[str, list[GivenRating]] = defaultdict(list)
     for rating in inputs.ratings:
         ratings[rating.rep_id].append(rating)
@@ -146,7 +174,7 @@ def standings(inputs: PeriodInputs) -> Standings:
         placed[rep_id] = Placement(team_id, ancestry, scorecard)
         scored[rep_id] = score_rep(
             scorecard.definition,
-            by_rep[rep_id],
+            summed[rep_id],
             goal_targets(inputs.goals, rep_id, period),
             ratings[rep_id],
             since=period.first_day,
@@ -162,7 +190,7 @@ def standings(inputs: PeriodInputs) -> Standings:
         pool = nearest_rule(inputs.rules.bonus_pools, placed[members[0]].ancestry)
         if pool is None:
             continue
-        revenue = team_revenue(pool.definition, team_id, inputs.credits, organisation)
+        revenue = team_revenue(pool.definition, team_id, inputs.sums, organisation)
         bonuses |= split_pool(
             pool.rule_id,
             pool.version,
@@ -176,7 +204,7 @@ def standings(inputs: PeriodInputs) -> Standings:
     currencies = {r: placed[r].scorecard.definition.currency for r in scored}
     revenue_won = {
         r: sum(
-            (c.value for c in by_rep[r] if c.measure == "revenue_won" and c.currency == currencies[r]),
+            (c.value for c in summed[r] if c.measure == "revenue_won" and c.currency == currencies[r]),
             Decimal(0),
         )
         for r in scored
@@ -190,14 +218,19 @@ def standings(inputs: PeriodInputs) -> Standings:
         teams=dict(teams),
         bonuses=bonuses,
         awarded=honours(scored, revenue_won, hired_on, inputs.previous_scores, period.last_day),
-        credits_by_rep=by_rep,
+        credits_by_rep=by_rep(inputs.credits),
+        ratings=ratings,
     )
 
 
 def appraisal_of(rep_id: str, standing: Standings, inputs: PeriodInputs) -> RepAppraisal:
     """One appraised rep's appraisal, as the inputs' result format writes it."""
-    placement, scored = standing.placed[rep_id], standing.scored[rep_id]
+    placement, credits = standing.placed[rep_id], standing.credits_by_rep.get(rep_id, [])
     scorecard, writer = placement.scorecard, Writer(inputs.result_format)
+    targets, ratings = goal_targets(inputs.goals, rep_id, inputs.period), standing.ratings.get(rep_id, [])
+    scored = score_rep(scorecard.definition, credits, targets, ratings, inputs.period.first_day)
+    if _figures(scored) != _figures(standing.scored[rep_id]):
+        raise SumsDisagree(rep_id, inputs.period.key)
     plan = nearest_rule(inputs.rules.commission_plans, placement.ancestry)
     bonus = standing.bonuses.get(rep_id)
     return RepAppraisal(
@@ -216,7 +249,7 @@ def appraisal_of(rep_id: str, standing: Standings, inputs: PeriodInputs) -> RepA
                 plan.rule_id,
                 plan.version,
                 plan.definition,
-                standing.credits_by_rep[rep_id],
+                credits,
                 scored.score,
                 inputs.settled.get(rep_id, ()),
             )
@@ -226,6 +259,11 @@ def appraisal_of(rep_id: str, standing: Standings, inputs: PeriodInputs) -> RepA
         bonus=writer.bonus(bonus) if bonus else None,
         honours=sorted(h for h, winner in standing.awarded.items() if winner.rep_id == rep_id),
     )
+
+
+def _figures(scored: RepScore) -> tuple:
+    """What a score is, without the evidence behind it."""
+    return scored.score, scored.result_points, [(k.kpi, k.actual, k.completion, k.points) for k in scored.kpis]
 
 
 def appraise(inputs: PeriodInputs) -> PeriodResult:

@@ -3,7 +3,7 @@ time, as known at a ledger position."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,10 +33,11 @@ def load_credits(
     known_at: int,
     zone: ZoneInfo,
     after: int = 0,
+    reps: Collection[str] | None = None,
 ) -> list[Credit]:
     """Contributions to `measures` that occurred in [start, end) (canonical UTC timestamps; no end: from
-    start on) and were recorded after position `after` and by position `known_at`; for the customer base, a
-    level, every change before `end`."""
+    start on) and were recorded after position `after` and by position `known_at`, of `reps` alone if given;
+    for the customer base, a level, every change before `end`."""
     wanted = set(measures)
     stored = sorted(wanted - set(DERIVED))
     c = contributions.c
@@ -47,6 +48,8 @@ def load_credits(
         query = query.where(c.occurred_at < end)
     if after:
         query = query.where(c.position > after)
+    if reps is not None:
+        query = query.where(c.rep_id.in_(sorted(reps)))
     days: dict[date, date] = {}  # one date and one string per value rather than one per row: they are kept
     with engine.connect() as connection:
         # Rows fetched a page at a time: a follower may load a period's contributions, most of a ledger.
@@ -71,7 +74,9 @@ def load_credits(
         found += [
             credit
             for credit in _customer_credits(engine, end, known_at, zone)
-            if credit.measure in wanted and (credit.measure == "customer_base" or credit.day >= first_day)
+            if credit.measure in wanted
+            and (credit.measure == "customer_base" or credit.day >= first_day)
+            and (reps is None or credit.rep_id in reps)
         ]
     return found
 

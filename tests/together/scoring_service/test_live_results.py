@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import update
+
 from services.scoring_service.api.schemas import ScoresOut
+from services.scoring_service.settings import SERVICE_NAME
+from shared.kernel.ledger_views.tables import rep_day_sums
 from shared.platform.canonical import canonical_json
+from shared.platform.readmodel import create_read_model_engine
 from tests.scenarios.goal import import_csv
 from tests.scenarios.scoring import HR, SCORECARD, caught_up, deal, record, setup_company, visits
 from tests.support import auth
@@ -66,3 +71,21 @@ def test_live_scores_are_kept_current_and_equal_a_fresh_appraisal(goal, scoring)
     statement = scoring.get("/v1/statements/r-2", params={"period": "2026-11"}, headers=auth("t-rep2"))
     assert statement.status_code == 200 and statement.json()["known_at"] == head
     assert scoring.get("/v1/statements/r-3", params={"period": "2026-11"}, headers=auth("t-rep2")).status_code == 404
+
+
+def test_sums_that_disagree_with_the_contributions_stop_the_scores_with_a_problem(goal, scoring, scoring_settings):
+    """The ranks come from the day sums, each rep's evidence from their contributions: a tamperer who raises a
+    rep's sums in the database gets a 503 naming the damage, never a rank the evidence does not bear out."""
+    setup_company(goal, scoring)
+    caught_up(scoring, record(goal, [deal("d-1", "r-1", "1500000", "2026-11-03")]))
+    assert Decimal(scores(scoring).json()["scores"]["r-1"]["kpis"][0]["actual"]) == Decimal("1500000")
+
+    engine = create_read_model_engine(scoring_settings, SERVICE_NAME)
+    with engine.begin() as connection:
+        sums = rep_day_sums.c
+        connection.execute(update(rep_day_sums).where(sums.rep_id == "r-1").values(units=sums.units * 10))
+    engine.dispose()
+    caught_up(scoring, record(goal, [deal("d-2", "r-2", "700000", "2026-11-10")]))
+    response = scoring.get("/v1/scores", params={"period": "2026-11"}, headers=HR)
+    assert response.status_code == 503, response.text
+    assert "r-1's figures for 2026-11 differ" in response.json()["detail"]
