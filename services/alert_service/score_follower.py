@@ -54,7 +54,7 @@ class ScoreFollower:
             rules = self.app.rules_in_force(last_day, ("appraisal_score_below",))
             findings = []
             if rules:
-                facts = self.watcher.facts(last_day, appraisal.ledger_position, rules)
+                facts = self.watcher.facts(last_day, appraisal.ledger_position)
                 findings = [
                     finding(rule.ref, verdict)
                     for rule in rules

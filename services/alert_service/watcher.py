@@ -11,26 +11,21 @@ is published, as known there. Replaying the same ledger waits and judges at the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Engine
 
 from services.alert_service.application import AlertApplication
-from services.alert_service.domain.aggregates import RuleInForce
 from services.alert_service.domain.clock import BusinessClock, BusinessTime, WaitingFor
 from services.alert_service.domain.definitions import LargeDealVoided
-from services.alert_service.domain.evaluation import DAY_RULES, VoidedDeal, large_deal_voided, window_start
-from services.alert_service.domain.facts import MEASURES_READ, Day
+from services.alert_service.domain.evaluation import DAY_RULES, VoidedDeal, large_deal_voided
+from services.alert_service.domain.facts import Day
 from services.alert_service.domain.judgement import Finding, Judgement, finding
 from services.alert_service.domain.lifecycle import JudgedAt
 from services.alert_service.projections.reading import LedgerPage, read_page
-from shared.kernel.ledger_views.queries import load_credits
+from shared.kernel.ledger_views.queries import LedgerAt
 from shared.kernel.ledger_views.rulebook import RuleBook
-from shared.kernel.metrics.figures import Credit
-from shared.kernel.periods import day_start
 from shared.kernel.workdays import CalendarYearMissing
 from shared.platform.projection import Projections
 
@@ -39,39 +34,12 @@ POSITIONS_PER_READ = 1000
 MOST_DAYS_JUDGED_AT_ONCE = 31  # a clock that jumps further judges only the last month of days it skipped
 
 
-class CreditWindow:
-    """The credits the rules read, from a first day on, as known at a position, kept between the days the
-    ledger's judging asks about: judging a quarter reads each contribution once, not once a day for the
-    rules' longest window (a hundred days)."""
-
-    def __init__(self, engine: Engine, zone: ZoneInfo):
-        self.engine = engine
-        self.zone = zone
-        self.start: date | None = None
-        self.known_at = 0
-        self.credits: list[Credit] = []
-
-    def between(self, first: date, last: date, known_at: int) -> list[Credit]:
-        """The credits that occurred from first to last, as known at `known_at`."""
-        if self.start is None or first < self.start or known_at < self.known_at:
-            self.credits = self._load(first, known_at, after=0)
-        elif known_at > self.known_at:
-            self.credits = [c for c in self.credits if c.day >= first] + self._load(first, known_at, self.known_at)
-        self.start, self.known_at = first, known_at
-        return [c for c in self.credits if first <= c.day <= last]
-
-    def _load(self, first: date, known_at: int, after: int) -> list[Credit]:
-        start = day_start(first, self.zone)
-        return load_credits(self.engine, MEASURES_READ, start, None, known_at, self.zone, after=after)
-
-
 class Watcher:
     def __init__(self, app: AlertApplication, projections: Projections, zone: ZoneInfo):
         self.app = app
         self.projections = projections
         self.rulebook = RuleBook(projections.engine)
         self.zone = zone
-        self.window = CreditWindow(projections.engine, zone)
 
     def business_clock(self) -> BusinessClock:
         return BusinessClock(
@@ -83,19 +51,11 @@ class Watcher:
 
     # --- what the rules judge ----------------------------------------------------------------------------
 
-    def facts(self, day: date, known_at: int, rules: Sequence[RuleInForce], in_order: bool = False) -> Day:
-        """`in_order`: asked by the ledger's judging, which asks at positions that only grow, and so reads
-        from the credits it kept, adding only those recorded since it last asked."""
-        first = window_start([r.definition for r in rules], day)
-        if in_order:
-            credits = self.window.between(first, day, known_at)
-        else:
-            start, end = day_start(first, self.zone), day_start(day + timedelta(days=1), self.zone)
-            credits = load_credits(self.projections.engine, MEASURES_READ, start, end, known_at, self.zone)
+    def facts(self, day: date, known_at: int) -> Day:
         return Day(
             day,
             known_at,
-            credits,
+            LedgerAt(self.projections.engine, known_at, self.zone),
             self.rulebook.organisation(known_at),
             self.rulebook.calendar(known_at),
             self.rulebook.goals(known_at),
@@ -107,7 +67,7 @@ class Watcher:
         rules = self.app.rules_in_force(day, DAY_RULES)
         if not rules:
             return []
-        facts = self.facts(day, known_at, rules, in_order=True)
+        facts = self.facts(day, known_at)
         return [
             finding(rule.ref, verdict) for rule in rules for verdict in DAY_RULES[rule.ref.kind](rule.definition, facts)
         ]
@@ -135,7 +95,7 @@ class Watcher:
         rules = self.app.rules_in_force(clock, ("large_deal_voided",))
         if not rules:
             return []
-        facts = self.facts(clock, void.position, rules, in_order=True)
+        facts = self.facts(clock, void.position)
         return [
             finding(rule.ref, verdict, void.position)
             for rule in rules

@@ -16,7 +16,7 @@ from services.goal_service.reads import LedgerReads, Rules
 from services.goal_service.scope import GoalNotVisible, leaderboard_root, may_see_goal
 from shared.kernel.events.goals import GoalStatus, OwnerKind
 from shared.kernel.goals import Goal
-from shared.kernel.ledger_views.day_sum_reads import Ask, Shape
+from shared.kernel.metrics.asks import Ask, Shape
 from shared.kernel.metrics.catalogue import counts_money, measures_needed
 from shared.kernel.metrics.figures import owned
 from shared.kernel.periods import Period, growth_spans

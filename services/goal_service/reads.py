@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from services.goal_service.application import LedgerApplication
 from shared.kernel.goals import Goals
-from shared.kernel.ledger_views.day_sum_reads import Ask
 from shared.kernel.ledger_views.queries import load_credits, read_day_sums
 from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.metrics.asks import Ask
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation
 from shared.kernel.workdays import WorkingCalendar

@@ -157,6 +157,12 @@ class Organisation:
     def within(self, unit_id: str | None, root: str, day: date) -> bool:
         return unit_id is not None and root in self.ancestry(unit_id, day)
 
+    def moves(self) -> tuple[date, ...]:
+        """Every day on which some rep or unit moves: between two of them, who is in which unit stays put, so
+        credits summed over such a span count for the units of its first day."""
+        units = {d for u in self.units.values() for d, _, _ in u.parents.changes}
+        return tuple(sorted(units | {d for r in self.reps.values() for d, _, _ in r.units.changes}))
+
     def members_within(self, root: str, first: date, last: date) -> tuple[Member, ...]:
         """Who counts for `root` from first to last, and on which days: each rep on the days they were in a
         unit then within it, as `within(unit_of(rep, day), root, day)` says day by day. The units above a

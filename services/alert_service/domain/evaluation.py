@@ -12,8 +12,7 @@ the currency's minor unit, counts as integers, ratios at 4 places; the verdicts 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,14 +26,13 @@ from services.alert_service.domain.definitions import (
     LargeDealVoided,
     LeadConversionBelowTeamMean,
     NoVisits,
-    RuleDefinition,
     WeeklyGoalCompletion,
 )
 from services.alert_service.domain.facts import VISIT_LOOKBACK_DAYS, Day, Subject, Verdict, positions
 from shared.kernel.goals import Goal
 from shared.kernel.metrics.figures import Credit, ratio, show_figure, totals
 from shared.kernel.money import quantize_ratio, show_count, show_money, show_ratio
-from shared.kernel.pace import working_days
+from shared.kernel.pace import WorkingDays, working_days
 from shared.kernel.periods import Period, month, parse_period, quarter, week, year
 
 
@@ -51,6 +49,10 @@ def _goals(facts: Day, metric: str, matches: Callable[[Period], bool]) -> list[G
         ),
         key=lambda g: g.goal_id,
     )
+
+
+def _goal_entries(facts: Day, goal: Goal, days: WorkingDays) -> dict[str, Any]:
+    return {"positions": positions(facts.standing(goal, days, entries=True).credited)}
 
 
 def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdict]:
@@ -81,9 +83,10 @@ def weekly_goal_completion(rule: WeeklyGoalCompletion, facts: Day) -> list[Verdi
                     "pace": show_ratio(pace),
                     "threshold": show_ratio(rule.threshold),
                     "working_days": asdict(days),
-                    "positions": positions(standing.credited),
+                    "positions": [],
                 },
                 partial(facts.diagnosis, subject, this_week.first_day, facts.day, this_week.key),
+                partial(_goal_entries, facts, goal, days),
             )
         )
     return verdicts
@@ -95,25 +98,32 @@ def _conversion(credits: list[Credit], min_leads: int) -> tuple[Decimal, Decimal
     return created, converted, ratio(converted, created) if created >= min_leads else None
 
 
-def _leads_by_rep(facts: Day, w: Period) -> dict[str, list[Credit]]:
-    """The week's leads created and converted, by rep."""
-    found: dict[str, list[Credit]] = defaultdict(list)
-    for c in facts.of_measures(("leads_created", "leads_converted")):
-        if w.first_day <= c.day <= w.last_day:
-            found[c.rep_id].append(c)
-    return found
+LEADS = ("leads_created", "leads_converted")
+
+
+def _in_week(by_rep: dict[str, list[Credit]], w: Period) -> dict[str, list[Credit]]:
+    """The week's credits, by rep."""
+    return {rep_id: [c for c in credits if w.first_day <= c.day <= w.last_day] for rep_id, credits in by_rep.items()}
+
+
+def _streak_entries(facts: Day, rep_id: str, weeks: list[Period], streak: list[dict[str, Any]]) -> dict[str, Any]:
+    mine = {rep_id: facts.ledger.contributions(LEADS, weeks[0].first_day, facts.day, {rep_id})}
+    located = [positions(_in_week(mine, w)[rep_id]) for w in weeks]
+    return {"weeks": [shown | {"positions": found} for shown, found in zip(streak, located, strict=True)]}
 
 
 def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Day) -> list[Verdict]:
     if facts.day != week(facts.day).last_day:
         return []
     weeks = [week(facts.day - timedelta(weeks=back)) for back in range(rule.weeks)][::-1]
-    leads = {w: _leads_by_rep(facts, w) for w in weeks}
+    summed = facts.per_rep(LEADS, weeks[0].first_day, cuts=[w.first_day for w in weeks])
+    leads = {w: _in_week(summed, w) for w in weeks}
     conversions = {w: {r: _conversion(mine, rule.min_leads) for r, mine in leads[w].items()} for w in weeks}
     none = (Decimal(0), Decimal(0), _conversion([], rule.min_leads)[2])
     verdicts = []
     for rep_id in facts.reps():
-        streak, below = [], True
+        streak: list[dict[str, Any]] = []
+        below = True
         for w in weeks:
             team = facts.team_of(rep_id, w.last_day) if facts.organisation.unit_of(rep_id, w.last_day) else []
             created, converted, rate = conversions[w].get(rep_id, none)
@@ -128,7 +138,7 @@ def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Da
                     "leads_converted": show_count(converted),
                     "rate": rate,
                     "team_mean": mean,
-                    "positions": positions(leads[w].get(rep_id, ())),
+                    "positions": [],
                 }
             )
         subject = Subject("rep", rep_id)
@@ -139,6 +149,7 @@ def lead_conversion_below_team_mean(rule: LeadConversionBelowTeamMean, facts: Da
                 below,
                 {"weeks": streak},
                 partial(facts.diagnosis, subject, weeks[0].first_day, facts.day, f"{weeks[0].key} to {weeks[-1].key}"),
+                partial(_streak_entries, facts, rep_id, weeks, streak),
             )
         )
     return verdicts
@@ -148,51 +159,54 @@ def no_visits(rule: NoVisits, facts: Day) -> list[Verdict]:
     if not facts.calendar.year(facts.day.year).is_working_day(facts.day):
         return []
     lookback = facts.day - timedelta(days=VISIT_LOOKBACK_DAYS)
+    last_visits = facts.last_day_with("visits", lookback)
     verdicts = []
     for rep_id in facts.reps():
-        visits: dict[date, Decimal] = {}
-        for c in facts.of_rep(rep_id, lookback, facts.day):
-            if c.measure == "visits":
-                visits[c.day] = visits.get(c.day, Decimal(0)) + c.value
-        last = max((d for d, count in visits.items() if count > 0), default=None)
+        last = last_visits.get(rep_id)
         since = max(last + timedelta(days=1) if last else lookback, facts.organisation.reps[rep_id].units.starts)
         without = facts.calendar.working_days(since, facts.day)
         subject = Subject("rep", rep_id)
-        last_positions = positions(
-            c for c in facts.of_rep(rep_id, lookback, facts.day) if c.day == last and c.measure == "visits"
-        )
         verdicts.append(
             Verdict(
                 subject,
                 month(facts.day).key,
                 without >= rule.working_days,
                 {
-                    "last_visit": {"day": last, "positions": last_positions} if last else None,
+                    "last_visit": {"day": last, "positions": []} if last else None,
                     "counted_from": since,
                     "working_days_without": without,
                     "working_days": rule.working_days,
                     "calendar_versions": facts.calendar.versions(since, facts.day),
-                    "positions": last_positions,
+                    "positions": [],
                 },
                 partial(facts.diagnosis, subject, since, facts.day, f"{since} to {facts.day}"),
+                partial(_visit_entries, facts, rep_id, last) if last else None,
             )
         )
     return verdicts
+
+
+def _visit_entries(facts: Day, rep_id: str, last: date) -> dict[str, Any]:
+    found = positions(facts.ledger.contributions(("visits",), last, last, {rep_id}))
+    return {"last_visit": {"day": last, "positions": found}, "positions": found}
+
+
+COLLECTED_OR_WON = ("revenue_won", "payments_collected")
+
+
+def _collection_entries(facts: Day, rep_id: str, period: Period, currency: str) -> dict[str, Any]:
+    mine = facts.ledger.contributions(COLLECTED_OR_WON, period.first_day, facts.day, {rep_id})
+    return {"positions": positions(c for c in mine if c.currency == currency)}
 
 
 def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict]:
     period = (month if rule.period == "month" else quarter)(facts.day)
     if facts.day != period.last_day:
         return []
-    collected_or_won = facts.of_measures(("revenue_won", "payments_collected"))
-    window = [c for c in collected_or_won if c.currency == rule.currency and period.first_day <= c.day <= facts.day]
-    by_rep: dict[str, list[Credit]] = defaultdict(list)
-    for c in window:
-        by_rep[c.rep_id].append(c)
+    by_rep = facts.per_rep(COLLECTED_OR_WON, period.first_day)
     verdicts = []
-    for rep_id in sorted({c.rep_id for c in window if c.measure == "revenue_won"}):
-        mine = by_rep[rep_id]
-        summed = totals(mine, rule.currency)
+    for rep_id in sorted(r for r, mine in by_rep.items() if any(c.measure == "revenue_won" for c in mine)):
+        summed = totals(by_rep[rep_id], rule.currency)
         revenue, collected = summed.get("revenue_won", Decimal(0)), summed.get("payments_collected", Decimal(0))
         rate = ratio(collected, revenue)
         if rate is None or revenue < 0 or revenue < rule.min_revenue:  # nothing won to collect on
@@ -209,9 +223,10 @@ def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict
                     "payments_collected": show_money(collected, rule.currency),
                     "collection_rate": rate,
                     "threshold": show_ratio(rule.threshold),
-                    "positions": positions(mine),
+                    "positions": [],
                 },
                 partial(facts.diagnosis, subject, period.first_day, facts.day, period.key),
+                partial(_collection_entries, facts, rep_id, period, rule.currency),
             )
         )
     return verdicts
@@ -244,9 +259,10 @@ def forecast_miss(rule: ForecastMiss, facts: Day) -> list[Verdict]:
                     "forecast": show_figure(goal.metric, expected, goal.currency),
                     "threshold": show_ratio(rule.threshold),
                     "working_days": asdict(days),
-                    "positions": positions(standing.credited),
+                    "positions": [],
                 },
                 partial(facts.diagnosis, subject, current.first_day, facts.day, f"{current.key} so far"),
+                partial(_goal_entries, facts, goal, days),
             )
         )
     return verdicts
@@ -337,15 +353,3 @@ DAY_RULES: dict[str, Callable[[Any, Day], list[Verdict]]] = {
 }
 # Streaks stay one warning while they last, whatever period they run into; other rules warn per period.
 ONGOING = {"lead_conversion_below_team_mean", "no_visits"}
-
-
-def window_start(rules: Iterable[RuleDefinition], day: date) -> date:
-    """The first day any of the rules reads figures from, when judging `day`."""
-    first = [
-        week(day).first_day - timedelta(weeks=8),
-        quarter(day).first_day,
-        day - timedelta(days=VISIT_LOOKBACK_DAYS),
-    ]
-    if any(isinstance(r, ForecastMiss) and r.period == "year" for r in rules):
-        first.append(year(day.year).first_day)
-    return min(first)

@@ -1,18 +1,20 @@
 """What the warning rules read about one closed business day, as the ledger knew it at one position: the
-credited contributions, the organisation, the goals and the working-day calendar; and what they answer:
-a verdict per subject judged."""
+credits summed over the spans they compare, the organisation, the goals and the working-day calendar; and
+what they answer: a verdict per subject judged, naming the entries behind it when a warning needs them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
-from services.alert_service.domain.diagnosis import Diagnosis, diagnose
+from services.alert_service.domain.diagnosis import CONVERSIONS, INPUTS, Diagnosis, diagnose
 from shared.kernel.goals import Goal, Goals
+from shared.kernel.metrics.asks import Ask, Shape, summed
 from shared.kernel.metrics.catalogue import measures_needed
 from shared.kernel.metrics.figures import Credit, owned
 from shared.kernel.organisation import Organisation
@@ -20,6 +22,7 @@ from shared.kernel.pace import GoalStanding, WorkingDays, goal_standing
 from shared.kernel.workdays import WorkingCalendar
 
 VISIT_LOOKBACK_DAYS = 100  # covers the longest allowed "no visits" span (60 working days) with holidays
+RECENT_DAYS = 14  # how far back the last day with visits is looked for first
 MEASURES_READ = (
     "revenue_won",
     "payments_collected",
@@ -36,6 +39,7 @@ MEASURES_READ = (
     "renewal_revenue",
     "customers_churned",
 )
+DIAGNOSED = frozenset({*INPUTS, *(m for rate in CONVERSIONS for m in measures_needed(rate))})
 
 
 @dataclass(frozen=True)
@@ -53,40 +57,109 @@ class Verdict:
     subject: Subject
     period: str
     holds: bool
-    evidence: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
     explain: Callable[[], Diagnosis] | None = None  # the diagnosis, worked out only if a warning is raised
+    # The ledger entries behind the figures, looked up only when a warning is raised or cleared: judging reads
+    # sums, which name no entries.
+    locate: Callable[[], dict[str, Any]] | None = None
 
     @cached_property
     def diagnosis(self) -> Diagnosis | None:
         return self.explain() if self.explain else None
 
+    @cached_property
+    def evidence(self) -> dict[str, Any]:
+        """The figures as judged, with the entries behind them."""
+        return {**self.figures, **self.locate()} if self.locate else self.figures
+
+
+class Ledger(Protocol):
+    """The credited contributions as known at one position."""
+
+    def sums(self, asks: Sequence[Ask]) -> list[list[Credit]]:
+        """What each ask sums (shared.kernel.metrics.asks)."""
+        ...
+
+    def contributions(
+        self, measures: Iterable[str], first: date, last: date, reps: Collection[str] | None = None
+    ) -> list[Credit]:
+        """The contributions themselves, each naming its ledger entry, to `measures` from first to last."""
+        ...
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """A ledger from its contributions held in memory, summed as the day sums sum them: what the rules' tests
+    give them, and the fold the day sums must equal."""
+
+    credits: Sequence[Credit]
+
+    def sums(self, asks: Sequence[Ask]) -> list[list[Credit]]:
+        return [summed(ask, self.credits) for ask in asks]
+
+    def contributions(
+        self, measures: Iterable[str], first: date, last: date, reps: Collection[str] | None = None
+    ) -> list[Credit]:
+        wanted = set(measures)
+        return [
+            c
+            for c in self.credits
+            if c.measure in wanted and first <= c.day <= last and (reps is None or c.rep_id in reps)
+        ]
+
 
 @dataclass(frozen=True)
 class Day:
-    """What the ledger says about one closed business day, as known at `known_at`."""
+    """What the ledger says about one closed business day, as known at `known_at`. The rules read sums: each
+    rep's credits over the spans a rule compares (a week, a period so far), never the contributions one by
+    one, but for the entries a warning names."""
 
     day: date
     known_at: int
-    credits: list[Credit]  # MEASURES_READ, from at least the rules' longest window up to `day`
+    ledger: Ledger
     organisation: Organisation
     calendar: WorkingCalendar
     goals: Goals
 
-    def between(self, first: date, last: date) -> list[Credit]:
-        return [c for c in self.credits if first <= c.day <= last]
+    def per_rep(
+        self, measures: Iterable[str], first: date, cuts: Iterable[date] | None = ()
+    ) -> dict[str, list[Credit]]:
+        """Each rep's credits to `measures` from `first` to the day, summed over the spans from `first` and from
+        each cut (each day with `cuts` None), and from each day someone moved, so that a span counts for the
+        units of its first day."""
+        spans = None if cuts is None else tuple(sorted({*cuts, *self.organisation.moves()}))
+        key = (frozenset(measures), first, spans)
+        if key not in self._sums:
+            (credits,) = self.ledger.sums([Ask(key[0], first, self.day, Shape(reps=True), cuts=spans)])
+            found: dict[str, list[Credit]] = defaultdict(list)
+            for c in credits:
+                found[c.rep_id].append(c)
+            self._sums[key] = found
+        return self._sums[key]
 
-    def of_rep(self, rep_id: str, first: date, last: date) -> list[Credit]:
-        """The rep's credits from first to last: what a rule asks of every rep, read from an index, since
-        scanning every credit for each of a thousand reps is what made judging a day slow."""
-        return [c for c in self._by_rep.get(rep_id, ()) if first <= c.day <= last]
-
-    def of_measures(self, measures: Iterable[str]) -> list[Credit]:
-        return [c for m in sorted(set(measures)) for c in self._by_measure.get(m, ())]
-
-    def standing(self, goal: Goal, days: WorkingDays) -> GoalStanding:
-        """A goal's standing on the day, from the credits to its measures alone."""
-        credits = self.of_measures(measures_needed(goal.metric))
+    def standing(self, goal: Goal, days: WorkingDays, entries: bool = False) -> GoalStanding:
+        """A goal's standing on the day, from its owner's sums; with `entries`, from the contributions
+        themselves, whose positions its evidence names."""
+        measures, first = measures_needed(goal.metric), goal.period.first_day
+        reps = {goal.owner_id} if goal.owner_kind == "rep" else self._members(goal.owner_id, first)
+        if entries:
+            credits = self.ledger.contributions(measures, first, self.day, reps)
+        else:
+            summed = self.per_rep(measures, first)
+            credits = [c for rep in sorted(reps) for c in summed.get(rep, ())]
         return goal_standing(goal, credits, self.organisation, self.calendar, self.day, days=days)
+
+    def last_day_with(self, measure: str, first: date) -> dict[str, date]:
+        """The last day from `first` to the day on which each rep's `measure` came to more than nothing, for the
+        reps it did: read over the last fortnight first, and further back only for those it found nothing for."""
+        recent = max(first, self.day - timedelta(days=RECENT_DAYS))
+        found = _last_days(self.per_rep((measure,), recent, cuts=None))
+        earlier = frozenset(self.reps()) - found.keys()
+        if earlier and recent > first:
+            ask = Ask(frozenset({measure}), first, recent - timedelta(days=1), Shape(reps=True), reps=earlier)
+            (credits,) = self.ledger.sums([ask])
+            found |= _last_days(_by_rep(credits))
+        return found
 
     def reps(self, on: date | None = None) -> list[str]:
         return sorted(r for members in self._teams(on or self.day).values() for r in members)
@@ -100,10 +173,13 @@ class Day:
         """The subject against its peers (a rep's team; a unit against the company) over [first, last]."""
         if subject.kind == "rep":
             peers = self.team_of(subject.id)
-            mine = self.of_rep(subject.id, first, last)
-            theirs = [c for peer in peers for c in self.of_rep(peer, first, last)]
+            ask = Ask(DIAGNOSED, first, last, Shape(reps=True), reps=frozenset({subject.id, *peers}), cuts=())
+            (credits,) = self.ledger.sums([ask])
+            mine = [c for c in credits if c.rep_id == subject.id]
+            theirs = [c for c in credits if c.rep_id in peers]
             return diagnose(subject.id, span, mine, 1, theirs, len(peers))
-        window = self.between(first, last)
+        ask = Ask(DIAGNOSED, first, last, Shape(reps=True), cuts=self.organisation.moves())
+        (window,) = self.ledger.sums([ask])
         members = [
             r
             for r in self.reps()
@@ -112,19 +188,12 @@ class Day:
         mine = owned(window, self.organisation, "unit", subject.id)
         return diagnose(subject.id, span, mine, len(members), window, len(self.reps()))
 
-    @cached_property
-    def _by_rep(self) -> dict[str, list[Credit]]:
-        found: dict[str, list[Credit]] = defaultdict(list)
-        for c in self.credits:
-            found[c.rep_id].append(c)
-        return found
+    def _members(self, unit_id: str, first: date) -> set[str]:
+        return {m.rep_id for m in self.organisation.members_within(unit_id, first, self.day)}
 
     @cached_property
-    def _by_measure(self) -> dict[str, list[Credit]]:
-        found: dict[str, list[Credit]] = defaultdict(list)
-        for c in self.credits:
-            found[c.measure].append(c)
-        return found
+    def _sums(self) -> dict[tuple, dict[str, list[Credit]]]:
+        return {}
 
     @cached_property
     def _team_cache(self) -> dict[date, dict[str, list[str]]]:
@@ -139,6 +208,25 @@ class Day:
                     teams.setdefault(unit, []).append(rep_id)
             self._team_cache[on] = teams
         return self._team_cache[on]
+
+
+def _by_rep(credits: Iterable[Credit]) -> dict[str, list[Credit]]:
+    found: dict[str, list[Credit]] = defaultdict(list)
+    for c in credits:
+        found[c.rep_id].append(c)
+    return found
+
+
+def _last_days(by_rep: dict[str, list[Credit]]) -> dict[str, date]:
+    """Per rep, the last day whose credits come to more than nothing."""
+    found = {}
+    for rep_id, credits in by_rep.items():
+        per_day: dict[date, Decimal] = defaultdict(Decimal)
+        for c in credits:
+            per_day[c.day] += c.value
+        if days := [d for d, total in per_day.items() if total > 0]:
+            found[rep_id] = max(days)
+    return found
 
 
 def positions(credits: Iterable[Credit]) -> list[int]:

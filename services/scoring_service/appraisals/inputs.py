@@ -18,10 +18,10 @@ from services.scoring_service.domain.definitions import BonusPool, CommissionPla
 from services.scoring_service.domain.presentation import RESULT_FORMAT
 from services.scoring_service.domain.records import CloseInputs, Earlier, RuleVersionRef
 from services.scoring_service.domain.results import EarlierAdjusted, RepAppraisal, RuleRef
-from shared.kernel.ledger_views.day_sum_reads import Ask, Shape
 from shared.kernel.ledger_views.followed import FollowedLedger, hash_at
 from shared.kernel.ledger_views.queries import load_credits, read_day_sums
 from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.metrics.asks import Ask, Shape
 from shared.kernel.metrics.catalogue import MEASURES
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation
@@ -144,10 +144,9 @@ class AppraisalInputs:
         )
 
     def _sums(self, period: Period, organisation: Organisation, known_at: int) -> list[Credit]:
-        """Every rep's credits in the period from the day sums, summed over the spans between the days some
-        rep changed team (a pool counts revenue for the team its rep was in on the day)."""
-        moves = tuple(sorted({day for rep in organisation.reps.values() for day, _, _ in rep.units.changes}))
-        ask = Ask(frozenset(MEASURES), period.first_day, period.last_day, Shape(reps=True), cuts=moves)
+        """Every rep's credits in the period from the day sums, summed over the spans between the days someone
+        moved (a pool counts revenue for the team its rep was in on the day)."""
+        ask = Ask(frozenset(MEASURES), period.first_day, period.last_day, Shape(reps=True), cuts=organisation.moves())
         (found,) = read_day_sums(self.projections.engine, FollowedLedger.name, [ask], known_at, self.zone)
         return found
 

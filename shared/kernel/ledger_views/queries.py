@@ -4,7 +4,7 @@ time, as known at a ledger position."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from sys import intern
@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Row, select
 
 from shared.kernel.ledger_views import day_sums
-from shared.kernel.ledger_views.day_sum_reads import Ask, UnitSumsRead, read_asks, summed
+from shared.kernel.ledger_views.day_sum_reads import UnitSumsRead, read_asks
+from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import contributions, day_sums_zone, rule_entries, tracking
+from shared.kernel.metrics.asks import Ask, summed
 from shared.kernel.metrics.credit import Contribution
 from shared.kernel.metrics.customers import SOURCES, customer_credits, customer_events
 from shared.kernel.metrics.figures import Credit
@@ -178,3 +180,22 @@ def _customer_credits(engine: Engine, end: str, known_at: int, zone: ZoneInfo) -
         for r in rows
     ]
     return customer_credits(customer_events(found, zone))
+
+
+@dataclass(frozen=True)
+class LedgerAt:
+    """A follower's credits as known at one position: an ask's sums (`read_day_sums`) and, where a figure names
+    the entries behind it, the contributions themselves (`load_credits`)."""
+
+    engine: Engine
+    known_at: int
+    zone: ZoneInfo
+
+    def sums(self, asks: Sequence[Ask]) -> list[list[Credit]]:
+        return read_day_sums(self.engine, FollowedLedger.name, asks, self.known_at, self.zone)
+
+    def contributions(
+        self, measures: Iterable[str], first: date, last: date, reps: Collection[str] | None = None
+    ) -> list[Credit]:
+        start, end = day_start(first, self.zone), day_start(last + timedelta(days=1), self.zone)
+        return load_credits(self.engine, measures, start, end, self.known_at, self.zone, reps=reps)

@@ -13,7 +13,7 @@ import pytest
 from services.alert_service.domain import definitions as rules
 from services.alert_service.domain import evaluation as ev
 from services.alert_service.domain.diagnosis import diagnose
-from services.alert_service.domain.facts import Day
+from services.alert_service.domain.facts import Day, Recalled
 from shared.kernel.goals import Goals
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation
@@ -66,7 +66,7 @@ def leads(rep: str, day: date, created: int, converted: int, position: int) -> l
 
 
 def facts(day: date, credits: list[Credit], goals: list[dict] = (), org: Organisation = ORG) -> Day:
-    return Day(day, 10_000, list(credits), org, CALENDAR, Goals.fold(goals))
+    return Day(day, 10_000, Recalled(list(credits)), org, CALENDAR, Goals.fold(goals))
 
 
 def by_id(verdicts: list) -> dict:

@@ -20,7 +20,6 @@ from services.goal_service.settings import SERVICE_NAME
 from shared.kernel.events.envelope import IncomingEvent
 from shared.kernel.ledger_views import day_sums
 from shared.kernel.ledger_views.credit import CreditProjection
-from shared.kernel.ledger_views.day_sum_reads import Ask, Shape, summed
 from shared.kernel.ledger_views.queries import read_day_sums
 from shared.kernel.ledger_views.rules import RuleProjection
 from shared.kernel.ledger_views.tables import (
@@ -34,6 +33,7 @@ from shared.kernel.ledger_views.tables import (
 )
 from shared.kernel.ledger_views.tables import day_sums as company_day_sums
 from shared.kernel.ledger_views.unit_sums import UnitSums
+from shared.kernel.metrics.asks import Ask, Shape, summed
 from shared.kernel.metrics.credit import fold
 from shared.kernel.metrics.figures import Credit, owned
 from shared.kernel.organisation import Organisation
