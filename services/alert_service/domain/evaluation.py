@@ -1,5 +1,7 @@
-"""The warning rules as pure functions of what the ledger says at one position: the credited contributions,
-the organisation, the goals and the working-day calendar, and the business day being closed. Each rule
+"""The warning rules as pure functions of what the ledger says at one position: the credits summed over the
+spans each rule compares, the organisation, the goals and the working-day calendar, and the business day
+being closed. The entries behind a verdict's figures (its evidence's `positions`) are looked up only for a
+warning raised or cleared. Each rule
 returns a verdict for every subject it judged that day: holds (raise, or keep open) or not (clear); a
 subject it did not judge gets no verdict, so an open warning about it stays as it is.
 
@@ -205,7 +207,13 @@ def collection_rate_below(rule: CollectionRateBelow, facts: Day) -> list[Verdict
         return []
     by_rep = facts.per_rep(COLLECTED_OR_WON, period.first_day)
     verdicts = []
-    for rep_id in sorted(r for r, mine in by_rep.items() if any(c.measure == "revenue_won" for c in mine)):
+    won = {
+        c.rep_id
+        for credits in by_rep.values()
+        for c in credits
+        if c.measure == "revenue_won" and c.currency == rule.currency
+    }
+    for rep_id in sorted(won):
         summed = totals(by_rep[rep_id], rule.currency)
         revenue, collected = summed.get("revenue_won", Decimal(0)), summed.get("payments_collected", Decimal(0))
         rate = ratio(collected, revenue)

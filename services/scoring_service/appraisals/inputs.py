@@ -6,23 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.domain.aggregates import PeriodClose
-from services.scoring_service.domain.appraisal import PeriodInputs, RuleInForce, RulesInForce
+from services.scoring_service.domain.appraisal import PeriodInputs, RuleInForce, RulesInForce, measures_read
 from services.scoring_service.domain.commission import Settled
 from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, Scorecard
 from services.scoring_service.domain.presentation import RESULT_FORMAT
 from services.scoring_service.domain.records import CloseInputs, Earlier, RuleVersionRef
 from services.scoring_service.domain.results import EarlierAdjusted, RepAppraisal, RuleRef
-from shared.kernel.ledger_views.followed import FollowedLedger, hash_at
-from shared.kernel.ledger_views.queries import load_credits, read_day_sums
+from shared.kernel.ledger_views.followed import hash_at
+from shared.kernel.ledger_views.queries import LedgerAt, load_credits
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.kernel.metrics.asks import Ask, Shape
-from shared.kernel.metrics.catalogue import MEASURES
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation
 from shared.kernel.periods import Period, parse_period
@@ -125,14 +125,15 @@ class AppraisalInputs:
     ) -> PeriodInputs:
         previous = earlier.get(period.previous().key, {})
         organisation = self.rulebook.organisation(known_at)
-        engine, start, end = self.projections.engine, period.start(self.zone), period.end(self.zone)
+        ledger, in_force = LedgerAt(self.projections.engine, known_at, self.zone), self._rules(rules)
+        measures = measures_read(in_force)
         return PeriodInputs(
             period=period,
-            credits=load_credits(engine, MEASURES, start, end, known_at, self.zone, reps=reps),
-            sums=self._sums(period, organisation, known_at),
+            sums=self._sums(ledger, measures, period, organisation),
+            contributions=partial(ledger.contributions, measures, period.first_day, period.last_day),
             organisation=organisation,
             goals=self.rulebook.goals(known_at),
-            rules=self._rules(rules),
+            rules=in_force,
             ratings=self.app.ratings(period.key)[:ratings_seen],
             settled=self._settled(earlier, known_at, reps),
             # every rep's: the most improved is chosen among them all
@@ -143,11 +144,12 @@ class AppraisalInputs:
             result_format=result_format,
         )
 
-    def _sums(self, period: Period, organisation: Organisation, known_at: int) -> list[Credit]:
+    @staticmethod
+    def _sums(ledger: LedgerAt, measures: frozenset[str], period: Period, organisation: Organisation) -> list[Credit]:
         """Every rep's credits in the period from the day sums, summed over the spans between the days someone
         moved (a pool counts revenue for the team its rep was in on the day)."""
-        ask = Ask(frozenset(MEASURES), period.first_day, period.last_day, Shape(reps=True), cuts=organisation.moves())
-        (found,) = read_day_sums(self.projections.engine, FollowedLedger.name, [ask], known_at, self.zone)
+        ask = Ask(measures, period.first_day, period.last_day, Shape(reps=True), cuts=organisation.moves())
+        (found,) = ledger.sums([ask])
         return found
 
     def _rules(self, references: list[RuleVersionRef]) -> RulesInForce:

@@ -21,7 +21,7 @@ reads its contributions, which name the ledger entries behind each figure, and s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,12 +34,14 @@ from services.scoring_service.domain.presentation import RESULT_FORMAT, Writer
 from services.scoring_service.domain.results import Honour, Ranks, RepAppraisal, RuleRef, TeamFigures
 from services.scoring_service.domain.scoring import GivenRating, RepScore, Standing, points_places, rank, score_rep
 from shared.kernel.goals import Goals
+from shared.kernel.metrics.catalogue import measures_needed
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation, Rep
 from shared.kernel.periods import Period
 from shared.platform.errors import Unavailable
 
 ONE_DAY = timedelta(days=1)
+REPS_PER_BATCH = 100  # reps whose contributions a close reads and appraises at once
 D = TypeVar("D", Scorecard, CommissionPlan, BonusPool)
 
 
@@ -59,15 +61,24 @@ class RulesInForce:
     bonus_pools: Sequence[RuleInForce[BonusPool]] = ()
 
 
+def measures_read(rules: RulesInForce) -> frozenset[str]:
+    """The measures an appraisal under `rules` reads: its scorecards' metrics, its plans' bases, and revenue won
+    (the top seller's figure and the pools' team revenue)."""
+    found: set[str] = {"revenue_won", *(plan.definition.basis for plan in rules.commission_plans)}
+    for scorecard in rules.scorecards:
+        found |= {m for kpi in scorecard.definition.kpis if kpi.metric for m in measures_needed(kpi.metric)}
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class PeriodInputs:
     period: Period
-    # The contributions that occurred in the period, as known at the cut-off, of the reps appraised in full
-    # (every rep for a close, one for a replay).
-    credits: Sequence[Credit]
-    # Every rep's credits in the period summed per measure and currency over spans in which no rep changed
-    # team: what the standings read.
+    # Every rep's credits in the period summed per measure and currency over spans in which nobody moved: what
+    # the standings read.
     sums: Sequence[Credit]
+    # The contributions of some reps that occurred in the period, as known at the cut-off: a close reads them
+    # a batch of reps at a time, so that it never holds the whole period's.
+    contributions: Callable[[Collection[str]], Sequence[Credit]]
     organisation: Organisation
     goals: Goals
     rules: RulesInForce
@@ -96,7 +107,6 @@ class Standings:
     teams: dict[str, list[str]]  # team id -> its appraised reps
     bonuses: dict[str, BonusShare]
     awarded: dict[str, Winner]  # honour -> who won it
-    credits_by_rep: dict[str, list[Credit]]  # of the reps appraised in full
     ratings: dict[str, list[GivenRating]]
 
 
@@ -218,14 +228,13 @@ def standings(inputs: PeriodInputs) -> Standings:
         teams=dict(teams),
         bonuses=bonuses,
         awarded=honours(scored, revenue_won, hired_on, inputs.previous_scores, period.last_day),
-        credits_by_rep=by_rep(inputs.credits),
         ratings=ratings,
     )
 
 
-def appraisal_of(rep_id: str, standing: Standings, inputs: PeriodInputs) -> RepAppraisal:
-    """One appraised rep's appraisal, as the inputs' result format writes it."""
-    placement, credits = standing.placed[rep_id], standing.credits_by_rep.get(rep_id, [])
+def appraisal_of(rep_id: str, standing: Standings, inputs: PeriodInputs, credits: Sequence[Credit]) -> RepAppraisal:
+    """One appraised rep's appraisal from their contributions, as the inputs' result format writes it."""
+    placement = standing.placed[rep_id]
     scorecard, writer = placement.scorecard, Writer(inputs.result_format)
     targets, ratings = goal_targets(inputs.goals, rep_id, inputs.period), standing.ratings.get(rep_id, [])
     scored = score_rep(scorecard.definition, credits, targets, ratings, inputs.period.first_day)
@@ -280,8 +289,13 @@ def appraise(inputs: PeriodInputs) -> PeriodResult:
         for team_id, members in sorted(standing.teams.items())
     }
     currencies = {r: placement.scorecard.definition.currency for r, placement in standing.placed.items()}
+    appraisals: dict[str, RepAppraisal] = {}
+    ordered = sorted(scored)
+    for reps in (ordered[i : i + REPS_PER_BATCH] for i in range(0, len(ordered), REPS_PER_BATCH)):
+        credits = by_rep(inputs.contributions(reps))
+        appraisals |= {rep_id: appraisal_of(rep_id, standing, inputs, credits.get(rep_id, [])) for rep_id in reps}
     return PeriodResult(
-        appraisals={rep_id: appraisal_of(rep_id, standing, inputs) for rep_id in scored},
+        appraisals=appraisals,
         teams=team_figures,
         honours=Writer(inputs.result_format).honours(standing.awarded, currencies),
     )
@@ -291,4 +305,6 @@ def appraise_rep(inputs: PeriodInputs, rep_id: str) -> RepAppraisal | None:
     """One rep's appraisal (None when the rep is not appraised in the period): the standings over every rep,
     since its ranks, bonus and honours are relative to them, and that rep's own statement and figures."""
     standing = standings(inputs)
-    return appraisal_of(rep_id, standing, inputs) if rep_id in standing.scored else None
+    if rep_id not in standing.scored:
+        return None
+    return appraisal_of(rep_id, standing, inputs, inputs.contributions((rep_id,)))
