@@ -128,14 +128,7 @@ class Day:
         each cut (each day with `cuts` None), and from each day someone moved, so that a span counts for the
         units of its first day."""
         spans = None if cuts is None else tuple(sorted({*cuts, *self.organisation.moves()}))
-        key = (frozenset(measures), first, spans)
-        if key not in self._sums:
-            (credits,) = self.ledger.sums([Ask(key[0], first, self.day, Shape(reps=True), cuts=spans)])
-            found: dict[str, list[Credit]] = defaultdict(list)
-            for c in credits:
-                found[c.rep_id].append(c)
-            self._sums[key] = found
-        return self._sums[key]
+        return _by_rep(self._read(Ask(frozenset(measures), first, self.day, Shape(reps=True), cuts=spans)))
 
     def standing(self, goal: Goal, days: WorkingDays, entries: bool = False) -> GoalStanding:
         """A goal's standing on the day, from its owner's sums; with `entries`, from the contributions
@@ -154,11 +147,10 @@ class Day:
         reps it did: read over the last fortnight first, and further back only for those it found nothing for."""
         recent = max(first, self.day - timedelta(days=RECENT_DAYS))
         found = _last_days(self.per_rep((measure,), recent, cuts=None))
-        earlier = frozenset(self.reps()) - found.keys()
+        earlier = frozenset(r for r in self.reps() if r not in found)
         if earlier and recent > first:
             ask = Ask(frozenset({measure}), first, recent - timedelta(days=1), Shape(reps=True), reps=earlier)
-            (credits,) = self.ledger.sums([ask])
-            found |= _last_days(_by_rep(credits))
+            found |= _last_days(_by_rep(self._read(ask)))
         return found
 
     def reps(self, on: date | None = None) -> list[str]:
@@ -173,13 +165,12 @@ class Day:
         """The subject against its peers (a rep's team; a unit against the company) over [first, last]."""
         if subject.kind == "rep":
             peers = self.team_of(subject.id)
-            ask = Ask(DIAGNOSED, first, last, Shape(reps=True), reps=frozenset({subject.id, *peers}), cuts=())
-            (credits,) = self.ledger.sums([ask])
+            reps = frozenset({subject.id, *peers})  # a team's reps ask alike
+            credits = self._read(Ask(DIAGNOSED, first, last, Shape(reps=True), reps=reps, cuts=()))
             mine = [c for c in credits if c.rep_id == subject.id]
             theirs = [c for c in credits if c.rep_id in peers]
             return diagnose(subject.id, span, mine, 1, theirs, len(peers))
-        ask = Ask(DIAGNOSED, first, last, Shape(reps=True), cuts=self.organisation.moves())
-        (window,) = self.ledger.sums([ask])
+        window = self._read(Ask(DIAGNOSED, first, last, Shape(reps=True), cuts=self.organisation.moves()))
         members = [
             r
             for r in self.reps()
@@ -191,8 +182,14 @@ class Day:
     def _members(self, unit_id: str, first: date) -> set[str]:
         return {m.rep_id for m in self.organisation.members_within(unit_id, first, self.day)}
 
+    def _read(self, ask: Ask) -> list[Credit]:
+        """An ask's credits, read once a day: the rules, and the diagnoses of a team's reps, ask alike."""
+        if ask not in self._sums:
+            (self._sums[ask],) = self.ledger.sums([ask])
+        return self._sums[ask]
+
     @cached_property
-    def _sums(self) -> dict[tuple, dict[str, list[Credit]]]:
+    def _sums(self) -> dict[Ask, list[Credit]]:
         return {}
 
     @cached_property

@@ -13,7 +13,19 @@ from decimal import Decimal
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Executable, and_, case, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    Row,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 
 from shared.kernel.ledger_views import day_sums as sums
 from shared.kernel.ledger_views.tables import contributions, day_sums, rep_day_sums, unit_day_sums
@@ -40,9 +52,12 @@ def read_asks(
     known_at: int,
     zone: ZoneInfo,
     units: UnitSumsRead | None = None,
+    bucket: Sequence[Credit] | None = None,
 ) -> list[list[Credit]]:
     """Each ask's credits as known at `known_at`, from the day sums as they stand at `held`, and a unit's from
-    its unit sums when `units` says how (read in the same snapshot as `connection`)."""
+    its unit sums when `units` says how (read in the same snapshot as `connection`). `bucket`, when a caller
+    asking many times at one position kept them (`bucket_credits`), are the contributions of its bucket up to
+    it: then only the sums below the bucket are read."""
     if known_at > held:
         raise ValueError(f"the day sums hold position {held}, not {known_at}")
     tallies = [Tally(ask) for ask in asks]
@@ -50,8 +65,14 @@ def read_asks(
     by_members = [t for t in tallies if t not in by_unit]
     bucket_start = known_at // sums.BUCKET * sums.BUCKET
     below_bucket = None if held - known_at <= known_at - bucket_start else known_at // sums.BUCKET
+    if bucket is not None:
+        below_bucket = known_at // sums.BUCKET
     _add_sums(connection, by_members, below_bucket, by_unit, units.below_bucket if units else None)
-    _add_since(connection, by_members, zone, known_at, bucket_start, held, below_bucket)
+    if bucket is not None:
+        for tally in by_members:
+            tally.add_credits(bucket)
+    else:
+        _add_since(connection, by_members, zone, known_at, bucket_start, held, below_bucket)
     if units is not None:
         _add_since(connection, by_unit, zone, known_at, bucket_start, units.held, units.below_bucket)
     return [tally.credits() for tally in tallies]
@@ -171,10 +192,27 @@ def _add_raw(connection: Connection, tallies: list[Tally], zone: ZoneInfo, low: 
         c.occurred_at >= day_start(first, zone),
         c.occurred_at < day_start(last + timedelta(days=1), zone),
     )
-    for row in connection.execute(query):
-        day = local_day(row.occurred_at, zone)
-        for tally in live:
-            ask = tally.ask
-            if ask.counts(row.measure, row.rep_id, day):
-                key = ask.key(day, row.rep_id, row.measure, row.currency, row.product, row.region)
-                tally.add(key, sign * Decimal(row.value), sign)
+    credits = [_credit(row, zone) for row in connection.execute(query)]
+    for tally in live:
+        tally.add_credits(credits, sign)
+
+
+def bucket_credits(connection: Connection, known_at: int, zone: ZoneInfo) -> list[Credit]:
+    """The contributions in the bucket of `known_at`, up to it: what `read_asks` adds to the sums below it."""
+    c = contributions.c
+    query = select(c.measure, c.rep_id, c.occurred_at, c.value, c.currency, c.product, c.region).where(
+        c.position >= known_at // sums.BUCKET * sums.BUCKET, c.position <= known_at
+    )
+    return [_credit(row, zone) for row in connection.execute(query)]
+
+
+def _credit(row: Row, zone: ZoneInfo) -> Credit:
+    return Credit(
+        row.measure,
+        row.rep_id,
+        local_day(row.occurred_at, zone),
+        Decimal(row.value),
+        row.currency or None,
+        row.product or None,
+        row.region or None,
+    )

@@ -3,8 +3,8 @@ time, as known at a ledger position."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from sys import intern
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Row, select
 
 from shared.kernel.ledger_views import day_sums
-from shared.kernel.ledger_views.day_sum_reads import UnitSumsRead, read_asks
+from shared.kernel.ledger_views.day_sum_reads import UnitSumsRead, bucket_credits, read_asks
 from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import contributions, day_sums_zone, rule_entries, tracking
 from shared.kernel.metrics.asks import Ask, summed
@@ -94,12 +94,14 @@ def read_day_sums(
     known_at: int,
     zone: ZoneInfo,
     unit_projection: str | None = None,
+    bucket: Callable[[Connection], Sequence[Credit]] | None = None,
 ) -> list[list[Credit]]:
     """What each ask sums of `load_credits`'s credits, as known at `known_at`, from the day sums the credit
     projection (tracked as `projection`) keeps, in one snapshot; the customer base and customers lost, which
     no day sum holds, as `load_credits` folds them (one credit per change). The same figures, from few rows.
     A unit's figures come from its unit sums (`unit_projection`) when they can answer as known at `known_at`
-    (`_unit_sums_read`), else from its members'."""
+    (`_unit_sums_read`), else from its members'. `bucket` gives the contributions of `known_at`'s bucket up to
+    it, when the caller keeps them (day_sum_reads.read_asks)."""
     stored = [
         replace(ask, measures=ask.measures - set(DERIVED)) if ask.measures & set(DERIVED) else ask for ask in asks
     ]
@@ -107,7 +109,8 @@ def read_day_sums(
         held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar() or 0
         ready = known_at <= held and connection.execute(select(day_sums_zone.c.zone)).scalar() == zone.key
         units = _unit_sums_read(connection, unit_projection, known_at) if ready else None
-        found = read_asks(connection, held, stored, known_at, zone, units) if ready else []
+        recent = bucket(connection) if ready and bucket is not None else None
+        found = read_asks(connection, held, stored, known_at, zone, units, recent) if ready else []
     if not ready:  # summed in another zone, or being rebuilt: from the contributions, as slowly as before
         found = [summed(ask, _between(engine, ask, ask.measures, known_at, zone)) for ask in stored]
     for ask, credits in zip(asks, found, strict=True):
@@ -190,9 +193,16 @@ class LedgerAt:
     engine: Engine
     known_at: int
     zone: ZoneInfo
+    # The contributions of known_at's bucket up to it, read once: a judge asks many sums at one position.
+    _bucket: list[list[Credit]] = field(default_factory=list, repr=False, compare=False)
 
     def sums(self, asks: Sequence[Ask]) -> list[list[Credit]]:
-        return read_day_sums(self.engine, FollowedLedger.name, asks, self.known_at, self.zone)
+        return read_day_sums(self.engine, FollowedLedger.name, asks, self.known_at, self.zone, bucket=self._recent)
+
+    def _recent(self, connection: Connection) -> list[Credit]:
+        if not self._bucket:
+            self._bucket.append(bucket_credits(connection, self.known_at, self.zone))
+        return self._bucket[0]
 
     def contributions(
         self, measures: Iterable[str], first: date, last: date, reps: Collection[str] | None = None

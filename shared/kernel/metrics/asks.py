@@ -105,6 +105,15 @@ class Tally:
         self.sums[key] += value
         self.counts[key] += count
 
+    def add_credits(self, credits: Iterable[Credit], sign: int = 1) -> None:
+        """Contributions (one credit each, as `load_credits` reads them) added to the sums they count for (sign
+        1) or taken from them (-1)."""
+        ask = self.ask
+        for c in credits:
+            if ask.counts(c.measure, c.rep_id, c.day):
+                key = ask.key(c.day, c.rep_id, c.measure, c.currency or "", c.product or "", c.region or "")
+                self.add(key, sign * c.value, sign)
+
     def credits(self) -> list[Credit]:
         """One credit per key that still counts a contribution, in key order (deterministic)."""
         found = []
@@ -121,9 +130,5 @@ def summed(ask: Ask, credits: Iterable[Credit]) -> list[Credit]:
     """The credits (each one contribution, as `load_credits` reads them) an ask counts, summed as it sums them:
     what the day sums answer, from the contributions themselves."""
     tally = Tally(ask)
-    for c in credits:
-        if ask.counts(c.measure, c.rep_id, c.day):
-            tally.add(
-                ask.key(c.day, c.rep_id, c.measure, c.currency or "", c.product or "", c.region or ""), c.value, 1
-            )
+    tally.add_credits(credits)
     return tally.credits()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +21,7 @@ from services.goal_service.settings import SERVICE_NAME
 from shared.kernel.events.envelope import IncomingEvent
 from shared.kernel.ledger_views import day_sums
 from shared.kernel.ledger_views.credit import CreditProjection
+from shared.kernel.ledger_views.day_sum_reads import bucket_credits
 from shared.kernel.ledger_views.queries import read_day_sums
 from shared.kernel.ledger_views.rules import RuleProjection
 from shared.kernel.ledger_views.tables import (
@@ -233,6 +235,9 @@ def test_the_day_sums_as_known_at_any_position_equal_the_fold(engine, small_buck
         read = read_day_sums(engine, "credit", together, known_at, ZONE, "units")
         credits = credits_by(entries, known_at)
         assert read == [expected(ask, credits, organisation) for ask in together]
+        # as a judge reads them, keeping the contributions of the position's bucket between its reads
+        bucket = partial(bucket_credits, known_at=known_at, zone=ZONE)
+        assert read_day_sums(engine, "credit", together, known_at, ZONE, bucket=bucket) == read
 
 
 def test_sums_made_in_another_zone_are_read_from_the_contributions_then_summed_again(engine):
