@@ -189,7 +189,7 @@ def no_visits(rule: NoVisits, facts: Day) -> list[Verdict]:
 
 
 def _visit_entries(facts: Day, rep_id: str, last: date) -> dict[str, Any]:
-    found = positions(facts.ledger.contributions(("visits",), last, last, {rep_id}))
+    found = positions(facts.entries(("visits",), last, last, rep_id))
     return {"last_visit": {"day": last, "positions": found}, "positions": found}
 
 
@@ -197,7 +197,7 @@ COLLECTED_OR_WON = ("revenue_won", "payments_collected")
 
 
 def _collection_entries(facts: Day, rep_id: str, period: Period, currency: str) -> dict[str, Any]:
-    mine = facts.ledger.contributions(COLLECTED_OR_WON, period.first_day, facts.day, {rep_id})
+    mine = facts.entries(COLLECTED_OR_WON, period.first_day, facts.day, rep_id)
     return {"positions": positions(c for c in mine if c.currency == currency)}
 
 

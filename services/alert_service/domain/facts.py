@@ -153,6 +153,14 @@ class Day:
             found |= _last_days(_by_rep(self._read(ask)))
         return found
 
+    def entries(self, measures: tuple[str, ...], first: date, last: date, rep_id: str) -> list[Credit]:
+        """A rep's contributions to `measures` from first to last, read for every rep at once: the warnings of a
+        day name the entries of the same few spans (the last visits, the month), each for many reps."""
+        key = (measures, first, last)
+        if key not in self._entries:
+            self._entries[key] = _by_rep(self.ledger.contributions(measures, first, last))
+        return self._entries[key].get(rep_id, [])
+
     def reps(self, on: date | None = None) -> list[str]:
         return sorted(r for members in self._teams(on or self.day).values() for r in members)
 
@@ -190,6 +198,10 @@ class Day:
 
     @cached_property
     def _sums(self) -> dict[Ask, list[Credit]]:
+        return {}
+
+    @cached_property
+    def _entries(self) -> dict[tuple[tuple[str, ...], date, date], dict[str, list[Credit]]]:
         return {}
 
     @cached_property

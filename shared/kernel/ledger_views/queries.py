@@ -197,6 +197,9 @@ class LedgerAt:
     _bucket: list[list[Credit]] = field(default_factory=list, repr=False, compare=False)
 
     def sums(self, asks: Sequence[Ask]) -> list[list[Credit]]:
+        if self._bucket:  # the sums were found to hold known_at: one statement, below the bucket kept
+            with self.engine.connect() as connection:
+                return read_asks(connection, self.known_at, asks, self.known_at, self.zone, bucket=self._bucket[0])
         return read_day_sums(self.engine, FollowedLedger.name, asks, self.known_at, self.zone, bucket=self._recent)
 
     def _recent(self, connection: Connection) -> list[Credit]:
