@@ -67,6 +67,16 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return count
 
+    def working_days_after(self, day: date, count: int) -> list[date]:
+        """The first `count` working days after `day`; CalendarYearMissing when they reach a year without a
+        published calendar, never a guess."""
+        found, current = [], day
+        while len(found) < count:
+            current += timedelta(days=1)
+            if self.year(current.year).is_working_day(current):
+                found.append(current)
+        return found
+
     def versions(self, first: date, last: date) -> dict[int, int]:
         """{year: version} of the calendar years a day range uses."""
         self.require(first, last)
