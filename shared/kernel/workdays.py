@@ -70,7 +70,8 @@ class WorkingCalendar:
     def working_days_after(self, day: date, count: int) -> list[date]:
         """The first `count` working days after `day`; CalendarYearMissing when they reach a year without a
         published calendar, never a guess."""
-        found, current = [], day
+        found: list[date] = []
+        current = day
         while len(found) < count:
             current += timedelta(days=1)
             if self.year(current.year).is_working_day(current):
