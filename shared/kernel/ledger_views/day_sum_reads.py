@@ -64,9 +64,7 @@ def read_asks(
     by_unit = [t for t in tallies if units is not None and t.ask.unit is not None and not t.ask.names_reps]
     by_members = [t for t in tallies if t not in by_unit]
     bucket_start = known_at // sums.BUCKET * sums.BUCKET
-    below_bucket = None if held - known_at <= known_at - bucket_start else known_at // sums.BUCKET
-    if bucket is not None:
-        below_bucket = known_at // sums.BUCKET
+    below_bucket = known_at // sums.BUCKET if bucket is not None or reads_below_bucket(held, known_at) else None
     _add_sums(connection, by_members, below_bucket, by_unit, units.below_bucket if units else None)
     if bucket is not None:
         for tally in by_members:
@@ -76,6 +74,12 @@ def read_asks(
     if units is not None:
         _add_since(connection, by_unit, zone, known_at, bucket_start, units.held, units.below_bucket)
     return [tally.credits() for tally in tallies]
+
+
+def reads_below_bucket(held: int, known_at: int) -> bool:
+    """Whether "as known at `known_at`" reads fewer contributions as the buckets below its own plus its own
+    bucket's up to it than as the sums at `held` less those after it."""
+    return held - known_at > known_at - known_at // sums.BUCKET * sums.BUCKET
 
 
 def _add_since(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Row, select
 
 from shared.kernel.ledger_views import day_sums
-from shared.kernel.ledger_views.day_sum_reads import UnitSumsRead, bucket_credits, read_asks
+from shared.kernel.ledger_views.day_sum_reads import UnitSumsRead, bucket_credits, read_asks, reads_below_bucket
 from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import contributions, day_sums_zone, rule_entries, tracking
 from shared.kernel.metrics.asks import Ask, summed
@@ -101,7 +101,7 @@ def read_day_sums(
     no day sum holds, as `load_credits` folds them (one credit per change). The same figures, from few rows.
     A unit's figures come from its unit sums (`unit_projection`) when they can answer as known at `known_at`
     (`_unit_sums_read`), else from its members'. `bucket` gives the contributions of `known_at`'s bucket up to
-    it, when the caller keeps them (day_sum_reads.read_asks)."""
+    it, when the caller keeps them and reading below the bucket is the cheaper way (day_sum_reads.read_asks)."""
     stored = [
         replace(ask, measures=ask.measures - set(DERIVED)) if ask.measures & set(DERIVED) else ask for ask in asks
     ]
@@ -109,7 +109,8 @@ def read_day_sums(
         held = connection.execute(select(tracking.c.position).where(tracking.c.name == projection)).scalar() or 0
         ready = known_at <= held and connection.execute(select(day_sums_zone.c.zone)).scalar() == zone.key
         units = _unit_sums_read(connection, unit_projection, known_at) if ready else None
-        recent = bucket(connection) if ready and bucket is not None else None
+        kept = ready and bucket is not None and reads_below_bucket(held, known_at)
+        recent = bucket(connection) if kept and bucket is not None else None
         found = read_asks(connection, held, stored, known_at, zone, units, recent) if ready else []
     if not ready:  # summed in another zone, or being rebuilt: from the contributions, as slowly as before
         found = [summed(ask, _between(engine, ask, ask.measures, known_at, zone)) for ask in stored]
@@ -197,7 +198,7 @@ class LedgerAt:
     _bucket: list[list[Credit]] = field(default_factory=list, repr=False, compare=False)
 
     def sums(self, asks: Sequence[Ask]) -> list[list[Credit]]:
-        if self._bucket:  # the sums were found to hold known_at: one statement, below the bucket kept
+        if self._bucket:  # read below the bucket before: the sums hold known_at, and one statement does
             with self.engine.connect() as connection:
                 return read_asks(connection, self.known_at, asks, self.known_at, self.zone, bucket=self._bucket[0])
         return read_day_sums(self.engine, FollowedLedger.name, asks, self.known_at, self.zone, bucket=self._recent)

@@ -12,7 +12,7 @@ import pytest
 
 from services.alert_service.domain import definitions as rules
 from services.alert_service.domain import evaluation
-from services.alert_service.domain.facts import Day
+from services.alert_service.domain.facts import Day, Recalled
 from services.goal_service.domain.progress import progress
 from shared.kernel.goals import Goals
 from shared.kernel.metrics.figures import Credit
@@ -119,7 +119,7 @@ def test_goal_progress_and_the_warning_rules_read_the_same_standing():
     day = date(2026, 10, 13)
     shown = progress(week_goals.goals["g"], credits, ORG, CALENDAR, day)
     weekly = rules.WeeklyGoalCompletion(kind="weekly_goal_completion")
-    (verdict,) = evaluation.weekly_goal_completion(weekly, Day(day, 1000, credits, ORG, CALENDAR, week_goals))
+    (verdict,) = evaluation.weekly_goal_completion(weekly, Day(day, 1000, Recalled(credits), ORG, CALENDAR, week_goals))
     assert shown.standing.pace == verdict.evidence["pace"] == D("0.7500")
     assert shown.standing.completion == verdict.evidence["completion"] == D("0.3000")
     working = shown.standing.working_days
@@ -128,6 +128,6 @@ def test_goal_progress_and_the_warning_rules_read_the_same_standing():
     forecast_rule = rules.ForecastMiss(kind="forecast_miss", period="month", min_elapsed_working_days=1)
     month_goals = goals(("rep", "r-1"), "2026-10", "1000000")
     month = progress(month_goals.goals["g"], credits, ORG, CALENDAR, day)
-    (missed,) = evaluation.forecast_miss(forecast_rule, Day(day, 1000, credits, ORG, CALENDAR, month_goals))
+    (missed,) = evaluation.forecast_miss(forecast_rule, Day(day, 1000, Recalled(credits), ORG, CALENDAR, month_goals))
     assert month.standing.forecast == D("108000.00")  # 30,000 x 18 / 5 (8, 9, 10, 12 and 13 October)
     assert missed.evidence["forecast"] == "108000.00" and missed.holds
