@@ -18,15 +18,20 @@ How a route declares its answer (one pattern for every service, so OpenAPI descr
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from shared.kernel.periods import Period, parse_period
 from shared.platform.canonical import canonical_json, sha256_hex
 from shared.platform.errors import FieldError, InvalidInput
+
+WHOLE_BYTES = 256 * 1024  # answers larger than this are sent in pieces
+PIECE_BYTES = 64 * 1024
 
 
 def is_none(value: object) -> bool:
@@ -67,6 +72,15 @@ class Encoded:
         """The answer; 304 and no body to a request whose If-None-Match names its ETag."""
         if status_code == 200 and self.etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers={"etag": self.etag})
-        return Response(
-            self.content, status_code=status_code, media_type="application/json", headers={"etag": self.etag}
-        )
+        headers = {"etag": self.etag}
+        if len(self.content) > WHOLE_BYTES:
+            # Sent a piece at a time, each once the client has taken the last: written whole, a slow reader's
+            # copy waits in the socket's buffer, and fifty readers of a 5 MB answer held 270 MB of them.
+            headers["content-length"] = str(len(self.content))
+            return StreamingResponse(self._pieces(), status_code, headers, media_type="application/json")
+        return Response(self.content, status_code=status_code, media_type="application/json", headers=headers)
+
+    async def _pieces(self) -> AsyncIterator[memoryview]:
+        whole = memoryview(self.content)
+        for start in range(0, len(whole), PIECE_BYTES):
+            yield whole[start : start + PIECE_BYTES]
