@@ -29,7 +29,9 @@ console = Console(soft_wrap=True)
 SERVICES = ["goal_service", "scoring_service", "alert_service"]
 # Development-only credentials, used by `perfledger run` when none are configured; printed at start.
 LOCAL_SECRET = "whsec_" + base64.b64encode(b"perfledger-local-development-secret").decode()
-LOCAL_TOKENS = "local-admin=admin,local-service=service,local-auditor=auditor,local-hr=hr"
+LOCAL_TOKENS = (
+    "local-admin=admin,local-service=service,local-auditor=auditor,local-hr=hr,local-committee=committee@reviewer"
+)
 
 
 def _wait_healthy(name: str, url: str, process: subprocess.Popen, seconds: float = 30) -> None:

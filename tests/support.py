@@ -40,7 +40,7 @@ OLD_SECRET_BYTES = b"old-secret-fedcba9876543210"
 OLD_SECRET = "whsec_" + base64.b64encode(OLD_SECRET_BYTES).decode()
 TOKENS = (
     "t-admin=admin,t-service=service,t-auditor=auditor,t-rep=rep:r-1,t-manager=manager:team-east,"
-    "t-hr=hr@wang.fang,t-east=manager:east,t-rep2=rep:r-2"
+    "t-hr=hr@wang.fang,t-east=manager:east,t-rep2=rep:r-2,t-wang=committee@wang,t-li=committee@li"
 )
 SOURCE = "crm://tests"
 ZONE = ZoneInfo("Asia/Shanghai")  # the company zone every test service runs in (the settings' default)

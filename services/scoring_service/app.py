@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
-from services.scoring_service.api import appraisal_log, periods, rules, scores
+from services.scoring_service.api import appeals, appraisal_log, periods, rules, scores
 from services.scoring_service.api.deps import Scoring
 from services.scoring_service.application import ScoringApplication
+from services.scoring_service.appraisals.appeals import Appeals
 from services.scoring_service.appraisals.closing import PeriodCloser
 from services.scoring_service.appraisals.inputs import AppraisalInputs
 from services.scoring_service.appraisals.live import LiveFigures
@@ -70,6 +71,7 @@ def wire(
         live=LiveFigures(application, inputs, rulebook),
         signer=signer,
         answers=AnswerCache(),
+        appeals=Appeals(application, sealed, rulebook),
     )
 
 
@@ -105,6 +107,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(rules.router)
     app.include_router(scores.router)
     app.include_router(periods.router)
+    app.include_router(appeals.router)
     app.include_router(appraisal_log.router)
     install_projection_routes(app)
     return app

@@ -4,13 +4,21 @@ aggregates' to say; here is only what is saved together."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from services.scoring_service.domain.aggregates import Appraisal, Catalogue, PeriodClose, PeriodRatings, Rule
-from services.scoring_service.domain.definitions import RuleDefinition
-from services.scoring_service.domain.errors import NoSealedAppraisal, PeriodStillOpen, UnknownRule
-from services.scoring_service.domain.records import CloseInputs, PeriodSummary, Seal
+from services.scoring_service.domain.appeals import Appeal
+from services.scoring_service.domain.definitions import AppealPolicy, RuleDefinition
+from services.scoring_service.domain.errors import (
+    AppealAlreadyFiled,
+    NoAppeal,
+    NoSealedAppraisal,
+    PeriodStillOpen,
+    UnknownRule,
+)
+from services.scoring_service.domain.records import AppealDeadline, CloseInputs, PeriodSummary, Seal
 from services.scoring_service.domain.results import RepAppraisal
 from services.scoring_service.domain.scoring import GivenRating
 from shared.platform.application import ServiceApplication
@@ -113,12 +121,50 @@ class ScoringApplication(ServiceApplication):
             self.save(closing, *appraisals)
             return closing
 
-    def publish(self, period: str, actor: str) -> PeriodClose:
+    def publish(self, period: str, actor: str, published_at: str, appeals: AppealDeadline) -> PeriodClose:
         with self.writing:
             closing = self.period_close(period)
-            closing.publish(actor, timestamp_now())
+            closing.publish(actor, published_at, appeals)
             self.save(closing)
             return closing
+
+    def appeal_policy(self, day: date) -> AppealPolicy:
+        """The appeal policy in force on a day (hr's latest version, else the default)."""
+        for rule in self.rules("appeal_policy"):
+            version = rule.version_in_force(day)
+            if version is not None:
+                found = rule.definition(version)
+                if isinstance(found, AppealPolicy):
+                    return found
+        return AppealPolicy()
+
+    # --- appeals -------------------------------------------------------------------------------------------
+
+    def file_appeal(self, appeal: Appeal) -> Appeal:
+        with self.writing:
+            if self.find(Appeal, appeal.period, appeal.rep_id, appeal.revision) is not None:
+                raise AppealAlreadyFiled(appeal.period, appeal.rep_id, appeal.revision)
+            catalogue = self.catalogue()
+            catalogue.add_appeal(appeal.period, appeal.rep_id, appeal.revision)
+            self.save(appeal, catalogue)
+            return appeal
+
+    def appeal(self, period: str, rep_id: str, revision: int) -> Appeal:
+        found: Appeal | None = self.find(Appeal, period, rep_id, revision)
+        if found is None:
+            raise NoAppeal(period, rep_id)
+        return found
+
+    def appeals(self) -> list[Appeal]:
+        return [self.appeal(*key) for key in self.catalogue().appeals_filed()]
+
+    def take_appeal_step(self, period: str, rep_id: str, revision: int, step: Callable[[Appeal], None]) -> Appeal:
+        """Load the appeal, take one step on it (the aggregate refuses a wrong one) and save it."""
+        with self.writing:
+            appeal = self.appeal(period, rep_id, revision)
+            step(appeal)
+            self.save(appeal)
+            return appeal
 
     def appraisal(self, period: str, rep_id: str) -> Appraisal | None:
         found: Appraisal | None = self.find(Appraisal, period, rep_id)

@@ -1,6 +1,6 @@
-"""Who may see whose figures: HR, admins, auditors and services see everything; a manager the subtree they
-lead; a rep their own, and their team's totals. Reads outside scope answer 404, as if the thing did not
-exist."""
+"""Who may see whose figures: HR, admins, auditors, the appeals committee and services see everything; a
+manager the subtree they lead; a rep their own, and their team's totals. Reads outside scope answer 404, as
+if the thing did not exist."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 from shared.kernel.organisation import Organisation
 from shared.platform.auth import Principal, Role
 
-SEE_ALL = {Role.HR, Role.ADMIN, Role.AUDITOR, Role.SERVICE}
+SEE_ALL = {Role.HR, Role.ADMIN, Role.AUDITOR, Role.SERVICE, Role.COMMITTEE}
 
 
 def owner_within(organisation: Organisation, kind: str, owner_id: str, root: str, day: date) -> bool:

@@ -21,6 +21,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
     SERVICE = "service"
+    COMMITTEE = "committee"  # the appeals committee: reviews and decides appeals, reads what they dispute
 
 
 SCOPED_ROLES = {Role.REP: "rep id", Role.MANAGER: "team id"}

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.scoring_service.application import ScoringApplication
+from services.scoring_service.appraisals.appeals import Appeals
 from services.scoring_service.appraisals.closing import PeriodCloser
 from services.scoring_service.appraisals.live import LiveFigures
 from services.scoring_service.appraisals.replay import Replayer
@@ -30,6 +31,7 @@ class Scoring:
     live: LiveFigures
     signer: Signer
     answers: AnswerCache  # live figures' answers (shared.platform.answer_cache)
+    appeals: Appeals
 
 
 async def wired(request: Request) -> Scoring:
@@ -68,6 +70,10 @@ async def answers(parts: ScoringDep) -> AnswerCache:
     return parts.answers
 
 
+async def appeals(parts: ScoringDep) -> Appeals:
+    return parts.appeals
+
+
 ApplicationDep = Annotated[ScoringApplication, Depends(application)]
 CloserDep = Annotated[PeriodCloser, Depends(closer)]
 SealedDep = Annotated[SealedAppraisals, Depends(sealed)]
@@ -75,9 +81,11 @@ ReplayerDep = Annotated[Replayer, Depends(replayer)]
 LiveDep = Annotated[LiveFigures, Depends(live)]
 SignerDep = Annotated[Signer, Depends(signer)]
 AnswersDep = Annotated[AnswerCache, Depends(answers)]
+AppealsDep = Annotated[Appeals, Depends(appeals)]
 
 Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
 Rater = Annotated[Principal, Depends(allow(Role.MANAGER, Role.HR, Role.ADMIN))]
 AnyRole = Annotated[Principal, Depends(allow(*Role))]
 Auditor = Annotated[Principal, Depends(allow(Role.HR, Role.AUDITOR, Role.ADMIN))]
 LogReader = Annotated[Principal, Depends(allow(Role.SERVICE, Role.AUDITOR, Role.ADMIN))]
+Reviewer = Annotated[Principal, Depends(allow(Role.COMMITTEE))]

@@ -9,13 +9,20 @@ from fastapi import APIRouter, Path, Request, Response
 
 from services.scoring_service.api.deps import AnyRole, ApplicationDep, Editor
 from services.scoring_service.api.schemas import (
+    AppealPolicyVersionIn,
     BonusPoolVersionIn,
     CommissionPlanVersionIn,
     RuleOut,
     RuleVersionIn,
     ScorecardVersionIn,
 )
-from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, RuleDefinition, Scorecard
+from services.scoring_service.domain.definitions import (
+    AppealPolicy,
+    BonusPool,
+    CommissionPlan,
+    RuleDefinition,
+    Scorecard,
+)
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["rules"])
@@ -77,6 +84,20 @@ async def define_bonus_pool(
     return await _define(request, app, "bonus_pool", rule_id, body, body.definition, principal.actor)
 
 
+@router.put(
+    "/appeal-policies/{rule_id}",
+    response_model=RuleOut[AppealPolicy],
+    responses=first_version(RuleOut[AppealPolicy]),
+    summary="Define the appeal policy (the working days a rep has to appeal), or add a version to it",
+)
+async def define_appeal_policy(
+    request: Request, rule_id: RuleId, body: AppealPolicyVersionIn, principal: Editor, app: ApplicationDep
+) -> Response:
+    """The window a publication opens is counted with the version in force on the day of publication; with
+    none, 3 working days. Of several policies, the lowest id counts."""
+    return await _define(request, app, "appeal_policy", rule_id, body, body.definition, principal.actor)
+
+
 def _reads(kind: str, path: str, answer: Any, listed: Any) -> None:
     """The read routes of one kind; `answer` and `listed` are the models of one rule and of the list."""
 
@@ -97,3 +118,4 @@ def _reads(kind: str, path: str, answer: Any, listed: Any) -> None:
 _reads("scorecard", "scorecards", RuleOut[Scorecard], list[RuleOut[Scorecard]])
 _reads("commission_plan", "commission-plans", RuleOut[CommissionPlan], list[RuleOut[CommissionPlan]])
 _reads("bonus_pool", "bonus-pools", RuleOut[BonusPool], list[RuleOut[BonusPool]])
+_reads("appeal_policy", "appeal-policies", RuleOut[AppealPolicy], list[RuleOut[AppealPolicy]])

@@ -5,17 +5,26 @@ read model was behind for is finished by `seal_all`, which the service runs in t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import httpx
 
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.inputs import AppraisalInputs
 from services.scoring_service.domain.aggregates import PeriodClose
+from services.scoring_service.domain.appeals import appeal_window
 from services.scoring_service.domain.appraisal import appraise
 from services.scoring_service.domain.errors import LedgerUnreachable
-from services.scoring_service.domain.records import AppraisalRef, EarlierRef, LedgerRef, PeriodSummary, Seal
+from services.scoring_service.domain.records import (
+    AppealDeadline,
+    AppraisalRef,
+    EarlierRef,
+    LedgerRef,
+    PeriodSummary,
+    Seal,
+)
 from services.scoring_service.domain.results import RepAppraisal
-from shared.kernel.periods import Period
+from shared.kernel.periods import Period, local_day
 from shared.platform.canonical import sha256_hex, timestamp_now
 from shared.platform.log_client import LedgerFollower
 from shared.platform.projection import Projections
@@ -33,11 +42,13 @@ class PeriodCloser:
         projections: Projections,
         follower: LedgerFollower,
         signer: Signer,
+        clock: Callable[[], str] = timestamp_now,
     ):
         self.app = app
         self.inputs = inputs
         self.projections = projections
         self.follower = follower
+        self.clock = clock  # when a publication opens its appeal window; tests move it
         self.signer = signer
 
     async def close(self, period: Period, cutoff: int | None, actor: str) -> PeriodClose:
@@ -95,5 +106,16 @@ class PeriodCloser:
                 self.seal(closing.period)
 
     def publish(self, period_key: str, actor: str) -> PeriodClose:
-        """Make the sealed appraisals readable by their reps; the appeal window starts now."""
-        return self.app.publish(period_key, actor)
+        """Make the sealed appraisals readable by their reps; the appeal window starts now, counted on the
+        calendar as this service knows it (a year it reaches without one refuses the publication)."""
+        published_at = self.clock()
+        published_on = local_day(published_at, self.inputs.zone)
+        policy = self.app.appeal_policy(published_on)
+        calendar = self.inputs.rulebook.calendar(self.projections.held())
+        window = appeal_window(published_on, policy.working_days, calendar, self.inputs.zone)
+        deadline = AppealDeadline(
+            working_days=[d.isoformat() for d in window.days],
+            deadline=window.deadline.isoformat(),
+            calendar_versions={str(year): version for year, version in window.calendar_versions.items()},
+        )
+        return self.app.publish(period_key, actor, published_at, deadline)

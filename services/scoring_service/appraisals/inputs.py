@@ -15,7 +15,7 @@ from services.scoring_service.application import ScoringApplication
 from services.scoring_service.domain.aggregates import PeriodClose
 from services.scoring_service.domain.appraisal import PeriodInputs, RuleInForce, RulesInForce, measures_read
 from services.scoring_service.domain.commission import Settled
-from services.scoring_service.domain.definitions import BonusPool, CommissionPlan, Scorecard
+from services.scoring_service.domain.definitions import APPRAISED_KINDS, BonusPool, CommissionPlan, Scorecard
 from services.scoring_service.domain.presentation import RESULT_FORMAT
 from services.scoring_service.domain.records import CloseInputs, Earlier, RuleVersionRef
 from services.scoring_service.domain.results import EarlierAdjusted, RepAppraisal, RuleRef
@@ -42,6 +42,8 @@ class AppraisalInputs:
     def rules_in_force(self, period: Period) -> list[RuleVersionRef]:
         found = []
         for rule in self.app.rules():
+            if rule.kind not in APPRAISED_KINDS:
+                continue
             version = rule.version_in_force(period.first_day)
             if version is not None:
                 found.append(RuleVersionRef(kind=rule.kind, id=rule.rule_id, version=version))
@@ -162,7 +164,7 @@ class AppraisalInputs:
                 scorecards.append(RuleInForce(ref.id, ref.version, definition))
             elif isinstance(definition, CommissionPlan):
                 plans.append(RuleInForce(ref.id, ref.version, definition))
-            else:
+            elif isinstance(definition, BonusPool):
                 pools.append(RuleInForce(ref.id, ref.version, definition))
         return RulesInForce(scorecards, plans, pools)
 

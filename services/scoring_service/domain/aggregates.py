@@ -26,6 +26,7 @@ from services.scoring_service.domain.errors import (
     WrongRuleKind,
 )
 from services.scoring_service.domain.records import (
+    AppealDeadline,
     AppraisalRef,
     CloseInputs,
     PeriodSummary,
@@ -59,6 +60,15 @@ class Catalogue(Aggregate):
     @event("PeriodAdded")
     def add_period(self, period: str) -> None:
         self.periods.append(period)
+
+    @event("AppealAdded")
+    def add_appeal(self, period: str, rep_id: str, revision: int) -> None:
+        if not hasattr(self, "appeals"):  # a catalogue created before appeals
+            self.appeals: list[tuple[str, str, int]] = []
+        self.appeals.append((period, rep_id, revision))
+
+    def appeals_filed(self) -> list[tuple[str, str, int]]:
+        return list(getattr(self, "appeals", []))
 
 
 class Rule(VersionedRule):
@@ -180,17 +190,17 @@ class PeriodClose(Aggregate):
         self.summary = PeriodSummary.model_validate(summary)
         self.state = PeriodState.CLOSED
 
-    def publish(self, actor: str, published_at: str) -> None:
-        """Make the sealed appraisals readable by their reps. Publishing again changes nothing, so a publish
-        retried after a lost answer is answered as the first was."""
+    def publish(self, actor: str, published_at: str, appeals: AppealDeadline) -> None:
+        """Make the sealed appraisals readable by their reps, opening the appeal window. Publishing again changes
+        nothing, so a publish retried after a lost answer is answered as the first was."""
         if self.state is PeriodState.CLOSING:
             raise PeriodNotClosed(self.period)
         if self.state is PeriodState.CLOSED:
-            self._publish(actor, published_at)
+            self._publish(actor, published_at, appeals.stored())
 
     @event("Published")
-    def _publish(self, actor: str, published_at: str) -> None:
-        self.published = Publication(by=actor, at=published_at)
+    def _publish(self, actor: str, published_at: str, appeals: dict[str, Any] | None = None) -> None:
+        self.published = Publication(by=actor, at=published_at, appeals=appeals)
         self.state = PeriodState.PUBLISHED
 
 

@@ -157,11 +157,19 @@ class BonusPool(Schema):
         return self
 
 
-RuleDefinition = Scorecard | CommissionPlan | BonusPool
-RULE_KINDS: dict[str, type[Scorecard] | type[CommissionPlan] | type[BonusPool]] = {
+class AppealPolicy(Schema):
+    """How long a rep has to appeal a published appraisal."""
+
+    working_days: int = Field(3, ge=1, le=20, description="Working days after the day of publication.")
+
+
+RuleDefinition = Scorecard | CommissionPlan | BonusPool | AppealPolicy
+RULE_KINDS: dict[str, type[Scorecard] | type[CommissionPlan] | type[BonusPool] | type[AppealPolicy]] = {
     "scorecard": Scorecard,
     "commission_plan": CommissionPlan,
     "bonus_pool": BonusPool,
+    "appeal_policy": AppealPolicy,
 }
+APPRAISED_KINDS = ("scorecard", "commission_plan", "bonus_pool")  # the rules an appraisal reads
 # How a definition is read back from a stored version: by the names it was stored under (Kpi._source).
 STORED = {"stored": True}

@@ -78,3 +78,36 @@ class RepOutOfScope(NotFound):
 
     def __init__(self, rep_id: str):
         super().__init__(f"no rep {rep_id} in your scope")
+
+
+class AppealStepRefused(Conflict):
+    def __init__(self, period: str, rep_id: str, state: str, allowed: list[str]):
+        super().__init__(
+            f"rep {rep_id}'s appeal for {period} is {state}; this step is taken when it is {' or '.join(allowed)}"
+        )
+
+
+class NotAReviewer(Conflict):
+    def __init__(self, who: str, period: str, rep_id: str):
+        super().__init__(f"{who} is not a reviewer of rep {rep_id}'s appeal for {period}")
+
+
+class AppealTooLate(InvalidInput):
+    def __init__(self, deadline: str):
+        detail = f"the appeal window closed at {deadline}"
+        super().__init__(detail, errors=[FieldError("", detail)])
+
+
+class AppealAlreadyFiled(Conflict):
+    def __init__(self, period: str, rep_id: str, revision: int):
+        super().__init__(f"rep {rep_id} has already appealed revision {revision} of their appraisal for {period}")
+
+
+class NoAppeal(NotFound):
+    def __init__(self, period: str, rep_id: str):
+        super().__init__(f"no appeal by rep {rep_id} for {period}")
+
+
+class DisputedFigureUnknown(InvalidInput):
+    def __init__(self, pointer: str, detail: str):
+        super().__init__(detail, errors=[FieldError(pointer, detail)])

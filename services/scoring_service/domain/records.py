@@ -60,9 +60,21 @@ class PeriodSummary(Written):
         return to_canonical(self.model_dump())
 
 
+class AppealDeadline(Written):
+    """The appeal window a publication opened, as counted then."""
+
+    working_days: list[str] = Field(description="The days an appeal may be filed on.")
+    deadline: str = Field(description="The end of the last of them, in the company's time zone.")
+    calendar_versions: dict[str, int] = Field(description="The calendar version of each year counted.")
+
+    def stored(self) -> dict[str, Any]:
+        return to_canonical(self.model_dump())
+
+
 class Publication(Written):
     by: str
     at: str
+    appeals: AppealDeadline | None = Field(None, exclude_if=absent, description="Absent before appeal windows.")
 
 
 class AppraisalRef(Written):

@@ -21,7 +21,7 @@ from services.scoring_service.domain.errors import (
     RevisionAlreadySealed,
     WrongRuleKind,
 )
-from services.scoring_service.domain.records import AppraisalRef, CloseInputs, PeriodSummary, Seal
+from services.scoring_service.domain.records import AppealDeadline, AppraisalRef, CloseInputs, PeriodSummary, Seal
 from services.scoring_service.domain.results import RepAppraisal
 from shared.platform.problems import problem_of
 
@@ -51,16 +51,18 @@ def test_asking_again_names_the_same_cut_off_or_none():
 
 
 def test_a_period_publishes_once_sealed_and_publishing_again_changes_nothing():
+    window = AppealDeadline(working_days=["2026-12-03"], deadline="2026-12-04T00:00:00+08:00", calendar_versions={})
     period = closing()
     with pytest.raises(PeriodNotClosed, match="still closing") as refused:
-        period.publish("hr", "2026-12-02T00:00:00.000000Z")
+        period.publish("hr", "2026-12-02T00:00:00.000000Z", window)
     assert problem_of(refused.value)["status"] == 409
     period.close("0" * 64, ["r-1"], PeriodSummary(teams={}, honours={}))
-    period.publish("hr", "2026-12-02T00:00:00.000000Z")
+    period.publish("hr", "2026-12-02T00:00:00.000000Z", window)
     events = len(period.collect_events())
-    period.publish("admin", "2026-12-03T00:00:00.000000Z")
+    period.publish("admin", "2026-12-03T00:00:00.000000Z", window)
     assert period.collect_events() == [] and events == 3
     assert period.state is PeriodState.PUBLISHED and period.published is not None and period.published.by == "hr"
+    assert period.published.appeals == window
 
 
 def test_a_period_is_sealed_once():

@@ -11,12 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.scoring_service.api.schemas import AppraisalListOut, AppraisalOut, PeriodOut, ReplayOut, ScoresOut
 from shared.platform.canonical import canonical_json, sha256_hex
-from tests.scenarios.scoring import HR, caught_up, deal, record, setup_company, visits
+from tests.scenarios.scoring import HR, caught_up, deal, publish_calendars, record, setup_company, visits
 from tests.support import auth
 
 
 def test_hr_closes_a_month_and_publishes_appraisals_a_rep_can_trace_and_an_auditor_can_verify(goal, scoring):
     setup_company(goal, scoring)
+    publish_calendars(goal)  # publication counts the appeal window on it
     head = record(
         goal,
         [

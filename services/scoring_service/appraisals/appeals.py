@@ -1,0 +1,110 @@
+"""Appeals as the routes take them: a rep files against the latest revision of their published appraisal
+within its window; hr assigns reviewers from the appeals committee, who comment, ask the rep for information
+and decide. Each step records who took it, when and why. Scope: a rep their own appeals, a manager their
+subtree's, the committee, hr and auditors all; anything else is not found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from services.scoring_service.application import ScoringApplication
+from services.scoring_service.appraisals.access import may_read_appraisal
+from services.scoring_service.appraisals.sealed import SealedAppraisals
+from services.scoring_service.domain.appeals import Appeal, Outcome
+from services.scoring_service.domain.errors import AppealTooLate, DisputedFigureUnknown, NoAppeal
+from services.scoring_service.domain.results import RepAppraisal
+from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.platform.auth import Principal, Role
+from shared.platform.canonical import timestamp_now
+
+
+class Appeals:
+    def __init__(
+        self,
+        app: ScoringApplication,
+        sealed: SealedAppraisals,
+        rulebook: RuleBook,
+        clock: Callable[[], str] = timestamp_now,
+    ):
+        self.app = app
+        self.sealed = sealed
+        self.rulebook = rulebook
+        self.clock = clock  # tests move it to a day inside or after a window
+
+    def file(
+        self,
+        period: str,
+        rep_id: str,
+        principal: Principal,
+        disputed: list[dict[str, Any]],
+        reason: str,
+        evidence: list[dict[str, Any]],
+    ) -> Appeal:
+        """A rep appeals their own published appraisal's latest revision, before its window closes."""
+        if principal.role is not Role.REP or principal.scope != rep_id:
+            raise NoAppeal(period, rep_id)  # only the rep appeals; to others it is not there to appeal
+        closing, appraisal = self.sealed.appraisal(period, rep_id, principal)  # not found until published
+        window = closing.published.appeals if closing.published else None
+        now = self.clock()
+        if window is None or datetime.fromisoformat(now) >= datetime.fromisoformat(window.deadline):
+            raise AppealTooLate(window.deadline if window else "publication (published before appeal windows)")
+        _check_disputed(disputed, appraisal.current.result)
+        revision = appraisal.current.revision
+        appeal = Appeal(period, rep_id, revision, disputed, reason, evidence, window.deadline, principal.actor, now)
+        return self.app.file_appeal(appeal)
+
+    def read(self, period: str, rep_id: str, revision: int, principal: Principal) -> Appeal:
+        appeal = self.app.appeal(period, rep_id, revision)
+        if not self._may_read(appeal, principal):
+            raise NoAppeal(period, rep_id)
+        return appeal
+
+    def listing(self, principal: Principal, period: str | None = None) -> list[Appeal]:
+        return [a for a in self.app.appeals() if period in (None, a.period) and self._may_read(a, principal)]
+
+    # --- the committee's steps and the rep's answer ---------------------------------------------------------
+
+    def assign(self, key: tuple[str, str, int], principal: Principal, reviewers: list[str], reason: str) -> Appeal:
+        return self._step(key, principal, lambda a: a.assign(reviewers, principal.actor, self.clock(), reason))
+
+    def comment(self, key: tuple[str, str, int], principal: Principal, text: str) -> Appeal:
+        return self._step(key, principal, lambda a: a.comment(principal.actor, self.clock(), text))
+
+    def request_information(self, key: tuple[str, str, int], principal: Principal, question: str) -> Appeal:
+        return self._step(key, principal, lambda a: a.request_information(principal.actor, self.clock(), question))
+
+    def answer(self, key: tuple[str, str, int], principal: Principal, text: str) -> Appeal:
+        period, rep_id, _ = key
+        if principal.role is not Role.REP or principal.scope != rep_id:
+            raise NoAppeal(period, rep_id)
+        return self._step(key, principal, lambda a: a.answer(principal.actor, self.clock(), text))
+
+    def decide(self, key: tuple[str, str, int], principal: Principal, outcome: Outcome, reasons: str) -> Appeal:
+        return self._step(key, principal, lambda a: a.decide(outcome, principal.actor, self.clock(), reasons))
+
+    def _step(self, key: tuple[str, str, int], principal: Principal, step: Callable[[Appeal], None]) -> Appeal:
+        self.read(*key, principal)  # one the caller may not read is not found, whatever the step
+        return self.app.take_appeal_step(*key, step)
+
+    def _may_read(self, appeal: Appeal, principal: Principal) -> bool:
+        closing = self.app.period_close(appeal.period)
+        organisation = self.rulebook.organisation(closing.cutoff)
+        return may_read_appraisal(principal, closing, organisation, appeal.rep_id)
+
+
+def _check_disputed(disputed: list[dict[str, Any]], result: RepAppraisal) -> None:
+    """Each disputed figure must be one the appraisal has: a KPI by key, a commission line by number (from 1),
+    the bonus, or the rank."""
+    kpis = {k.kpi for k in result.kpis}
+    lines = len(result.commission.lines) if result.commission else 0
+    for n, figure in enumerate(disputed):
+        kind, ref = figure["kind"], figure.get("ref")
+        pointer = f"/disputed/{n}"
+        if kind == "kpi" and ref not in kpis:
+            raise DisputedFigureUnknown(f"{pointer}/ref", f"the appraisal has no KPI {ref!r}; it has {sorted(kpis)}")
+        if kind == "commission_line" and not (isinstance(ref, int) and 1 <= ref <= lines):
+            raise DisputedFigureUnknown(f"{pointer}/ref", f"the statement has lines 1 to {lines}, not {ref!r}")
+        if kind == "bonus" and result.bonus is None:
+            raise DisputedFigureUnknown(pointer, "the appraisal has no bonus")
