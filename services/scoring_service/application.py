@@ -128,6 +128,13 @@ class ScoringApplication(ServiceApplication):
             self.save(closing)
             return closing
 
+    def mark_paid(self, period: str, actor: str) -> PeriodClose:
+        with self.writing:
+            closing = self.period_close(period)
+            closing.mark_paid(actor, timestamp_now())
+            self.save(closing)
+            return closing
+
     def appeal_policy(self, day: date) -> AppealPolicy:
         """The appeal policy in force on a day (hr's latest version, else the default)."""
         for rule in self.rules("appeal_policy"):

@@ -4,11 +4,20 @@ public keys that verify their seals."""
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
-from services.scoring_service.api.deps import AnyRole, Auditor, CloserDep, Editor, ReplayerDep, SealedDep, SignerDep
+from services.scoring_service.api.deps import (
+    AnyRole,
+    ApplicationDep,
+    Auditor,
+    CloserDep,
+    Editor,
+    ReplayerDep,
+    SealedDep,
+    SignerDep,
+)
 from services.scoring_service.api.schemas import (
     AppraisalListOut,
     AppraisalOut,
@@ -17,9 +26,11 @@ from services.scoring_service.api.schemas import (
     SealKeyOut,
     SealKeysOut,
 )
+from services.scoring_service.domain.payroll import COLUMNS, payroll_csv, payroll_xlsx
 from shared.platform.responses import canonical_response, query_period
 
 router = APIRouter(prefix="/v1", tags=["periods and appraisals"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STILL_CLOSING: dict[int | str, dict[str, Any]] = {
     202: {"model": PeriodOut, "description": "Still catching up to the cut-off; it seals by itself."}
 }
@@ -49,6 +60,40 @@ async def read_period(request: Request, period: str, _: AnyRole, sealed: SealedD
 async def publish_period(request: Request, period: str, principal: Editor, closer: CloserDep) -> Response:
     """Make the sealed appraisals visible to their reps; the appeal window starts now."""
     closing = await asyncio.to_thread(closer.publish, query_period(period).key, principal.actor)
+    return canonical_response(request, PeriodOut.of(closing))
+
+
+@router.get(
+    "/periods/{period}/payroll",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The payroll file: CSV, or XLSX with `format=xlsx`.",
+            "content": {
+                "text/csv": {"schema": {"type": "string", "description": "columns: " + ", ".join(COLUMNS)}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def payroll(
+    period: str, _: Editor, sealed: SealedDep, format: Annotated[Literal["csv", "xlsx"], Query()] = "csv"
+) -> Response:
+    """Every rep's commission statement line by line (an adjustment or clawback names the period it settles
+    and the ledger entries that moved it), their bonus, and what the period pays them."""
+    rows = await asyncio.to_thread(sealed.payroll, query_period(period).key)
+    if format == "xlsx":
+        content, media = await asyncio.to_thread(payroll_xlsx, rows), XLSX
+    else:
+        content, media = payroll_csv(rows), "text/csv; charset=utf-8"
+    disposition = f'attachment; filename="payroll-{period}.{format}"'
+    return Response(content, media_type=media, headers={"content-disposition": disposition})
+
+
+@router.post("/periods/{period}/paid", response_model=PeriodOut)
+async def mark_paid(request: Request, period: str, principal: Editor, app: ApplicationDep) -> Response:
+    """Record that the published period was paid; marking it again changes nothing."""
+    closing = await asyncio.to_thread(app.mark_paid, query_period(period).key, principal.actor)
     return canonical_response(request, PeriodOut.of(closing))
 
 

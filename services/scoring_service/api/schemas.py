@@ -201,6 +201,7 @@ class PeriodOut(BaseModel):
     appraisals: int = Field(description="How many appraisals the close sealed.")
     summary: PeriodSummary
     published: Publication | None
+    paid: Publication | None
 
     @classmethod
     def of(cls, closing: PeriodClose) -> PeriodOut:
@@ -215,6 +216,7 @@ class PeriodOut(BaseModel):
             appraisals=len(closing.reps),
             summary=closing.summary,
             published=closing.published,
+            paid=closing.paid,
         )
 
 

@@ -3,7 +3,7 @@ once it is published."""
 
 from __future__ import annotations
 
-from services.scoring_service.domain.aggregates import PeriodClose, PeriodState
+from services.scoring_service.domain.aggregates import PeriodClose
 from shared.kernel.organisation import Organisation
 from shared.kernel.periods import Period, parse_period
 from shared.kernel.scope import may_see
@@ -20,6 +20,6 @@ def may_see_team(principal: Principal, organisation: Organisation, period: Perio
 
 def may_read_appraisal(principal: Principal, closing: PeriodClose, organisation: Organisation, rep_id: str) -> bool:
     """A rep reads their own appraisal once it is published; others as far as their scope reaches."""
-    if principal.role is Role.REP and closing.state is not PeriodState.PUBLISHED:
+    if principal.role is Role.REP and closing.published is None:
         return False
     return may_see_rep(principal, organisation, parse_period(closing.period), rep_id)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.access import may_read_appraisal
 from services.scoring_service.domain.aggregates import Appraisal, PeriodClose
-from services.scoring_service.domain.errors import NoSealedAppraisal
+from services.scoring_service.domain.errors import NoSealedAppraisal, PeriodNotPublished
+from services.scoring_service.domain.payroll import PayrollRow, payroll_rows
 from services.scoring_service.domain.records import SealedRevision
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.platform.auth import Principal
@@ -39,6 +40,14 @@ class SealedAppraisals:
             for rep_id in closing.reps
             if may_read_appraisal(principal, closing, organisation, rep_id)
         ]
+
+    def payroll(self, period: str) -> list[PayrollRow]:
+        """The payroll rows of a published (or paid) period, from each rep's latest sealed revision."""
+        closing = self.app.period_close(period)
+        if closing.published is None:
+            raise PeriodNotPublished(period, closing.state)
+        latest = [self.app.sealed_appraisal(period, rep_id).current for rep_id in closing.reps]
+        return payroll_rows((revision.revision, revision.result) for revision in latest)
 
     def since(self, after: int, limit: int) -> list[tuple[int, Appraisal]]:
         """Revisions sealed after an event id, oldest first: (its event id, the appraisal as sealed then)."""

@@ -22,6 +22,7 @@ from services.scoring_service.domain.errors import (
     CutoffBeyondLedger,
     PeriodAlreadyClosed,
     PeriodNotClosed,
+    PeriodNotPublished,
     RevisionAlreadySealed,
     WrongRuleKind,
 )
@@ -137,6 +138,7 @@ class PeriodState(StrEnum):
     CLOSING = "closing"  # the cut-off and the inputs are fixed; the appraisals wait for the read model
     CLOSED = "closed"  # every rep's appraisal is sealed
     PUBLISHED = "published"  # the reps may read their appraisals; the appeal window runs
+    PAID = "paid"  # hr exported the payroll file and the period was paid
 
 
 class PeriodClose(Aggregate):
@@ -167,6 +169,7 @@ class PeriodClose(Aggregate):
         self.reps: list[str] = []
         self.summary = PeriodSummary()
         self.published: Publication | None = None
+        self.paid: Publication | None = None
 
     def agree_to_cutoff(self, cutoff: int | None) -> None:
         """Asking again to close is answered with this close, unless it names another cut-off."""
@@ -202,6 +205,19 @@ class PeriodClose(Aggregate):
     def _publish(self, actor: str, published_at: str, appeals: dict[str, Any] | None = None) -> None:
         self.published = Publication(by=actor, at=published_at, appeals=appeals)
         self.state = PeriodState.PUBLISHED
+
+    def mark_paid(self, actor: str, paid_at: str) -> None:
+        """Record that the period's payroll was paid. Only a published period is paid; marking it again changes
+        nothing. A later correction is paid as an adjustment or clawback in a later period's statement."""
+        if self.state in (PeriodState.CLOSING, PeriodState.CLOSED):
+            raise PeriodNotPublished(self.period, self.state)
+        if self.state is PeriodState.PUBLISHED:
+            self._mark_paid(actor, paid_at)
+
+    @event("Paid")
+    def _mark_paid(self, actor: str, paid_at: str) -> None:
+        self.paid = Publication(by=actor, at=paid_at)
+        self.state = PeriodState.PAID
 
 
 class Appraisal(Aggregate):

@@ -41,6 +41,11 @@ class PeriodNotClosed(Conflict):
         super().__init__(f"{period} is still closing; publish once its appraisals are sealed")
 
 
+class PeriodNotPublished(Conflict):
+    def __init__(self, period: str, state: str):
+        super().__init__(f"{period} is {state}: a period is paid once its appraisals are published")
+
+
 class RevisionAlreadySealed(Conflict):
     """A seal names the revision it seals, so that its signature speaks for that revision alone."""
 
