@@ -63,15 +63,16 @@ def wire(
     rulebook = RuleBook(projections.engine)
     inputs = AppraisalInputs(application, projections, rulebook, settings.zone)
     sealed = SealedAppraisals(application, rulebook)
+    closer = PeriodCloser(application, inputs, projections, follower, signer)
     return Scoring(
         application=application,
-        closer=PeriodCloser(application, inputs, projections, follower, signer),
+        closer=closer,
         sealed=sealed,
         replayer=Replayer(inputs, sealed, signer),
         live=LiveFigures(application, inputs, rulebook),
         signer=signer,
         answers=AnswerCache(),
-        appeals=Appeals(application, sealed, rulebook),
+        appeals=Appeals(application, sealed, rulebook, closer),
     )
 
 

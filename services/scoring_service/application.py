@@ -173,6 +173,23 @@ class ScoringApplication(ServiceApplication):
             self.save(appeal)
             return appeal
 
+    def adjust(
+        self,
+        key: tuple[str, str, int],
+        decide: Callable[[Appeal], None],
+        result: RepAppraisal,
+        seal: Seal,
+        signature: str,
+    ) -> Appeal:
+        """Decide an appeal `adjusted` and seal the revision that adjusts the appraisal, in one transaction."""
+        with self.writing:
+            appeal = self.appeal(*key)
+            decide(appeal)
+            appraisal = self.sealed_appraisal(appeal.period, appeal.rep_id)
+            appraisal.seal(result, seal, signature)
+            self.save(appeal, appraisal)
+            return appeal
+
     def appraisal(self, period: str, rep_id: str) -> Appraisal | None:
         found: Appraisal | None = self.find(Appraisal, period, rep_id)
         return found

@@ -123,6 +123,9 @@ async def decide(
     principal: Reviewer,
     appeals: AppealsDep,
 ) -> Response:
-    """A reviewer records the committee's decision, with its reasons."""
-    appeal = await asyncio.to_thread(appeals.decide, key, principal, Outcome(body.outcome), body.reasons)
+    """A reviewer records the committee's decision, with its reasons: upheld, or adjusted, which seals and signs
+    the appraisal's next revision (the original stays readable) and names it in the decision."""
+    appeal = await asyncio.to_thread(
+        appeals.decide, key, principal, Outcome(body.outcome), body.reasons, body.cutoff_position
+    )
     return canonical_response(request, AppealOut.of(appeal))

@@ -387,8 +387,13 @@ class NoteIn(Schema):
 
 
 class DecisionIn(Schema):
-    outcome: Literal["upheld"] = Field(description="upheld: the appraisal stands.")
+    outcome: Literal["upheld", "adjusted"] = Field(
+        description="upheld: the appraisal stands; adjusted: its next revision is sealed, read at `cutoff_position`."
+    )
     reasons: Text
+    cutoff_position: int | None = Field(
+        None, ge=0, description="adjusted: the ledger position the revision reads (default: all this service holds)."
+    )
 
 
 class AppealStep(BaseModel):

@@ -1,6 +1,7 @@
 """Appeals as the routes take them: a rep files against the latest revision of their published appraisal
 within its window; hr assigns reviewers from the appeals committee, who comment, ask the rep for information
-and decide. Each step records who took it, when and why. Scope: a rep their own appeals, a manager their
+and decide: the appraisal stands, or an adjustment seals its next revision. Each step records who took it,
+when and why. Scope: a rep their own appeals, a manager their
 subtree's, the committee, hr and auditors all; anything else is not found."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.access import may_read_appraisal
+from services.scoring_service.appraisals.closing import PeriodCloser
 from services.scoring_service.appraisals.sealed import SealedAppraisals
 from services.scoring_service.domain.appeals import Appeal, Outcome
 from services.scoring_service.domain.errors import AppealTooLate, DisputedFigureUnknown, NoAppeal
@@ -26,10 +28,12 @@ class Appeals:
         app: ScoringApplication,
         sealed: SealedAppraisals,
         rulebook: RuleBook,
+        closer: PeriodCloser,
         clock: Callable[[], str] = timestamp_now,
     ):
         self.app = app
         self.sealed = sealed
+        self.closer = closer
         self.rulebook = rulebook
         self.clock = clock  # tests move it to a day inside or after a window
 
@@ -81,8 +85,21 @@ class Appeals:
             raise NoAppeal(period, rep_id)
         return self._step(key, principal, lambda a: a.answer(principal.actor, self.clock(), text))
 
-    def decide(self, key: tuple[str, str, int], principal: Principal, outcome: Outcome, reasons: str) -> Appeal:
-        return self._step(key, principal, lambda a: a.decide(outcome, principal.actor, self.clock(), reasons))
+    def decide(
+        self, key: tuple[str, str, int], principal: Principal, outcome: Outcome, reasons: str, cutoff: int | None
+    ) -> Appeal:
+        """`upheld`: the appraisal stands. `adjusted`: the next revision is sealed from the close's inputs read at
+        a later cut-off (the ledger as corrected since), linked to this appeal, and the decision names it."""
+        if outcome is Outcome.UPHELD:
+            return self._step(key, principal, lambda a: a.decide(outcome, principal.actor, self.clock(), reasons))
+        period, rep_id, revision = key
+        self.read(*key, principal)
+        result, seal, signature = self.closer.adjusted(period, rep_id, revision, cutoff)
+
+        def decide(appeal: Appeal) -> None:
+            appeal.decide(outcome, principal.actor, self.clock(), reasons, seal.appraisal.revision)
+
+        return self.app.adjust(key, decide, result, seal, signature)
 
     def _step(self, key: tuple[str, str, int], principal: Principal, step: Callable[[Appeal], None]) -> Appeal:
         self.read(*key, principal)  # one the caller may not read is not found, whatever the step

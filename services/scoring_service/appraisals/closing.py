@@ -13,8 +13,8 @@ from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.inputs import AppraisalInputs
 from services.scoring_service.domain.aggregates import PeriodClose
 from services.scoring_service.domain.appeals import appeal_window
-from services.scoring_service.domain.appraisal import appraise
-from services.scoring_service.domain.errors import LedgerUnreachable
+from services.scoring_service.domain.appraisal import appraise, appraise_rep
+from services.scoring_service.domain.errors import AdjustmentCutoffRefused, LedgerUnreachable, NoSealedAppraisal
 from services.scoring_service.domain.records import (
     AppealDeadline,
     AppraisalRef,
@@ -77,28 +77,62 @@ class PeriodCloser:
         ledger_hash = self.inputs.ledger_hash(closing.cutoff)
         rules_position = self.inputs.last_rule_position(closing.cutoff)
         result = appraise(self.inputs.recorded(closing))
-        sealed: dict[str, tuple[RepAppraisal, Seal, str]] = {}
-        for rep_id, appraisal in result.appraisals.items():
-            seal = Seal(
-                appraisal=AppraisalRef(period=closing.period, rep_id=rep_id, revision=FIRST_REVISION),
-                ledger=LedgerRef(position=closing.cutoff, hash=ledger_hash),
-                ledger_rules_position=rules_position,
-                rules=closing.inputs.rules,
-                ratings_seen=closing.inputs.ratings_seen,
-                earlier=[
-                    EarlierRef(period=q, revision=reps[rep_id])
-                    for q, reps in closing.inputs.earlier.items()
-                    if rep_id in reps
-                ],
-                result_format=closing.inputs.format,
-                result_sha256=sha256_hex(appraisal.canonical()),
-                algorithm=ALGORITHM,
-                key_id=self.signer.key_id,
-                sealed_at=timestamp_now(),
-            )
-            sealed[rep_id] = (appraisal, seal, self.signer.sign(seal.stored()))
+        ledger = LedgerRef(position=closing.cutoff, hash=ledger_hash)
+        sealed = {
+            rep_id: self._sealed(closing, appraisal, FIRST_REVISION, ledger, rules_position)
+            for rep_id, appraisal in result.appraisals.items()
+        }
         summary = PeriodSummary(teams=result.teams, honours=result.honours)
         return self.app.complete_close(closing.period, ledger_hash or "", sealed, summary)
+
+    def adjusted(
+        self, period_key: str, rep_id: str, appealed: int, cutoff: int | None
+    ) -> tuple[RepAppraisal, Seal, str]:
+        """The next revision of a rep's appraisal, as an appeal's adjustment seals it: the close's inputs read at
+        a later cut-off (the ledger as corrected since; what this service holds when none is given)."""
+        closing = self.app.period_close(period_key)
+        held = self.projections.held()
+        position = held if cutoff is None else cutoff
+        if position > held or position < closing.cutoff:
+            raise AdjustmentCutoffRefused(closing.cutoff, held)
+        result = appraise_rep(self.inputs.recorded(closing, reps={rep_id}, cutoff=position), rep_id)
+        if result is None:
+            raise NoSealedAppraisal(period_key, rep_id)
+        revision = len(self.app.sealed_appraisal(period_key, rep_id).revisions) + 1
+        ledger = LedgerRef(position=position, hash=self.inputs.ledger_hash(position))
+        appeal = AppraisalRef(period=period_key, rep_id=rep_id, revision=appealed)
+        return self._sealed(closing, result, revision, ledger, self.inputs.last_rule_position(position), appeal)
+
+    def _sealed(
+        self,
+        closing: PeriodClose,
+        appraisal: RepAppraisal,
+        revision: int,
+        ledger: LedgerRef,
+        rules_position: int,
+        appeal: AppraisalRef | None = None,
+    ) -> tuple[RepAppraisal, Seal, str]:
+        """An appraisal revision with its seal and the signature over it."""
+        rep_id = appraisal.rep_id
+        seal = Seal(
+            appraisal=AppraisalRef(period=closing.period, rep_id=rep_id, revision=revision),
+            ledger=ledger,
+            ledger_rules_position=rules_position,
+            rules=closing.inputs.rules,
+            ratings_seen=closing.inputs.ratings_seen,
+            earlier=[
+                EarlierRef(period=q, revision=reps[rep_id])
+                for q, reps in closing.inputs.earlier.items()
+                if rep_id in reps
+            ],
+            result_format=closing.inputs.format,
+            appeal=appeal,
+            result_sha256=sha256_hex(appraisal.canonical()),
+            algorithm=ALGORITHM,
+            key_id=self.signer.key_id,
+            sealed_at=timestamp_now(),
+        )
+        return appraisal, seal, self.signer.sign(seal.stored())
 
     def seal_all(self) -> None:
         for closing in self.app.periods():

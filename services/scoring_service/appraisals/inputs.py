@@ -71,13 +71,16 @@ class AppraisalInputs:
 
     # --- the appraisal's inputs ------------------------------------------------------------------------------
 
-    def recorded(self, closing: PeriodClose, reps: Collection[str] | None = None) -> PeriodInputs:
-        """The inputs a close fixed, read at its cut-off. Earlier statements are settled for `reps` alone (every
-        rep when None): a replay of one rep reads that rep's earlier seals, not everyone's."""
+    def recorded(
+        self, closing: PeriodClose, reps: Collection[str] | None = None, cutoff: int | None = None
+    ) -> PeriodInputs:
+        """The inputs a close fixed, read at its cut-off (or at `cutoff`, where an appeal's adjustment reads the
+        ledger as corrected since). Earlier statements are settled for `reps` alone (every rep when None): a
+        replay of one rep reads that rep's earlier seals, not everyone's."""
         recorded = closing.inputs
         return self._inputs(
             parse_period(closing.period),
-            closing.cutoff,
+            closing.cutoff if cutoff is None else cutoff,
             recorded.rules,
             recorded.ratings_seen,
             recorded.earlier,

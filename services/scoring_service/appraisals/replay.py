@@ -36,7 +36,9 @@ class Replayer:
         """Recompute the latest revision from the inputs its close recorded and compare it byte for byte."""
         closing, appraisal = self.sealed.appraisal(period, rep_id, principal)
         revision = appraisal.current
-        recomputed = appraise_rep(self.inputs.recorded(closing, reps={rep_id}), rep_id)
+        # at the ledger position the revision was sealed at: the close's cut-off, or an adjustment's later one
+        inputs = self.inputs.recorded(closing, reps={rep_id}, cutoff=revision.seal.ledger.position)
+        recomputed = appraise_rep(inputs, rep_id)
         text = recomputed.canonical().decode() if recomputed else ""
         seal = revision.seal
         return Replay(

@@ -116,3 +116,9 @@ class NoAppeal(NotFound):
 class DisputedFigureUnknown(InvalidInput):
     def __init__(self, pointer: str, detail: str):
         super().__init__(detail, errors=[FieldError(pointer, detail)])
+
+
+class AdjustmentCutoffRefused(InvalidInput):
+    def __init__(self, close_cutoff: int, held: int):
+        detail = f"an adjustment reads the ledger at or after the close's cut-off {close_cutoff}, up to {held}"
+        super().__init__(detail, errors=[FieldError("/cutoff_position", detail)])

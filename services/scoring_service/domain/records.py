@@ -104,6 +104,9 @@ class Seal(Written):
     ratings_seen: int
     earlier: list[EarlierRef]
     result_format: int | None = Field(None, exclude_if=absent, description="Absent from seals made before formats.")
+    appeal: AppraisalRef | None = Field(
+        None, exclude_if=absent, description="The appealed revision an adjustment answers; absent from a close's."
+    )
     result_sha256: str
     algorithm: str
     key_id: str

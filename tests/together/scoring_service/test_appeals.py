@@ -139,3 +139,29 @@ def test_only_the_rep_appeals_once_published_and_only_figures_the_appraisal_has_
         assert refused.status_code == 422, refused.text
         assert any(e["pointer"].startswith(pointer) for e in refused.json()["errors"]), refused.json()
     assert scoring.get("/v1/appeals", headers=HR).json() == {"appeals": []}  # nothing recorded
+
+
+def test_an_adjustment_seals_the_next_revision_from_the_corrected_ledger_and_it_replays(goal, published):
+    """A September deal of r-1's recorded after the close: the committee adjusts, the second revision counts
+    it, names the appeal and replays byte for byte; the first stays readable as sealed."""
+    scoring, at = published
+    assert scoring.post("/v1/periods/2026-09/publish", headers=HR).status_code == 200
+    at("2026-10-08T09:00:00+08:00")
+    assert appeal(scoring).status_code == 201
+    late = record(goal, [deal("d-9", "r-1", "300000", "2026-09-20")])
+    caught_up(scoring, late)
+    assert step(scoring, "assign", HR, reviewers=["wang"], reason="sales committee").status_code == 200
+    beyond = step(scoring, "decide", WANG, outcome="adjusted", reasons="d-9", cutoff_position=late + 5)
+    assert beyond.status_code == 422 and beyond.json()["errors"][0]["pointer"] == "/cutoff_position"
+
+    decided = step(scoring, "decide", WANG, outcome="adjusted", reasons="d-9 was r-1's, recorded late")
+    assert decided.status_code == 200, decided.text
+    assert (decided.json()["outcome"], decided.json()["steps"][-1]["revision"]) == ("adjusted", 2)
+    first, second = scoring.get("/v1/appraisals/2026-09/r-1", headers=REP).json()["revisions"]
+    assert (first["result"]["kpis"][0]["actual"], second["result"]["kpis"][0]["actual"]) == ("900000.00", "1200000.00")
+    assert second["seal"]["ledger"]["position"] == late
+    assert second["seal"]["appeal"] == {"period": "2026-09", "rep_id": "r-1", "revision": 1}
+    assert "appeal" not in first["seal"]  # a close's seal is signed as it always was
+    replay = scoring.post("/v1/appraisals/2026-09/r-1/replay", headers=auth("t-auditor")).json()
+    assert (replay["revision"], replay["result_matches"], replay["signature_valid"]) == (2, True, True)
+    assert replay["ledger_hash_matches"] is True
