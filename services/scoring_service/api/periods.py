@@ -14,6 +14,7 @@ from services.scoring_service.api.deps import (
     Auditor,
     CloserDep,
     Editor,
+    Examiner,
     ReplayerDep,
     SealedDep,
     SignerDep,
@@ -21,6 +22,7 @@ from services.scoring_service.api.deps import (
 from services.scoring_service.api.schemas import (
     AppraisalListOut,
     AppraisalOut,
+    DiffOut,
     PeriodOut,
     ReplayOut,
     SealKeyOut,
@@ -95,6 +97,17 @@ async def mark_paid(request: Request, period: str, principal: Editor, app: Appli
     """Record that the published period was paid; marking it again changes nothing."""
     closing = await asyncio.to_thread(app.mark_paid, query_period(period).key, principal.actor)
     return canonical_response(request, PeriodOut.of(closing))
+
+
+@router.get("/appraisals/{period}/{rep_id}/diff", response_model=DiffOut)
+async def diff_appraisal(
+    request: Request, period: str, rep_id: str, principal: Examiner, replayer: ReplayerDep
+) -> Response:
+    """The latest sealed revision against the same appraisal recomputed with everything known now (late
+    events, corrections, reassigned credit): every figure that moved, old and new, the entries added to or
+    taken from it, and the rep's entries recorded since the seal."""
+    diff = await asyncio.to_thread(replayer.diff, query_period(period).key, rep_id, principal)
+    return canonical_response(request, DiffOut.of(diff))
 
 
 @router.get("/appraisals/{period}/{rep_id}", response_model=AppraisalOut)

@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel, Field, model_validator
 
 from services.scoring_service.appraisals.live import Ranking, Scores
-from services.scoring_service.appraisals.replay import Replay
+from services.scoring_service.appraisals.replay import Diff, Replay
 from services.scoring_service.domain.aggregates import Appraisal, PeriodClose, PeriodState, Rule
 from services.scoring_service.domain.appeals import Appeal, AppealState, Outcome
 from services.scoring_service.domain.definitions import (
@@ -438,3 +438,44 @@ class AppealOut(BaseModel):
 
 class AppealListOut(BaseModel):
     appeals: list[AppealOut]
+
+
+class FigureChangeOut(BaseModel):
+    figure: str = Field(description="A JSON pointer into the appraisal, such as /kpis/revenue/actual.")
+    old: str | int | list[str] | None
+    new: str | int | list[str] | None
+    entries_added: list[int] = Field(description="Ledger entries now behind the figure that were not.")
+    entries_removed: list[int] = Field(description="Ledger entries behind it when sealed that no longer are.")
+
+
+class DiffOut(BaseModel):
+    period: str
+    rep_id: str
+    revision: int
+    sealed_at: int = Field(description="The ledger position the sealed revision read.")
+    known_at: int = Field(description="The ledger position the recomputation read.")
+    appraised_now: bool = Field(description="False when the rep would no longer be appraised at all.")
+    changes: list[FigureChangeOut]
+    entries_since: list[int] = Field(description="The rep's ledger entries after the seal that the rules read.")
+
+    @classmethod
+    def of(cls, diff: Diff) -> DiffOut:
+        return cls(
+            period=diff.period,
+            rep_id=diff.rep_id,
+            revision=diff.revision,
+            sealed_at=diff.sealed_at,
+            known_at=diff.known_at,
+            appraised_now=diff.appraised_now,
+            changes=[
+                FigureChangeOut(
+                    figure=c.figure,
+                    old=c.old,
+                    new=c.new,
+                    entries_added=list(c.entries_added),
+                    entries_removed=list(c.entries_removed),
+                )
+                for c in diff.changes
+            ],
+            entries_since=diff.entries_since,
+        )

@@ -1,5 +1,6 @@
 """Replaying one sealed appraisal: recompute it from the inputs its close recorded and compare the bytes,
-check the ledger hash it saw and the signature over its seal. Replaying one rep recomputes one rep: the
+check the ledger hash it saw and the signature over its seal; and diffing it: recompute it with everything
+known now and list what moved. Replaying one rep recomputes one rep: the
 period's standings (its ranks and honours are relative to every rep) and that rep's own appraisal alone."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from services.scoring_service.appraisals.inputs import AppraisalInputs
 from services.scoring_service.appraisals.sealed import SealedAppraisals
 from services.scoring_service.domain.appraisal import appraise_rep
+from services.scoring_service.domain.diff import FigureChange, figure_changes
 from shared.platform.auth import Principal
 from shared.platform.canonical import sha256_hex
 from shared.platform.signing import Signer, verify
@@ -24,6 +26,18 @@ class Replay:
     result_matches: bool
     ledger_hash_matches: bool
     signature_valid: bool | None  # None when another key signed it: verify it with that key's public half
+
+
+@dataclass(frozen=True)
+class Diff:
+    period: str
+    rep_id: str
+    revision: int
+    sealed_at: int  # the ledger position the revision read
+    known_at: int  # the position "now" read
+    appraised_now: bool  # False when the rep would no longer be appraised at all
+    changes: list[FigureChange]
+    entries_since: list[int]  # the rep's entries recorded after the seal that its rules read
 
 
 class Replayer:
@@ -53,3 +67,16 @@ class Replayer:
             if seal.key_id == self.signer.key_id
             else None,
         )
+
+    def diff(self, period: str, rep_id: str, principal: Principal) -> Diff:
+        """The latest revision against the same appraisal recomputed with everything this service holds now:
+        the close's rule versions and ratings, the ledger as known now."""
+        closing, appraisal = self.sealed.appraisal(period, rep_id, principal)
+        revision = appraisal.current
+        known_at = self.inputs.projections.held()
+        inputs = self.inputs.recorded(closing, reps={rep_id}, cutoff=known_at)
+        now = appraise_rep(inputs, rep_id)
+        sealed_at = revision.seal.ledger.position
+        since = sorted({c.position for c in inputs.contributions((rep_id,)) if c.position > sealed_at})
+        changes = figure_changes(revision.result, now) if now is not None else []
+        return Diff(period, rep_id, revision.revision, sealed_at, known_at, now is not None, changes, since)

@@ -13,7 +13,7 @@ from services.scoring_service.api.schemas import AppealOut
 from services.scoring_service.app import create_app
 from shared.platform.http_client import http_client
 from tests.scenarios.scoring import HR, caught_up, deal, publish_calendars, record, setup_company
-from tests.support import auth, serve_in_thread
+from tests.support import SOURCE, auth, cloudevent, serve_in_thread
 
 REP, REP2, WANG, LI = auth("t-rep"), auth("t-rep2"), auth("t-wang"), auth("t-li")
 DISPUTED = [{"kind": "kpi", "ref": "revenue", "claim": "d-9 was mine"}]
@@ -165,3 +165,22 @@ def test_an_adjustment_seals_the_next_revision_from_the_corrected_ledger_and_it_
     replay = scoring.post("/v1/appraisals/2026-09/r-1/replay", headers=auth("t-auditor")).json()
     assert (replay["revision"], replay["result_matches"], replay["signature_valid"]) == (2, True, True)
     assert replay["ledger_hash_matches"] is True
+
+
+def test_a_diff_names_the_late_event_and_the_void_that_moved_a_figure_and_reads_nothing_into_the_seal(goal, published):
+    scoring, _ = published
+    void = cloudevent("activity.voided", {"target": {"source": SOURCE, "id": "d-1"}, "reason": "cancelled"}, id_="v")
+    late = record(goal, [deal("d-9", "r-1", "300000", "2026-09-20")])
+    voided = record(goal, [void])
+    caught_up(scoring, voided)
+
+    assert scoring.get("/v1/appraisals/2026-09/r-1/diff", headers=REP).status_code == 403  # not the rep's to ask
+    diff = scoring.get("/v1/appraisals/2026-09/r-1/diff", headers=auth("t-auditor")).json()
+    assert (diff["revision"], diff["known_at"], diff["entries_since"]) == (1, voided, [late, voided])
+    revenue = next(c for c in diff["changes"] if c["figure"] == "/kpis/revenue/actual")
+    assert (revenue["old"], revenue["new"]) == ("900000.00", "300000.00")
+    assert (revenue["entries_added"], revenue["entries_removed"]) == ([late, voided], [])
+    assert {"/score", "/commission/total"} <= {c["figure"] for c in diff["changes"]}
+    # nothing was recorded: the sealed revision is as it was, and a second diff answers the same
+    assert len(scoring.get("/v1/appraisals/2026-09/r-1", headers=HR).json()["revisions"]) == 1
+    assert scoring.get("/v1/appraisals/2026-09/r-1/diff", headers=WANG).json() == diff
