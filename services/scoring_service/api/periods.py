@@ -27,7 +27,10 @@ from services.scoring_service.api.schemas import (
     ReplayOut,
     SealKeyOut,
     SealKeysOut,
+    WhatIfIn,
+    WhatIfOut,
 )
+from services.scoring_service.domain.appraisal import Proposal
 from services.scoring_service.domain.payroll import COLUMNS, payroll_csv, payroll_xlsx
 from shared.platform.responses import canonical_response, query_period
 
@@ -97,6 +100,16 @@ async def mark_paid(request: Request, period: str, principal: Editor, app: Appli
     """Record that the published period was paid; marking it again changes nothing."""
     closing = await asyncio.to_thread(app.mark_paid, query_period(period).key, principal.actor)
     return canonical_response(request, PeriodOut.of(closing))
+
+
+@router.post("/periods/{period}/what-if", response_model=WhatIfOut)
+async def what_if(request: Request, period: str, body: WhatIfIn, _: Examiner, replayer: ReplayerDep) -> Response:
+    """The period's close recomputed with a proposed scorecard, commission plan or bonus pool in place of the
+    rule of its kind and id, every rep's sealed appraisal beside it with the figures that would move;
+    nothing is recorded."""
+    proposal = Proposal(body.rule_id, body.definition)
+    found = await asyncio.to_thread(replayer.what_if, query_period(period).key, proposal)
+    return canonical_response(request, WhatIfOut.of(query_period(period).key, body, found))
 
 
 @router.get("/appraisals/{period}/{rep_id}/diff", response_model=DiffOut)

@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel, Field, model_validator
 
 from services.scoring_service.appraisals.live import Ranking, Scores
-from services.scoring_service.appraisals.replay import Diff, Replay
+from services.scoring_service.appraisals.replay import Diff, Replay, WhatIf
 from services.scoring_service.domain.aggregates import Appraisal, PeriodClose, PeriodState, Rule
 from services.scoring_service.domain.appeals import Appeal, AppealState, Outcome
 from services.scoring_service.domain.definitions import (
@@ -26,6 +26,7 @@ from services.scoring_service.domain.definitions import (
     Quantity,
     Scorecard,
 )
+from services.scoring_service.domain.diff import FigureChange
 from services.scoring_service.domain.records import CloseInputs, PeriodSummary, Publication, Seal, SealedRevision
 from services.scoring_service.domain.results import (
     BonusLine,
@@ -467,15 +468,58 @@ class DiffOut(BaseModel):
             sealed_at=diff.sealed_at,
             known_at=diff.known_at,
             appraised_now=diff.appraised_now,
-            changes=[
-                FigureChangeOut(
-                    figure=c.figure,
-                    old=c.old,
-                    new=c.new,
-                    entries_added=list(c.entries_added),
-                    entries_removed=list(c.entries_removed),
-                )
-                for c in diff.changes
-            ],
+            changes=_changes(diff.changes),
             entries_since=diff.entries_since,
         )
+
+
+class WhatIfIn(Schema):
+    """A proposed rule, in place of the rule of its kind and id in the period's close (or beside them)."""
+
+    kind: Literal["scorecard", "commission_plan", "bonus_pool"]
+    rule_id: Key
+    definition: Scorecard | CommissionPlan | BonusPool
+
+    @model_validator(mode="after")
+    def _kind_matches(self) -> Self:
+        expected = {"scorecard": Scorecard, "commission_plan": CommissionPlan, "bonus_pool": BonusPool}[self.kind]
+        if not isinstance(self.definition, expected):
+            raise ValueError(f"the definition is not a {self.kind.replace('_', ' ')}")
+        return self
+
+
+class WhatIfRepOut(BaseModel):
+    rep_id: str
+    sealed: RepAppraisal
+    proposed: RepAppraisal | None = Field(description="None when the rep would not be appraised under it.")
+    changes: list[FigureChangeOut]
+
+
+class WhatIfOut(BaseModel):
+    period: str
+    proposed: WhatIfIn = Field(description="The rule proposed; its results name it as version 0.")
+    reps: list[WhatIfRepOut]
+
+    @classmethod
+    def of(cls, period: str, proposed: WhatIfIn, found: list[WhatIf]) -> WhatIfOut:
+        return cls(
+            period=period,
+            proposed=proposed,
+            reps=[
+                WhatIfRepOut(rep_id=w.rep_id, sealed=w.sealed, proposed=w.proposed, changes=_changes(w.changes))
+                for w in found
+            ],
+        )
+
+
+def _changes(changes: list[FigureChange]) -> list[FigureChangeOut]:
+    return [
+        FigureChangeOut(
+            figure=c.figure,
+            old=c.old,
+            new=c.new,
+            entries_added=list(c.entries_added),
+            entries_removed=list(c.entries_removed),
+        )
+        for c in changes
+    ]

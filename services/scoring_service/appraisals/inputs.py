@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.domain.aggregates import PeriodClose
-from services.scoring_service.domain.appraisal import PeriodInputs, RuleInForce, RulesInForce, measures_read
+from services.scoring_service.domain.appraisal import (
+    PeriodInputs,
+    Proposal,
+    RuleInForce,
+    RulesInForce,
+    measures_read,
+)
 from services.scoring_service.domain.commission import Settled
 from services.scoring_service.domain.definitions import APPRAISED_KINDS, BonusPool, CommissionPlan, Scorecard
 from services.scoring_service.domain.presentation import RESULT_FORMAT
@@ -72,7 +78,11 @@ class AppraisalInputs:
     # --- the appraisal's inputs ------------------------------------------------------------------------------
 
     def recorded(
-        self, closing: PeriodClose, reps: Collection[str] | None = None, cutoff: int | None = None
+        self,
+        closing: PeriodClose,
+        reps: Collection[str] | None = None,
+        cutoff: int | None = None,
+        proposed: Proposal | None = None,
     ) -> PeriodInputs:
         """The inputs a close fixed, read at its cut-off (or at `cutoff`, where an appeal's adjustment reads the
         ledger as corrected since). Earlier statements are settled for `reps` alone (every rep when None): a
@@ -86,6 +96,7 @@ class AppraisalInputs:
             recorded.earlier,
             recorded.format,
             reps,
+            proposed,
         )
 
     def as_known(
@@ -127,10 +138,12 @@ class AppraisalInputs:
         earlier: Earlier,
         result_format: int,
         reps: Collection[str] | None,
+        proposed: Proposal | None = None,
     ) -> PeriodInputs:
         previous = earlier.get(period.previous().key, {})
         organisation = self.rulebook.organisation(known_at)
-        ledger, in_force = LedgerAt(self.projections.engine, known_at, self.zone), self._rules(rules)
+        in_force = self._rules(rules) if proposed is None else proposed.instead_of(self._rules(rules))
+        ledger = LedgerAt(self.projections.engine, known_at, self.zone)
         measures = measures_read(in_force)
         return PeriodInputs(
             period=period,

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from services.scoring_service.appraisals.inputs import AppraisalInputs
 from services.scoring_service.appraisals.sealed import SealedAppraisals
-from services.scoring_service.domain.appraisal import appraise_rep
+from services.scoring_service.domain.appraisal import Proposal, appraise, appraise_rep
 from services.scoring_service.domain.diff import FigureChange, figure_changes
+from services.scoring_service.domain.results import RepAppraisal
 from shared.platform.auth import Principal
 from shared.platform.canonical import sha256_hex
 from shared.platform.signing import Signer, verify
@@ -38,6 +39,16 @@ class Diff:
     appraised_now: bool  # False when the rep would no longer be appraised at all
     changes: list[FigureChange]
     entries_since: list[int]  # the rep's entries recorded after the seal that its rules read
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """One rep's sealed appraisal beside what the close would have sealed under the proposed rule."""
+
+    rep_id: str
+    sealed: RepAppraisal
+    proposed: RepAppraisal | None  # None: the rep would not be appraised under it
+    changes: list[FigureChange]
 
 
 class Replayer:
@@ -80,3 +91,16 @@ class Replayer:
         since = sorted({c.position for c in inputs.contributions((rep_id,)) if c.position > sealed_at})
         changes = figure_changes(revision.result, now) if now is not None else []
         return Diff(period, rep_id, revision.revision, sealed_at, known_at, now is not None, changes, since)
+
+    def what_if(self, period: str, proposal: Proposal) -> list[WhatIf]:
+        """Every sealed rep's latest revision beside the period recomputed from its close's inputs with the
+        proposed rule in place of the one of its kind and id; nothing is recorded."""
+        closing = self.sealed.period(period)
+        result = appraise(self.inputs.recorded(closing, proposed=proposal))
+        found = []
+        for rep_id in closing.reps:
+            sealed = self.sealed.latest(period, rep_id)
+            proposed = result.appraisals.get(rep_id)
+            changes = figure_changes(sealed, proposed) if proposed is not None else []
+            found.append(WhatIf(rep_id, sealed, proposed, changes))
+        return found

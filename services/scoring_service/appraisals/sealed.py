@@ -9,6 +9,7 @@ from services.scoring_service.domain.aggregates import Appraisal, PeriodClose
 from services.scoring_service.domain.errors import NoSealedAppraisal, PeriodNotPublished
 from services.scoring_service.domain.payroll import PayrollRow, payroll_rows
 from services.scoring_service.domain.records import SealedRevision
+from services.scoring_service.domain.results import RepAppraisal
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.platform.auth import Principal
 
@@ -40,6 +41,10 @@ class SealedAppraisals:
             for rep_id in closing.reps
             if may_read_appraisal(principal, closing, organisation, rep_id)
         ]
+
+    def latest(self, period: str, rep_id: str) -> RepAppraisal:
+        """The result of a rep's latest sealed revision."""
+        return self.app.sealed_appraisal(period, rep_id).current.result
 
     def payroll(self, period: str) -> list[PayrollRow]:
         """The payroll rows of a published (or paid) period, from each rep's latest sealed revision."""

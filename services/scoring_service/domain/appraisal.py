@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Generic, TypeVar
@@ -59,6 +59,30 @@ class RulesInForce:
     scorecards: Sequence[RuleInForce[Scorecard]] = ()
     commission_plans: Sequence[RuleInForce[CommissionPlan]] = ()
     bonus_pools: Sequence[RuleInForce[BonusPool]] = ()
+
+
+PROPOSED_VERSION = 0  # how a what-if's proposed rule is named in the results it gives: no version is 0
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A rule definition proposed for a what-if, in place of the rule of its kind and id (or beside them)."""
+
+    rule_id: str
+    definition: Scorecard | CommissionPlan | BonusPool
+
+    def instead_of(self, rules: RulesInForce) -> RulesInForce:
+        d, rule_id = self.definition, self.rule_id
+        if isinstance(d, Scorecard):
+            return replace(rules, scorecards=_swapped(rules.scorecards, RuleInForce(rule_id, PROPOSED_VERSION, d)))
+        if isinstance(d, CommissionPlan):
+            plan = RuleInForce(rule_id, PROPOSED_VERSION, d)
+            return replace(rules, commission_plans=_swapped(rules.commission_plans, plan))
+        return replace(rules, bonus_pools=_swapped(rules.bonus_pools, RuleInForce(rule_id, PROPOSED_VERSION, d)))
+
+
+def _swapped(existing: Sequence[RuleInForce[D]], proposed: RuleInForce[D]) -> list[RuleInForce[D]]:
+    return [r for r in existing if r.rule_id != proposed.rule_id] + [proposed]
 
 
 def measures_read(rules: RulesInForce) -> frozenset[str]:

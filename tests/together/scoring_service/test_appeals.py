@@ -1,6 +1,8 @@
 """Appeals over HTTP on both databases: September 2026 is published on Wednesday the 30th, so its window is
 8, 9 and 10 October (National Day, then the make-up Saturday) and closes at midnight in Shanghai; r-1
-appeals in time and the committee takes the appeal through review to a decision, each step recorded."""
+appeals in time and the committee takes the appeal through review to a decision, each step recorded. And
+what the committee and auditors decide on: the diff of a sealed appraisal against the ledger known now, and
+a what-if under a proposed rule."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from services.scoring_service.api.schemas import AppealOut
 from services.scoring_service.app import create_app
 from shared.platform.http_client import http_client
-from tests.scenarios.scoring import HR, caught_up, deal, publish_calendars, record, setup_company
+from tests.scenarios.scoring import HR, PLAN, caught_up, deal, publish_calendars, record, setup_company
 from tests.support import SOURCE, auth, cloudevent, serve_in_thread
 
 REP, REP2, WANG, LI = auth("t-rep"), auth("t-rep2"), auth("t-wang"), auth("t-li")
@@ -184,3 +186,21 @@ def test_a_diff_names_the_late_event_and_the_void_that_moved_a_figure_and_reads_
     # nothing was recorded: the sealed revision is as it was, and a second diff answers the same
     assert len(scoring.get("/v1/appraisals/2026-09/r-1", headers=HR).json()["revisions"]) == 1
     assert scoring.get("/v1/appraisals/2026-09/r-1/diff", headers=WANG).json() == diff
+
+
+def test_a_what_if_sets_a_proposed_plan_beside_the_sealed_statements_and_records_nothing(published):
+    scoring, _ = published
+    flat = {**PLAN["definition"], "name": "flat 2%", "tiers": [{"up_to": None, "rate": "0.02"}]}
+    body = {"kind": "commission_plan", "rule_id": "tiers", "definition": flat}
+    assert scoring.post("/v1/periods/2026-09/what-if", json=body, headers=REP).status_code == 403
+    answer = scoring.post("/v1/periods/2026-09/what-if", json=body, headers=auth("t-auditor"))
+    assert answer.status_code == 200, answer.text
+    r1 = next(r for r in answer.json()["reps"] if r["rep_id"] == "r-1")
+    assert (r1["sealed"]["commission"]["total"], r1["proposed"]["commission"]["total"]) == ("9000.00", "18000.00")
+    assert r1["proposed"]["commission"]["plan"] == {"id": "tiers", "version": 0}  # the proposal, by its version 0
+    assert {c["figure"] for c in r1["changes"]} == {"/commission/earned", "/commission/total"}
+    mismatched = {**body, "kind": "scorecard"}
+    assert scoring.post("/v1/periods/2026-09/what-if", json=mismatched, headers=HR).status_code == 422
+    # nothing was recorded: the plan has its one version, each appraisal its one revision
+    assert len(scoring.get("/v1/commission-plans/tiers", headers=HR).json()["versions"]) == 1
+    assert len(scoring.get("/v1/appraisals/2026-09/r-1", headers=HR).json()["revisions"]) == 1
