@@ -23,6 +23,7 @@ from services.scoring_service.api.schemas import (
     AppraisalListOut,
     AppraisalOut,
     DiffOut,
+    LineageOut,
     PeriodOut,
     ReplayOut,
     SealKeyOut,
@@ -110,6 +111,23 @@ async def what_if(request: Request, period: str, body: WhatIfIn, _: Examiner, re
     proposal = Proposal(body.rule_id, body.definition)
     found = await asyncio.to_thread(replayer.what_if, query_period(period).key, proposal)
     return canonical_response(request, WhatIfOut.of(query_period(period).key, body, found))
+
+
+@router.get("/appraisals/{period}/{rep_id}/lineage", response_model=LineageOut)
+async def lineage(
+    request: Request,
+    period: str,
+    rep_id: str,
+    principal: Examiner,
+    replayer: ReplayerDep,
+    figure: Annotated[str, Query(max_length=200, description="A JSON pointer, such as /kpis/revenue/actual.")],
+    revision: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> Response:
+    """What one figure of a revision (the latest unless named) stands on: its ledger entries, each with its
+    chain hash and the goal_service route that shows the CRM delivery it came from, and the seal with its
+    rule versions."""
+    found = await asyncio.to_thread(replayer.lineage, query_period(period).key, rep_id, revision, figure, principal)
+    return canonical_response(request, LineageOut.of(found))
 
 
 @router.get("/appraisals/{period}/{rep_id}/diff", response_model=DiffOut)

@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel, Field, model_validator
 
 from services.scoring_service.appraisals.live import Ranking, Scores
-from services.scoring_service.appraisals.replay import Diff, Replay, WhatIf
+from services.scoring_service.appraisals.replay import Diff, Lineage, Replay, WhatIf
 from services.scoring_service.domain.aggregates import Appraisal, PeriodClose, PeriodState, Rule
 from services.scoring_service.domain.appeals import Appeal, AppealState, Outcome
 from services.scoring_service.domain.definitions import (
@@ -523,3 +523,31 @@ def _changes(changes: list[FigureChange]) -> list[FigureChangeOut]:
         )
         for c in changes
     ]
+
+
+class LineageEntryOut(BaseModel):
+    position: int
+    hash: str | None = Field(description="The ledger's chain hash at the entry, as scoring_service followed it.")
+    delivery: str = Field(description="Where goal_service shows the CRM delivery the entry came from, if any.")
+
+
+class LineageOut(BaseModel):
+    period: str
+    rep_id: str
+    revision: int
+    figure: str
+    value: str | int | list[str] | None
+    entries: list[LineageEntryOut] = Field(description="The ledger entries behind the figure.")
+    seal: Seal = Field(description="The revision's seal: the ledger position and hash, rule versions and inputs.")
+
+    @classmethod
+    def of(cls, lineage: Lineage) -> LineageOut:
+        return cls(
+            period=lineage.period,
+            rep_id=lineage.rep_id,
+            revision=lineage.revision,
+            figure=lineage.figure,
+            value=lineage.value,
+            entries=[LineageEntryOut(position=p, hash=h, delivery=f"/v1/crm/entries/{p}") for p, h in lineage.entries],
+            seal=lineage.seal,
+        )

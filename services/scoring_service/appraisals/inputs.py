@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.scoring_service.application import ScoringApplication
@@ -28,6 +29,7 @@ from services.scoring_service.domain.results import EarlierAdjusted, RepAppraisa
 from shared.kernel.ledger_views.followed import hash_at
 from shared.kernel.ledger_views.queries import LedgerAt, load_credits
 from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.ledger_views.tables import ledger_hashes
 from shared.kernel.metrics.asks import Ask, Shape
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.organisation import Organisation
@@ -122,6 +124,13 @@ class AppraisalInputs:
             return GENESIS_HASH
         with Session(self.projections.engine) as session:
             return hash_at(session, position)
+
+    def ledger_hashes(self, positions: Collection[int]) -> dict[int, str]:
+        """The chain hash at each of some positions, as this service followed it."""
+        h = ledger_hashes.c
+        with self.projections.engine.connect() as connection:
+            rows = connection.execute(select(h.position, h.hash).where(h.position.in_(sorted(positions))))
+            return {row.position: row.hash for row in rows}
 
     def last_rule_position(self, known_at: int) -> int:
         return self.rulebook.last_rule_position(known_at)

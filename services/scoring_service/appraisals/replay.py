@@ -6,11 +6,14 @@ period's standings (its ranks and honours are relative to every rep) and that re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from services.scoring_service.appraisals.inputs import AppraisalInputs
 from services.scoring_service.appraisals.sealed import SealedAppraisals
 from services.scoring_service.domain.appraisal import Proposal, appraise, appraise_rep
-from services.scoring_service.domain.diff import FigureChange, figure_changes
+from services.scoring_service.domain.diff import FigureChange, figure_changes, figures_of
+from services.scoring_service.domain.errors import NoSealedAppraisal, UnknownFigure
+from services.scoring_service.domain.records import Seal
 from services.scoring_service.domain.results import RepAppraisal
 from shared.platform.auth import Principal
 from shared.platform.canonical import sha256_hex
@@ -49,6 +52,20 @@ class WhatIf:
     sealed: RepAppraisal
     proposed: RepAppraisal | None  # None: the rep would not be appraised under it
     changes: list[FigureChange]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What one figure of one revision stands on: its ledger entries, each with the chain hash this service
+    followed and where goal_service shows the CRM delivery it came from, and the seal's rule versions."""
+
+    period: str
+    rep_id: str
+    revision: int
+    figure: str
+    value: Any
+    entries: list[tuple[int, str | None]]  # (position, chain hash)
+    seal: Seal
 
 
 class Replayer:
@@ -104,3 +121,17 @@ class Replayer:
             changes = figure_changes(sealed, proposed) if proposed is not None else []
             found.append(WhatIf(rep_id, sealed, proposed, changes))
         return found
+
+    def lineage(self, period: str, rep_id: str, revision: int | None, figure: str, principal: Principal) -> Lineage:
+        """A figure of a revision (the latest when none is named) and what it stands on."""
+        _, appraisal = self.sealed.appraisal(period, rep_id, principal)
+        if revision is not None and not 1 <= revision <= len(appraisal.revisions):
+            raise NoSealedAppraisal(period, rep_id)
+        sealed = appraisal.revisions[(revision or len(appraisal.revisions)) - 1]
+        figures = figures_of(sealed.result)
+        if figure not in figures:
+            raise UnknownFigure(figure, sorted(figures))
+        value, positions = figures[figure]
+        hashes = self.inputs.ledger_hashes(positions)
+        entries = [(p, hashes.get(p)) for p in positions]
+        return Lineage(period, rep_id, sealed.revision, figure, value, entries, sealed.seal)

@@ -1,6 +1,7 @@
-"""What moved between a sealed appraisal and the same appraisal recomputed with everything known now: every
-figure whose value differs, old and new as each result writes it, and the ledger entries behind a figure
-that were added to it or taken from it (a late event, a correction, a void, credit moved to another rep)."""
+"""An appraisal's figures, each by a JSON pointer with the ledger entries behind it (its lineage), and what
+moved between a sealed appraisal and the same appraisal recomputed with everything known now: every figure
+whose value differs, old and new as each result writes it, and the ledger entries behind a figure that were
+added to it or taken from it (a late event, a correction, a void, credit moved to another rep)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,19 @@ def figure_changes(sealed: RepAppraisal, now: RepAppraisal) -> list[FigureChange
     return changes
 
 
+def figures_of(a: RepAppraisal) -> dict[str, tuple[Any, tuple[int, ...]]]:
+    """pointer -> (value as written, the ledger entries behind it), for each figure of an appraisal; a score
+    or a rank stands on the entries behind all its KPIs."""
+    found = dict(_figures(a))
+    behind = tuple(
+        sorted({p for pointer, (_, entries) in found.items() if pointer.startswith("/kpis/") for p in entries})
+    )
+    for pointer in ("/score", "/result_points", "/process_points", "/rank/company/rank", "/rank/team/rank"):
+        found[pointer] = (found[pointer][0], behind)
+    return found
+
+
 def _figures(a: RepAppraisal) -> Iterator[tuple[str, tuple[Any, tuple[int, ...]]]]:
-    """(pointer, (value as written, the entries behind it)) for each figure of an appraisal."""
     written = a.model_dump(mode="json", by_alias=True)
     for line, shown in zip(a.kpis, written["kpis"], strict=True):
         entries = tuple(line.evidence.positions) if isinstance(line.evidence, LedgerEvidence) else ()

@@ -122,3 +122,9 @@ class AdjustmentCutoffRefused(InvalidInput):
     def __init__(self, close_cutoff: int, held: int):
         detail = f"an adjustment reads the ledger at or after the close's cut-off {close_cutoff}, up to {held}"
         super().__init__(detail, errors=[FieldError("/cutoff_position", detail)])
+
+
+class UnknownFigure(InvalidInput):
+    def __init__(self, figure: str, known: list[str]):
+        detail = f"the appraisal has no figure {figure}; it has {', '.join(known)}"
+        super().__init__(detail, errors=[FieldError("query:figure", detail)])

@@ -204,3 +204,27 @@ def test_a_what_if_sets_a_proposed_plan_beside_the_sealed_statements_and_records
     # nothing was recorded: the plan has its one version, each appraisal its one revision
     assert len(scoring.get("/v1/commission-plans/tiers", headers=HR).json()["versions"]) == 1
     assert len(scoring.get("/v1/appraisals/2026-09/r-1", headers=HR).json()["revisions"]) == 1
+
+
+def test_the_lineage_of_a_figure_names_its_entries_with_their_chain_hashes_and_the_seal_s_rule_versions(
+    goal, published
+):
+    scoring, _ = published
+    auditor = auth("t-auditor")
+    sealed = scoring.get("/v1/appraisals/2026-09/r-1", headers=HR).json()["revisions"][-1]
+    positions = sealed["result"]["kpis"][0]["evidence"]["positions"]
+    answer = scoring.get(
+        "/v1/appraisals/2026-09/r-1/lineage", params={"figure": "/kpis/revenue/actual"}, headers=auditor
+    )
+    assert answer.status_code == 200, answer.text
+    lineage = answer.json()
+    assert (lineage["revision"], lineage["value"]) == (1, "900000.00")
+    assert [e["position"] for e in lineage["entries"]] == positions
+    events = goal.get("/v1/ledger/events", params={"after": positions[0] - 1, "limit": 1}, headers=auth("t-service"))
+    assert lineage["entries"][0]["hash"] == events.json()["events"][0]["hash"]  # the chain, as followed
+    assert lineage["entries"][0]["delivery"] == f"/v1/crm/entries/{positions[0]}"
+    assert lineage["seal"] == sealed["seal"]  # the rule versions and ledger position it was sealed with
+    score = scoring.get("/v1/appraisals/2026-09/r-1/lineage", params={"figure": "/score"}, headers=auditor).json()
+    assert [e["position"] for e in score["entries"]] == positions  # a score stands on its KPIs' entries
+    unknown = scoring.get("/v1/appraisals/2026-09/r-1/lineage", params={"figure": "/charm"}, headers=auditor)
+    assert unknown.status_code == 422 and "/kpis/revenue/actual" in unknown.json()["detail"]
