@@ -16,6 +16,7 @@ service). Then, one after the other:
   warnings             answering a constant of the same size; target p99 25 ms and half its throughput
   close a month        POST /v1/periods/2026-11/close until every rep's appraisal is sealed; target 10 s
   replay a quarter     2026-Q4 closed, then one rep's sealed quarter replayed byte for byte; target 1 s
+  diff, lineage        the same quarter diffed against the ledger now, and one figure's lineage; target 1 s
 
 and each service's resident memory at the end (target 300 MB). Writes "appraisals" into bench-results.json.
 """
@@ -145,20 +146,35 @@ def run(args: argparse.Namespace) -> tuple[list[Job], list[reads.Compared], dict
 
         jobs.append(Job(f"close {MONTH} for 1,000 reps", close(client, scoring, MONTH), 10))
         close(client, scoring, QUARTER)
-        replays = []
-        for _ in range(5):
-            started = time.perf_counter()
-            replay = _expect(
-                client.post(f"{scoring.base_url}/v1/appraisals/{QUARTER}/{REP}/replay", headers=AUDITOR), 200
-            )
-            replays.append(time.perf_counter() - started)
-            if not replay.json()["result_matches"]:
+        appraisal = f"{scoring.base_url}/v1/appraisals/{QUARTER}/{REP}"
+
+        def replayed() -> None:
+            if not _expect(client.post(f"{appraisal}/replay", headers=AUDITOR), 200).json()["result_matches"]:
                 raise BenchmarkFailed(f"the replay of {QUARTER}/{REP} did not match its seal")
-        jobs.append(Job("replay one rep's sealed quarter (median of 5)", sorted(replays)[2], 1))
+
+        def diffed() -> None:
+            _expect(client.get(f"{appraisal}/diff", headers=AUDITOR), 200)
+
+        def traced() -> None:
+            _expect(client.get(f"{appraisal}/lineage", params={"figure": "/kpis/revenue/actual"}, headers=AUDITOR), 200)
+
+        jobs.append(Job("replay one rep's sealed quarter (median of 5)", median_seconds(replayed), 1))
+        jobs.append(Job("diff one rep's sealed quarter against now (median of 5)", median_seconds(diffed), 1))
+        jobs.append(Job("lineage of one figure of that quarter (median of 5)", median_seconds(traced), 1))
         memory = {
             s: reads.resident_mb(service) for s, service in (("goal", goal), ("scoring", scoring), ("alert", alert))
         }
     return jobs, compared, {**memory, "entries": head}
+
+
+def median_seconds(call: Callable[[], None]) -> float:
+    """The median of five timed calls."""
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return sorted(timings)[2]
 
 
 def compare(
