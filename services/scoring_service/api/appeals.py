@@ -8,8 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from services.scoring_service.api.appeal_schemas import (
+    AppealIn,
+    AppealListOut,
+    AppealOut,
+    AssignIn,
+    DecisionIn,
+    NoteIn,
+)
 from services.scoring_service.api.deps import AnyRole, AppealsDep, Editor, Reviewer
-from services.scoring_service.api.schemas import AppealIn, AppealListOut, AppealOut, AssignIn, DecisionIn, NoteIn
 from services.scoring_service.domain.appeals import Outcome
 from shared.platform.responses import canonical_response, query_period
 

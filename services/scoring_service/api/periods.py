@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
+from services.scoring_service.api.audit_schemas import DiffOut, LineageOut, WhatIfIn, WhatIfOut
 from services.scoring_service.api.deps import (
     AnyRole,
     ApplicationDep,
@@ -22,14 +23,10 @@ from services.scoring_service.api.deps import (
 from services.scoring_service.api.schemas import (
     AppraisalListOut,
     AppraisalOut,
-    DiffOut,
-    LineageOut,
     PeriodOut,
     ReplayOut,
     SealKeyOut,
     SealKeysOut,
-    WhatIfIn,
-    WhatIfOut,
 )
 from services.scoring_service.domain.appraisal import Proposal
 from services.scoring_service.domain.payroll import COLUMNS, payroll_csv, payroll_xlsx

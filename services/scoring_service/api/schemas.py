@@ -4,20 +4,16 @@ OpenAPI describes every body and the canonical bytes stay as they were."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from datetime import date
 from decimal import Decimal
-from typing import Generic, Literal, Self, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import orjson
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from services.scoring_service.appraisals.live import Ranking, Scores
-from services.scoring_service.appraisals.replay import Diff, Lineage, Replay, WhatIf
+from services.scoring_service.appraisals.replay import Replay
 from services.scoring_service.domain.aggregates import Appraisal, PeriodClose, PeriodState, Rule
-from services.scoring_service.domain.appeals import Appeal, AppealState, Outcome
 from services.scoring_service.domain.definitions import (
     AppealPolicy,
     BonusPool,
@@ -26,7 +22,6 @@ from services.scoring_service.domain.definitions import (
     Quantity,
     Scorecard,
 )
-from services.scoring_service.domain.diff import FigureChange
 from services.scoring_service.domain.records import CloseInputs, PeriodSummary, Publication, Seal, SealedRevision
 from services.scoring_service.domain.results import (
     BonusLine,
@@ -331,223 +326,3 @@ class SealedEventOut(BaseModel):
 
 class SealedEventsOut(BaseModel):
     events: list[SealedEventOut]
-
-
-# --- appeals -----------------------------------------------------------------------------------------------
-
-DOCUMENT_BYTES = 1_000_000  # the most of a document's content an appeal keeps; larger ones are referenced
-
-
-class DisputedFigure(Schema):
-    kind: Literal["kpi", "commission_line", "bonus", "rank"]
-    ref: Key | int | None = Field(None, description="The KPI's key, or the statement line's number from 1.")
-    claim: Text | None = Field(None, description="What the rep holds the figure should be, and why.")
-
-
-class AppealEvidence(Schema):
-    """A CRM record by its source and id, or a document by its SHA-256, its content kept or referenced."""
-
-    kind: Literal["crm_record", "document"]
-    source: Ref | None = None
-    id: Ref | None = None
-    name: Text | None = None
-    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
-    content_base64: str | None = Field(None, max_length=DOCUMENT_BYTES * 4 // 3 + 4)
-    url: Text | None = Field(None, description="Where the document is kept, when its content is not sent.")
-
-    @model_validator(mode="after")
-    def _names_it(self) -> Self:
-        if self.kind == "crm_record" and not (self.source and self.id):
-            raise ValueError("a CRM record names its source and id")
-        if self.kind == "document":
-            if not self.sha256:
-                raise ValueError("a document names its sha256")
-            if self.content_base64 is not None:
-                try:
-                    content = base64.b64decode(self.content_base64, validate=True)
-                except binascii.Error:
-                    raise ValueError("content_base64 is not base64") from None
-                if hashlib.sha256(content).hexdigest() != self.sha256:
-                    raise ValueError("the content's SHA-256 is not the sha256 given")
-        return self
-
-
-class AppealIn(Schema):
-    disputed: list[DisputedFigure] = Field(min_length=1, max_length=20)
-    reason: Text
-    evidence: list[AppealEvidence] = Field(default_factory=list, max_length=20)
-
-
-class AssignIn(Schema):
-    reviewers: list[Ref] = Field(min_length=1, max_length=10, description="Members of the appeals committee.")
-    reason: Text
-
-
-class NoteIn(Schema):
-    text: Text
-
-
-class DecisionIn(Schema):
-    outcome: Literal["upheld", "adjusted"] = Field(
-        description="upheld: the appraisal stands; adjusted: its next revision is sealed, read at `cutoff_position`."
-    )
-    reasons: Text
-    cutoff_position: int | None = Field(
-        None, ge=0, description="adjusted: the ledger position the revision reads (default: all this service holds)."
-    )
-
-
-class AppealStep(BaseModel):
-    step: str
-    by: str
-    at: str
-    text: str
-    reviewers: list[str] | None = None
-    outcome: str | None = None
-    revision: int | None = None
-
-
-class AppealOut(BaseModel):
-    period: str
-    rep_id: str
-    revision: int = Field(description="The appraisal revision appealed.")
-    state: AppealState
-    deadline: str = Field(description="The end of the appeal window the appeal was filed in.")
-    disputed: list[DisputedFigure]
-    reason: str
-    evidence: list[AppealEvidence]
-    reviewers: list[str]
-    outcome: Outcome | None
-    steps: list[AppealStep]
-
-    @classmethod
-    def of(cls, appeal: Appeal) -> AppealOut:
-        return cls(
-            period=appeal.period,
-            rep_id=appeal.rep_id,
-            revision=appeal.revision,
-            state=appeal.state,
-            deadline=appeal.deadline,
-            disputed=[DisputedFigure.model_validate(d) for d in appeal.disputed],
-            reason=appeal.reason,
-            evidence=[AppealEvidence.model_validate(e) for e in appeal.evidence],
-            reviewers=appeal.reviewers,
-            outcome=appeal.outcome,
-            steps=[AppealStep.model_validate(s) for s in appeal.steps],
-        )
-
-
-class AppealListOut(BaseModel):
-    appeals: list[AppealOut]
-
-
-class FigureChangeOut(BaseModel):
-    figure: str = Field(description="A JSON pointer into the appraisal, such as /kpis/revenue/actual.")
-    old: str | int | list[str] | None
-    new: str | int | list[str] | None
-    entries_added: list[int] = Field(description="Ledger entries now behind the figure that were not.")
-    entries_removed: list[int] = Field(description="Ledger entries behind it when sealed that no longer are.")
-
-
-class DiffOut(BaseModel):
-    period: str
-    rep_id: str
-    revision: int
-    sealed_at: int = Field(description="The ledger position the sealed revision read.")
-    known_at: int = Field(description="The ledger position the recomputation read.")
-    appraised_now: bool = Field(description="False when the rep would no longer be appraised at all.")
-    changes: list[FigureChangeOut]
-    entries_since: list[int] = Field(description="The rep's ledger entries after the seal that the rules read.")
-
-    @classmethod
-    def of(cls, diff: Diff) -> DiffOut:
-        return cls(
-            period=diff.period,
-            rep_id=diff.rep_id,
-            revision=diff.revision,
-            sealed_at=diff.sealed_at,
-            known_at=diff.known_at,
-            appraised_now=diff.appraised_now,
-            changes=_changes(diff.changes),
-            entries_since=diff.entries_since,
-        )
-
-
-class WhatIfIn(Schema):
-    """A proposed rule, in place of the rule of its kind and id in the period's close (or beside them)."""
-
-    kind: Literal["scorecard", "commission_plan", "bonus_pool"]
-    rule_id: Key
-    definition: Scorecard | CommissionPlan | BonusPool
-
-    @model_validator(mode="after")
-    def _kind_matches(self) -> Self:
-        expected = {"scorecard": Scorecard, "commission_plan": CommissionPlan, "bonus_pool": BonusPool}[self.kind]
-        if not isinstance(self.definition, expected):
-            raise ValueError(f"the definition is not a {self.kind.replace('_', ' ')}")
-        return self
-
-
-class WhatIfRepOut(BaseModel):
-    rep_id: str
-    sealed: RepAppraisal
-    proposed: RepAppraisal | None = Field(description="None when the rep would not be appraised under it.")
-    changes: list[FigureChangeOut]
-
-
-class WhatIfOut(BaseModel):
-    period: str
-    proposed: WhatIfIn = Field(description="The rule proposed; its results name it as version 0.")
-    reps: list[WhatIfRepOut]
-
-    @classmethod
-    def of(cls, period: str, proposed: WhatIfIn, found: list[WhatIf]) -> WhatIfOut:
-        return cls(
-            period=period,
-            proposed=proposed,
-            reps=[
-                WhatIfRepOut(rep_id=w.rep_id, sealed=w.sealed, proposed=w.proposed, changes=_changes(w.changes))
-                for w in found
-            ],
-        )
-
-
-def _changes(changes: list[FigureChange]) -> list[FigureChangeOut]:
-    return [
-        FigureChangeOut(
-            figure=c.figure,
-            old=c.old,
-            new=c.new,
-            entries_added=list(c.entries_added),
-            entries_removed=list(c.entries_removed),
-        )
-        for c in changes
-    ]
-
-
-class LineageEntryOut(BaseModel):
-    position: int
-    hash: str | None = Field(description="The ledger's chain hash at the entry, as scoring_service followed it.")
-    delivery: str = Field(description="Where goal_service shows the CRM delivery the entry came from, if any.")
-
-
-class LineageOut(BaseModel):
-    period: str
-    rep_id: str
-    revision: int
-    figure: str
-    value: str | int | list[str] | None
-    entries: list[LineageEntryOut] = Field(description="The ledger entries behind the figure.")
-    seal: Seal = Field(description="The revision's seal: the ledger position and hash, rule versions and inputs.")
-
-    @classmethod
-    def of(cls, lineage: Lineage) -> LineageOut:
-        return cls(
-            period=lineage.period,
-            rep_id=lineage.rep_id,
-            revision=lineage.revision,
-            figure=lineage.figure,
-            value=lineage.value,
-            entries=[LineageEntryOut(position=p, hash=h, delivery=f"/v1/crm/entries/{p}") for p, h in lineage.entries],
-            seal=lineage.seal,
-        )

@@ -11,7 +11,7 @@ import hashlib
 
 import pytest
 
-from services.scoring_service.api.schemas import AppealOut
+from services.scoring_service.api.appeal_schemas import AppealOut
 from services.scoring_service.app import create_app
 from shared.platform.http_client import http_client
 from tests.scenarios.scoring import HR, PLAN, caught_up, deal, publish_calendars, record, setup_company
