@@ -30,10 +30,10 @@ from shared.platform.chain import ChainedEntry, ChainHead, verify_chain
 from shared.platform.http_client import http_client
 from tests.support import ROOT, SECRET, SOURCE, TOKENS, auth, cloudevent, free_port, sign
 
-EVENT_COUNT = 5000
+EVENT_COUNT = 3000
 WORKERS = 16
 STREAM_SECONDS = 180
-KILL_AFTER_ACKS = (1000, 2500, 4000)  # spread over the stream, each well before its end
+KILL_AFTER_ACKS = (600, 1500, 2400)  # spread over the stream, each well before its end
 REDELIVER_EVERY = 25  # every 25th event is sent once more after its acknowledgement: a deliberate duplicate
 EVENT_DEADLINE_SECONDS = 60.0  # one event may be retried for this long (it spans a restart or two)
 STARTUP_SECONDS = 30.0
