@@ -34,12 +34,11 @@ def load_credits(
     end: str | None,
     known_at: int,
     zone: ZoneInfo,
-    after: int = 0,
     reps: Collection[str] | None = None,
 ) -> list[Credit]:
     """Contributions to `measures` that occurred in [start, end) (canonical UTC timestamps; no end: from
-    start on) and were recorded after position `after` and by position `known_at`, of `reps` alone if given;
-    for the customer base, a level, every change before `end`."""
+    start on) and were recorded by position `known_at`, of `reps` alone if given; for the customer base, a
+    level, every change before `end`."""
     wanted = set(measures)
     stored = sorted(wanted - set(DERIVED))
     c = contributions.c
@@ -48,8 +47,6 @@ def load_credits(
     )
     if end is not None:
         query = query.where(c.occurred_at < end)
-    if after:
-        query = query.where(c.position > after)
     if reps is not None:
         query = query.where(c.rep_id.in_(sorted(reps)))
     days: dict[date, date] = {}  # one date and one string per value rather than one per row: they are kept
