@@ -16,7 +16,7 @@ from services.alert_service.domain.diagnosis import CONVERSIONS, INPUTS, Diagnos
 from shared.kernel.goals import Goal, Goals
 from shared.kernel.metrics.asks import Ask, Shape, summed
 from shared.kernel.metrics.catalogue import measures_needed
-from shared.kernel.metrics.figures import Credit, owned
+from shared.kernel.metrics.figures import Credit, by_rep, owned
 from shared.kernel.organisation import Organisation
 from shared.kernel.pace import GoalStanding, WorkingDays, goal_standing
 from shared.kernel.workdays import WorkingCalendar
@@ -128,7 +128,7 @@ class Day:
         each cut (each day with `cuts` None), and from each day someone moved, so that a span counts for the
         units of its first day."""
         spans = None if cuts is None else tuple(sorted({*cuts, *self.organisation.moves()}))
-        return _by_rep(self._read(Ask(frozenset(measures), first, self.day, Shape(reps=True), cuts=spans)))
+        return by_rep(self._read(Ask(frozenset(measures), first, self.day, Shape(reps=True), cuts=spans)))
 
     def standing(self, goal: Goal, days: WorkingDays, entries: bool = False) -> GoalStanding:
         """A goal's standing on the day, from its owner's sums; with `entries`, from the contributions
@@ -150,7 +150,7 @@ class Day:
         earlier = frozenset(r for r in self.reps() if r not in found)
         if earlier and recent > first:
             ask = Ask(frozenset({measure}), first, recent - timedelta(days=1), Shape(reps=True), reps=earlier)
-            found |= _last_days(_by_rep(self._read(ask)))
+            found |= _last_days(by_rep(self._read(ask)))
         return found
 
     def entries(self, measures: tuple[str, ...], first: date, last: date, rep_id: str) -> list[Credit]:
@@ -158,7 +158,7 @@ class Day:
         day name the entries of the same few spans (the last visits, the month), each for many reps."""
         key = (measures, first, last)
         if key not in self._entries:
-            self._entries[key] = _by_rep(self.ledger.contributions(measures, first, last))
+            self._entries[key] = by_rep(self.ledger.contributions(measures, first, last))
         return self._entries[key].get(rep_id, [])
 
     def reps(self, on: date | None = None) -> list[str]:
@@ -217,13 +217,6 @@ class Day:
                     teams.setdefault(unit, []).append(rep_id)
             self._team_cache[on] = teams
         return self._team_cache[on]
-
-
-def _by_rep(credits: Iterable[Credit]) -> dict[str, list[Credit]]:
-    found: dict[str, list[Credit]] = defaultdict(list)
-    for c in credits:
-        found[c.rep_id].append(c)
-    return found
 
 
 def _last_days(by_rep: dict[str, list[Credit]]) -> dict[str, date]:

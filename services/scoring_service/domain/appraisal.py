@@ -35,7 +35,7 @@ from services.scoring_service.domain.results import Honour, Ranks, RepAppraisal,
 from services.scoring_service.domain.scoring import GivenRating, RepScore, Standing, points_places, rank, score_rep
 from shared.kernel.goals import Goals
 from shared.kernel.metrics.catalogue import measures_needed
-from shared.kernel.metrics.figures import Credit
+from shared.kernel.metrics.figures import Credit, by_rep
 from shared.kernel.organisation import Organisation, Rep
 from shared.kernel.periods import Period
 from shared.platform.errors import Unavailable
@@ -178,13 +178,6 @@ def goal_targets(goals: Goals, rep_id: str, period: Period) -> dict[str, Decimal
         and goal.period.key == period.key
         and goal.current.status == "active"
     }
-
-
-def by_rep(credits: Sequence[Credit]) -> dict[str, list[Credit]]:
-    found: dict[str, list[Credit]] = defaultdict(list)
-    for credit in credits:
-        found[credit.rep_id].append(credit)
-    return found
 
 
 def standings(inputs: PeriodInputs) -> Standings:

@@ -64,6 +64,14 @@ def owned(credits: Iterable[Credit], organisation: Organisation, kind: str, owne
     ]
 
 
+def by_rep(credits: Iterable[Credit]) -> dict[str, list[Credit]]:
+    """The credits, by the rep credited, each rep's in the order given."""
+    found: dict[str, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        found[credit.rep_id].append(credit)
+    return found
+
+
 def window(credits: Iterable[Credit], first: date, last: date) -> list[Credit]:
     """The credits a figure over the days first..last reads: flows that occurred in them, levels up to last."""
     return [c for c in credits if c.day <= last and (c.day >= first or MEASURES[c.measure].level)]
