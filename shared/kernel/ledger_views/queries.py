@@ -4,7 +4,7 @@ time, as known at a ledger position."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from sys import intern
@@ -183,27 +183,27 @@ def _customer_credits(engine: Engine, end: str, known_at: int, zone: ZoneInfo) -
     return customer_credits(customer_events(found, zone))
 
 
-@dataclass(frozen=True)
 class LedgerAt:
     """A follower's credits as known at one position: an ask's sums (`read_day_sums`) and, where a figure names
     the entries behind it, the contributions themselves (`load_credits`)."""
 
-    engine: Engine
-    known_at: int
-    zone: ZoneInfo
-    # The contributions of known_at's bucket up to it, read once: a judge asks many sums at one position.
-    _bucket: list[list[Credit]] = field(default_factory=list, repr=False, compare=False)
+    def __init__(self, engine: Engine, known_at: int, zone: ZoneInfo):
+        self.engine = engine
+        self.known_at = known_at
+        self.zone = zone
+        # The contributions of known_at's bucket up to it, read once: a judge asks many sums at one position.
+        self._bucket: list[Credit] | None = None
 
     def sums(self, asks: Sequence[Ask]) -> list[list[Credit]]:
-        if self._bucket:  # read below the bucket before: the sums hold known_at, and one statement does
+        if self._bucket is not None:  # read below the bucket before: the sums hold known_at, and one statement does
             with self.engine.connect() as connection:
-                return read_asks(connection, self.known_at, asks, self.known_at, self.zone, bucket=self._bucket[0])
+                return read_asks(connection, self.known_at, asks, self.known_at, self.zone, bucket=self._bucket)
         return read_day_sums(self.engine, FollowedLedger.name, asks, self.known_at, self.zone, bucket=self._recent)
 
     def _recent(self, connection: Connection) -> list[Credit]:
-        if not self._bucket:
-            self._bucket.append(bucket_credits(connection, self.known_at, self.zone))
-        return self._bucket[0]
+        if self._bucket is None:
+            self._bucket = bucket_credits(connection, self.known_at, self.zone)
+        return self._bucket
 
     def contributions(
         self, measures: Iterable[str], first: date, last: date, reps: Collection[str] | None = None
