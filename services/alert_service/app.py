@@ -5,11 +5,9 @@ dispatcher that delivers warnings, routes."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import structlog
 from fastapi import FastAPI
 
 from services.alert_service.api import rules, subscriptions, warnings
@@ -20,32 +18,13 @@ from services.alert_service.projections import open_projections
 from services.alert_service.score_follower import ScoreFollower
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
 from services.alert_service.watcher import Watcher
+from shared.platform.background import keep_doing, stop
 from shared.platform.eventstore import eventsourcing_env
 from shared.platform.projection_routes import install_projection_routes
 from shared.platform.settings import load_settings
 from shared.platform.web import create_service_app
 
-log = structlog.get_logger("alert_service")
 POLL_SECONDS = 0.5
-
-
-async def keep_doing(name: str, work: Callable[[], bool | None]) -> None:
-    """Run `work` in a thread every poll, for ever, or again at once when it says True (it waited for news
-    itself, by long poll); a failure (a database hiccup, an upstream away) is retried after a poll, and
-    logged when it first happens or changes."""
-    last_error = None
-    while True:
-        again_at_once = False
-        try:
-            again_at_once = await asyncio.to_thread(work) is True
-            last_error = None
-        except Exception as error:
-            described = f"{type(error).__name__}: {error}"
-            if described != last_error:
-                log.warning(f"{name} failed; trying again", error=described)
-            last_error = described
-        if not again_at_once:
-            await asyncio.sleep(POLL_SECONDS)
 
 
 def deliver(dispatcher: Dispatcher) -> None:
@@ -80,21 +59,19 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
             return lambda: work() if projections.leading else None
 
         loops = [
-            asyncio.create_task(keep_doing("judging the ledger", leading(watcher.catch_up))),
-            asyncio.create_task(keep_doing("delivering warnings", leading(lambda: deliver(dispatcher)))),
+            asyncio.create_task(keep_doing("judging the ledger", leading(watcher.catch_up), POLL_SECONDS)),
+            asyncio.create_task(keep_doing("delivering warnings", leading(lambda: deliver(dispatcher)), POLL_SECONDS)),
         ]
         if scores is not None:
-            loops.append(asyncio.create_task(keep_doing("judging sealed appraisals", leading(scores.catch_up))))
+            loops.append(
+                asyncio.create_task(keep_doing("judging sealed appraisals", leading(scores.catch_up), POLL_SECONDS))
+            )
         try:
             yield
         finally:
-            for loop in loops:
-                loop.cancel()
             if scores is not None:
                 scores.close()  # ends its long poll at once
-            for loop in loops:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await loop
+            await stop(loops)
             projections.stop()
             follower.close()
             dispatcher.close()

@@ -4,11 +4,9 @@ ledger, the signing key, the parts of the appraisal's orchestration wired to the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import structlog
 from fastapi import FastAPI
 
 from services.scoring_service.api import appeals, appraisal_log, periods, rules, scores
@@ -24,6 +22,7 @@ from services.scoring_service.projections import open_projections
 from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.platform.answer_cache import AnswerCache
+from shared.platform.background import keep_doing, stop
 from shared.platform.eventstore import eventsourcing_env
 from shared.platform.log_client import LedgerFollower
 from shared.platform.projection import Projections
@@ -32,7 +31,6 @@ from shared.platform.settings import load_settings
 from shared.platform.signing import Signer
 from shared.platform.web import create_service_app
 
-log = structlog.get_logger("scoring_service")
 CLOSER_POLL_SECONDS = 1.0
 
 
@@ -40,17 +38,6 @@ def signer_for(settings: ScoringSettings) -> Signer:
     if settings.signing_key is not None:
         return Signer.from_base64(settings.signing_key.get_secret_value())
     return Signer.kept_in(settings.data_dir / f"{SERVICE_NAME}.signing-key")
-
-
-async def finish_closing_periods(closer: PeriodCloser) -> None:
-    """A period left closing (the read model was behind its cut-off, or the process stopped) is sealed
-    as soon as the read model holds the cut-off."""
-    while True:
-        try:
-            await asyncio.to_thread(closer.seal_all)
-        except Exception as error:  # a database hiccup: try again at the next poll
-            log.warning("closing periods could not be finished", error=f"{type(error).__name__}: {error}")
-        await asyncio.sleep(CLOSER_POLL_SECONDS)
 
 
 def wire(
@@ -87,13 +74,15 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         app.state.scoring = scoring = wire(application, projections, follower, signer_for(settings), settings)
         if settings.run_projections:
             projections.start()
-        finishing = asyncio.create_task(finish_closing_periods(scoring.closer))
+        # A period left closing (the read model was behind its cut-off, or the process stopped) is sealed
+        # as soon as the read model holds the cut-off.
+        finishing = asyncio.create_task(
+            keep_doing("finishing closing periods", scoring.closer.seal_all, CLOSER_POLL_SECONDS)
+        )
         try:
             yield
         finally:
-            finishing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await finishing
+            await stop([finishing])
             projections.stop()
             follower.close()
             application.close()

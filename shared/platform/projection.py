@@ -495,7 +495,7 @@ class Projections:
         tracking = self.runners[names[0]].tracking
         with self.engine.connect() as connection:
             rows = connection.execute(select(tracking.c.name, tracking.c.position).where(tracking.c.name.in_(names)))
-            positions = dict(rows.tuples().all())
+            positions = {name: position for name, position in rows}
         return min(positions.get(name, 0) for name in names)
 
     async def reach(self, position: int, seconds: float, names: tuple[str, ...] | None = None) -> int:
