@@ -28,6 +28,7 @@ from services.goal_service.crm.sources import Sources
 from services.goal_service.crm.store import CrmStore
 from services.goal_service.goals import GoalService
 from services.goal_service.ingest import GroupCommitWriter
+from services.goal_service.ledger_proofs import LedgerProofs
 from services.goal_service.organisation import OrganisationService
 from services.goal_service.progress import ProgressService
 from services.goal_service.projections import open_projections
@@ -73,6 +74,7 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         app.state.calendars = CalendarService(reads, rule_changes)
         app.state.progress = ProgressService(reads)
         app.state.answers = AnswerCache()
+        app.state.proofs = LedgerProofs(ledger, projections)
         listener = None
         if settings.run_projections:
             projections.start()

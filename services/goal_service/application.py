@@ -30,8 +30,9 @@ from services.goal_service.domain.ledger import (
 )
 from shared.platform.canonical import format_timestamp
 from shared.platform.chain import ChainBreak, ChainedEntry, ChainHead, verify_chain
-from shared.platform.checkpoints import Checkpoint, contradicted, signed_prefix
+from shared.platform.checkpoints import Checkpoint, contradicted, ledger_leaf, signed_prefix
 from shared.platform.errors import Unavailable
+from shared.platform.merkle import Frontier
 from shared.platform.projection import LedgerTampered
 
 # Several writers on one database only happen when several processes ingest; one of them wins every round,
@@ -59,6 +60,7 @@ class LedgerApplication(Application):
         # Identities this process claimed or looked up; they never change once claimed.
         self._identities: LRUCache[UUID, Claim] = LRUCache(maxsize=IDENTITY_CACHE_SIZE)
         self._head = self.head()
+        self._tree: Frontier | None = None  # the Merkle tree's right edge at `_head`, once a commit needed it
         if checkpoints is not None:  # fail closed from the start: a refusal shows in /ready and every ingest
             checkpoints.remember_witness()
             with contextlib.suppress(LedgerDiscontinued):
@@ -153,12 +155,15 @@ class LedgerApplication(Application):
                 self._check_redeliveries(outcomes, below=self._head.position)
                 if not batch.entries:
                     return outcomes
-                checkpoint = None
+                checkpoint, tree = None, None
                 if self.checkpoints is not None:
+                    tree = self._tree_at(self._head).copy()
+                    for recorded in batch.entries:
+                        tree.append(ledger_leaf(recorded.hash))
                     checkpoint = self.checkpoints.due(
-                        self.checkpoints.latest(), batch.head, format_timestamp(recorded_at)
+                        self.checkpoints.latest(), batch.head, tree, format_timestamp(recorded_at)
                     )
-                signed = [self._checkpoint_event(checkpoint, recorded_at)] if checkpoint else []
+                signed = [self._checkpoint_event(checkpoint, tree, recorded_at)] if checkpoint and tree else []
                 try:
                     # Straight into the event store: `save` would ask each of thousands of events whether it is an
                     # aggregate, a check that cost a tenth of a bulk import.
@@ -173,23 +178,51 @@ class LedgerApplication(Application):
                     continue
                 for identity_id, claim in batch.claims.items():
                     self._identities.put(identity_id, claim)
-                self._head = batch.head
+                self._head, self._tree = batch.head, tree
                 if self.checkpoints is not None:
                     self.checkpoints.committed(batch.head, checkpoint)
                 return outcomes
         raise Unavailable("the ledger is contended by other writers; retry")
 
-    def _checkpoint_event(self, checkpoint: Checkpoint, recorded_at: datetime) -> LedgerCheckpointSigned:
+    def _checkpoint_event(
+        self, checkpoint: Checkpoint, tree: Frontier, recorded_at: datetime
+    ) -> LedgerCheckpointSigned:
         return LedgerCheckpointSigned(
             originator_id=CHECKPOINT_LOG_ID,
             originator_version=checkpoint.position,
             timestamp=recorded_at,
             hash=checkpoint.hash,
+            tree_root=checkpoint.tree_root,
+            frontier=[h.hex() for h in tree.hashes],
             every=checkpoint.every,
             key_id=checkpoint.key_id,
             signed_at=checkpoint.signed_at,
             signature=checkpoint.signature,
         )
+
+    def _tree_at(self, head: ChainHead) -> Frontier:
+        """The Merkle tree's right edge over the entries up to `head`: the one held, brought forward over what
+        other writers added; after a restart, resumed from the newest stored checkpoint whose signature and
+        stored edge hold, and from zero when none does."""
+        tree = self._tree
+        if tree is None or tree.size > head.position:
+            tree = self._stored_tree(head.position)
+        tree = tree.copy()
+        while tree.size < head.position:
+            for entry in self.entries(tree.size, min(1000, head.position - tree.size)):
+                tree.append(ledger_leaf(entry.hash))
+        self._tree = tree
+        return tree
+
+    def _stored_tree(self, at_most: int) -> Frontier:
+        found = next(self.checkpoint_log.get(lte=at_most, desc=True, limit=1), None)
+        if found is None or self.checkpoints is None or self.checkpoints.keys.problem(found.checkpoint()):
+            return Frontier()
+        try:
+            tree = Frontier(found.originator_version, [bytes.fromhex(h) for h in found.frontier])
+        except ValueError:
+            return Frontier()
+        return tree if tree.root().hex() == found.tree_root else Frontier()
 
     def _check_redeliveries(self, outcomes: list[SubmissionOutcome], below: int) -> None:
         """An identity claim outlives its entry if someone deletes the entry: answering "duplicate" with the

@@ -22,6 +22,7 @@ from services.goal_service.domain.ledger import EMPTY_HEAD
 from services.goal_service.settings import SERVICE_NAME, LedgerSettings
 from shared.platform.chain import ChainHead
 from shared.platform.checkpoints import Checkpoint, CheckpointKeys, PublicKey, public_key
+from shared.platform.merkle import Frontier
 from shared.platform.signing import Signer
 
 log = structlog.get_logger("checkpoints")
@@ -218,12 +219,17 @@ class LedgerCheckpoints:
             raise refusal("two checkpoints there sign different hashes", stored.position)
         return stored
 
-    def due(self, latest: Checkpoint | None, head: ChainHead, signed_at: str) -> Checkpoint | None:
-        """The checkpoint to save with a commit group that ends at `head`, when one is due."""
+    def due(self, latest: Checkpoint | None, head: ChainHead, tree: Frontier, signed_at: str) -> Checkpoint | None:
+        """The checkpoint to save with a commit group that ends at `head` (and `tree`), when one is due."""
         if not self.cadence.due(latest, head.position, time.monotonic() - self._signed_at):
             return None
         return Checkpoint.signed(
-            self.signer, position=head.position, hash=head.hash, every=self.cadence.every, signed_at=signed_at
+            self.signer,
+            position=head.position,
+            hash=head.hash,
+            tree_root=tree.root().hex(),
+            every=self.cadence.every,
+            signed_at=signed_at,
         )
 
     def committed(self, head: ChainHead, checkpoint: Checkpoint | None) -> None:

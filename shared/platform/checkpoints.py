@@ -4,8 +4,13 @@ ledger held exactly that history up to that position, even against someone who c
 
 A hash chain alone cannot show that its last entries were deleted, nor that a stretch was rewritten with
 every hash recomputed; a signature over the head, kept where the database's tamperer cannot reach, can.
-The signed claim is the canonical JSON of `kind, position, hash, every, key_id, signed_at`:
+The signed claim is the canonical JSON of `kind, position, hash, tree_size, tree_root, every, key_id,
+signed_at`:
 - `kind` keeps a checkpoint signature from ever passing for a signature over anything else;
+- `tree_root` is the RFC 9162 Merkle tree head over the ledger's first `tree_size` (= `position`) entries,
+  each leaf an entry's chain hash (shared.platform.merkle): an entry is then proved in the ledger with a
+  few dozen hashes, and a later checkpoint proved to extend an earlier one, where the chain needs every
+  entry in between;
 - `every` is the signer's promise to sign again within that many entries, so an entry further than that
   past the latest checkpoint was not written by the signer (a forged tail);
 - `signed_at` is when it was signed: evidence for an auditor, never an input to any figure.
@@ -20,24 +25,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.platform.chain import ChainedEntry
+from shared.platform.merkle import leaf_hash
 from shared.platform.signing import ALGORITHM, Signer, key_id, verify
 
-CHECKPOINT_KIND = "perfledger.ledger-checkpoint.v1"
+CHECKPOINT_KIND = "perfledger.ledger-checkpoint.v2"  # v2 signs the Merkle tree head too
+
+
+def ledger_leaf(chain_hash: str) -> bytes:
+    """The Merkle leaf hash of the ledger entry whose chain hash this is: the chain hash commits to the entry
+    and to every entry before it, so an entry with its previous hash proves into the tree by this leaf."""
+    return leaf_hash(bytes.fromhex(chain_hash))
 
 
 @dataclass(frozen=True)
 class Checkpoint:
     position: int
     hash: str
+    tree_root: str  # hex
     every: int
     key_id: str
     signed_at: str
     signature: str
 
     @classmethod
-    def signed(cls, signer: Signer, *, position: int, hash: str, every: int, signed_at: str) -> Checkpoint:
-        unsigned = cls(position, hash, every, signer.key_id, signed_at, "")
-        return cls(position, hash, every, signer.key_id, signed_at, signer.sign(unsigned.claim()))
+    def signed(
+        cls, signer: Signer, *, position: int, hash: str, tree_root: str, every: int, signed_at: str
+    ) -> Checkpoint:
+        unsigned = cls(position, hash, tree_root, every, signer.key_id, signed_at, "")
+        return cls(position, hash, tree_root, every, signer.key_id, signed_at, signer.sign(unsigned.claim()))
 
     def claim(self) -> dict[str, Any]:
         """What the signature covers."""
@@ -45,6 +60,8 @@ class Checkpoint:
             "kind": CHECKPOINT_KIND,
             "position": self.position,
             "hash": self.hash,
+            "tree_size": self.position,
+            "tree_root": self.tree_root,
             "every": self.every,
             "key_id": self.key_id,
             "signed_at": self.signed_at,
@@ -60,7 +77,17 @@ class Checkpoint:
             raise ValueError("a checkpoint is a JSON object")
         if value.get("kind", CHECKPOINT_KIND) != CHECKPOINT_KIND:
             raise ValueError(f"not a ledger checkpoint: kind {value.get('kind')!r}")
-        fields = {"position": int, "hash": str, "every": int, "key_id": str, "signed_at": str, "signature": str}
+        if value.get("tree_size", value.get("position")) != value.get("position"):
+            raise ValueError("a checkpoint's tree covers the entries up to its position")
+        fields = {
+            "position": int,
+            "hash": str,
+            "tree_root": str,
+            "every": int,
+            "key_id": str,
+            "signed_at": str,
+            "signature": str,
+        }
         for name, kind in fields.items():
             if not isinstance(value.get(name), kind) or isinstance(value.get(name), bool):
                 raise ValueError(f"a checkpoint's {name!r} must be a{'n integer' if kind is int else ' string'}")

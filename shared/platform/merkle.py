@@ -15,7 +15,8 @@ proofs a list or tuple of them, indices and sizes ints in [0, 2**64).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()  # MTH({}), the root of the empty tree
@@ -159,54 +160,15 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     return fr == old_root and sr == new_root and sn == 0
 
 
-class MerkleTree:
-    """The tree over a growing list of leaf hashes, for roots and proofs of any size up to the current one.
+class TreeView:
+    """Roots and proofs of a tree whose complete, aligned subtree hashes `_node(level, index)` gives (level 0 the
+    leaf hashes): any earlier size's root is the few complete subtrees that tile it, folded, since a subtree
+    complete in an earlier tree is complete, with the same hash, in every later one."""
 
-    Level k holds the hash of every complete, aligned subtree of 2**k leaves (level 0 the leaf hashes), packed
-    32 bytes apiece: about 64 bytes per leaf. A subtree complete in an earlier tree is complete, with the same
-    hash, in every later one, so any earlier size's root is the few complete subtrees that tile it, folded.
-    Appending costs one leaf plus the subtrees it completes, O(1) amortised. Not safe to share between threads.
-    """
+    size: int
 
-    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
-        self._levels: list[bytearray] = [bytearray()]
-        self.extend(leaf_hashes)
-
-    @classmethod
-    def from_leaves(cls, leaves: Iterable[bytes]) -> MerkleTree:
-        """The tree over these entries' bytes (each hashed with `leaf_hash`)."""
-        return cls(leaf_hash(data) for data in leaves)
-
-    def __len__(self) -> int:
-        return len(self._levels[0]) // HASH_SIZE
-
-    @property
-    def size(self) -> int:
-        return len(self)
-
-    def append(self, leaf_hash: bytes) -> int:
-        """Add the next leaf's hash; its index."""
-        if not _is_hash(leaf_hash):
-            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes")
-        index = len(self)
-        self._levels[0] += leaf_hash
-        level = 0
-        while (count := len(self._levels[level]) // HASH_SIZE) % 2 == 0:  # the last two now make a parent
-            if level + 1 == len(self._levels):
-                self._levels.append(bytearray())
-            pair = self._levels[level][(count - 2) * HASH_SIZE :]
-            self._levels[level + 1] += node_hash(bytes(pair[:HASH_SIZE]), bytes(pair[HASH_SIZE:]))
-            level += 1
-        return index
-
-    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
-        for h in leaf_hashes:
-            self.append(h)
-
-    def leaf_hash(self, index: int) -> bytes:
-        if not 0 <= index < len(self):
-            raise IndexError(f"no leaf {index} in a tree of size {len(self)}")
-        return self._node(0, index)
+    def _node(self, level: int, index: int) -> bytes:
+        raise NotImplementedError
 
     def root(self, size: int | None = None) -> bytes:
         """MTH of the first `size` leaves (all of them if None)."""
@@ -255,14 +217,10 @@ class MerkleTree:
 
     def _checked_size(self, size: int | None) -> int:
         if size is None:
-            return len(self)
-        if not 0 <= size <= len(self):
-            raise ValueError(f"size {size} is beyond the tree's {len(self)} leaves")
+            return self.size
+        if not 0 <= size <= self.size:
+            raise ValueError(f"size {size} is beyond the tree's {self.size} leaves")
         return size
-
-    def _node(self, level: int, position: int) -> bytes:
-        offset = position * HASH_SIZE
-        return bytes(self._levels[level][offset : offset + HASH_SIZE])
 
     def _mth(self, start: int, n: int) -> bytes:
         """MTH(D[start:start+n]) for n >= 1 and start a multiple of the smallest power of two >= n, as every
@@ -273,7 +231,141 @@ class MerkleTree:
             if n >> level & 1:
                 parts.append(self._node(level, start >> level))
                 start += 1 << level
-        h = parts.pop()
-        while parts:
-            h = node_hash(parts.pop(), h)
-        return h
+        return fold(parts)
+
+
+def fold(parts: Sequence[bytes]) -> bytes:
+    """The root over complete subtrees given largest (leftmost) first: folded from the right."""
+    h = parts[-1]
+    for part in reversed(parts[:-1]):
+        h = node_hash(part, h)
+    return h
+
+
+class MerkleTree(TreeView):
+    """The whole tree in memory: level k packs the hash of every complete, aligned subtree of 2**k leaves,
+    32 bytes apiece, about 64 bytes per leaf. Appending costs one leaf plus the subtrees it completes, O(1)
+    amortised. Not safe to share between threads.
+    """
+
+    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
+        self._levels: list[bytearray] = [bytearray()]
+        self.extend(leaf_hashes)
+
+    @classmethod
+    def from_leaves(cls, leaves: Iterable[bytes]) -> MerkleTree:
+        """The tree over these entries' bytes (each hashed with `leaf_hash`)."""
+        return cls(leaf_hash(data) for data in leaves)
+
+    def __len__(self) -> int:
+        return len(self._levels[0]) // HASH_SIZE
+
+    @property
+    def size(self) -> int:  # type: ignore[override]
+        return len(self)
+
+    def append(self, leaf_hash: bytes) -> int:
+        """Add the next leaf's hash; its index."""
+        if not _is_hash(leaf_hash):
+            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes")
+        index = len(self)
+        self._levels[0] += leaf_hash
+        level = 0
+        while (count := len(self._levels[level]) // HASH_SIZE) % 2 == 0:  # the last two now make a parent
+            if level + 1 == len(self._levels):
+                self._levels.append(bytearray())
+            pair = self._levels[level][(count - 2) * HASH_SIZE :]
+            self._levels[level + 1] += node_hash(bytes(pair[:HASH_SIZE]), bytes(pair[HASH_SIZE:]))
+            level += 1
+        return index
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
+        for h in leaf_hashes:
+            self.append(h)
+
+    def leaf_hash(self, index: int) -> bytes:
+        if not 0 <= index < len(self):
+            raise IndexError(f"no leaf {index} in a tree of size {len(self)}")
+        return self._node(0, index)
+
+    def _node(self, level: int, index: int) -> bytes:
+        offset = index * HASH_SIZE
+        return bytes(self._levels[level][offset : offset + HASH_SIZE])
+
+
+Node = tuple[int, int]  # (level, index) of a complete, aligned subtree
+
+
+class Frontier:
+    """The right edge of a tree: the hashes of the complete subtrees that the binary digits of its size tile it
+    with, largest first (at most 64). Enough to append and to give the root, in constant memory: what the
+    ledger's writer holds to sign each checkpoint's root. `append` also names the subtrees each leaf completes,
+    for a store that keeps every node to serve proofs."""
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if not _is_size(size) or len(hashes) != size.bit_count() or not all(_is_hash(h) for h in hashes):
+            raise ValueError(f"a tree of size {size} has {size.bit_count()} subtrees on its right edge")
+        self.size = size
+        self.hashes = list(hashes)
+
+    @staticmethod
+    def edge(size: int) -> list[Node]:
+        """The (level, index) of each subtree on the right edge of a tree of `size` leaves, largest first."""
+        found, start = [], 0
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                found.append((level, start >> level))
+                start += 1 << level
+        return found
+
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add the next leaf's hash; every subtree it completes as (level, index, hash), the leaf first."""
+        index, h, level = self.size, leaf, 0
+        made = [(0, index, leaf)]
+        while index >> level & 1:  # a complete subtree of this level lies to the left: they make a parent
+            h = node_hash(self.hashes.pop(), h)
+            level += 1
+            made.append((level, index >> level, h))
+        self.hashes.append(h)
+        self.size += 1
+        return made
+
+    def root(self) -> bytes:
+        return fold(self.hashes) if self.hashes else EMPTY_ROOT
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.hashes)
+
+
+T = TypeVar("T")
+
+
+class _Asking(TreeView):
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.asked: set[Node] = set()
+
+    def _node(self, level: int, index: int) -> bytes:
+        self.asked.add((level, index))
+        return EMPTY_ROOT  # any 32 bytes: only which nodes are read matters on this pass
+
+
+class _Given(TreeView):
+    def __init__(self, size: int, nodes: Mapping[Node, bytes]) -> None:
+        self.size = size
+        self.nodes = nodes
+
+    def _node(self, level: int, index: int) -> bytes:
+        if (level, index) not in self.nodes:
+            raise LookupError(f"the tree's store holds no subtree {index} of level {level}")
+        return self.nodes[(level, index)]
+
+
+def with_stored_nodes(
+    size: int, fetch: Callable[[set[Node]], Mapping[Node, bytes]], compute: Callable[[TreeView], T]
+) -> T:
+    """`compute` over a tree of `size` leaves whose subtree hashes live in a store (a table): run once to learn
+    which nodes it reads, then again over those nodes fetched in one go. LookupError when the store lacks one."""
+    asking = _Asking(size)
+    compute(asking)
+    return compute(_Given(size, fetch(asking.asked)))

@@ -13,6 +13,7 @@ from services.goal_service.calendars import CalendarService
 from services.goal_service.crm.intake import CrmIntake
 from services.goal_service.goals import GoalService
 from services.goal_service.ingest import GroupCommitWriter
+from services.goal_service.ledger_proofs import LedgerProofs
 from services.goal_service.organisation import OrganisationService
 from services.goal_service.progress import ProgressService
 from services.goal_service.reads import LedgerReads
@@ -80,6 +81,11 @@ def get_crm(request: Request) -> CrmIntake:
     return crm
 
 
+def get_proofs(request: Request) -> LedgerProofs:
+    proofs: LedgerProofs = request.app.state.proofs
+    return proofs
+
+
 def get_verifier(request: Request) -> WebhookVerifier:
     verifier: WebhookVerifier = request.app.state.verifier
     return verifier
@@ -97,6 +103,7 @@ CalendarsDep = Annotated[CalendarService, Depends(get_calendars)]
 RuleChangesDep = Annotated[RuleChanges, Depends(get_rule_changes)]
 CrmDep = Annotated[CrmIntake, Depends(get_crm)]
 VerifierDep = Annotated[WebhookVerifier, Depends(get_verifier)]
+ProofsDep = Annotated[LedgerProofs, Depends(get_proofs)]
 
 
 async def ledger_open(ledger: LedgerDep) -> None:

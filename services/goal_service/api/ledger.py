@@ -8,14 +8,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.goal_service.api.deps import LedgerDep, LedgerReader, WriterDep
+from services.goal_service.api.deps import LedgerDep, LedgerReader, ProofsDep, WriterDep
 from services.goal_service.api.schemas import (
     CheckpointKeyOut,
     CheckpointListing,
     CheckpointOut,
+    ConsistencyOut,
+    InclusionOut,
+    InclusionRequest,
     LedgerEntryOut,
     LedgerHeadOut,
     LedgerPage,
+    ProvedEntryOut,
+    TreeHeadOut,
 )
 from shared.platform.canonical import INT64_MAX
 from shared.platform.long_poll import long_poll
@@ -83,3 +88,26 @@ async def ledger_checkpoints(
         checkpoints=[CheckpointOut(**c.to_json()) for c in checkpoints],
         latest=CheckpointOut.of(latest),
     )
+
+
+@router.get("/consistency")
+async def ledger_consistency(
+    proofs: ProofsDep,
+    _: LedgerReader,
+    old: Annotated[int, Query(alias="from", ge=0, le=INT64_MAX, description="The earlier tree size.")],
+    new: Annotated[
+        int | None, Query(alias="to", ge=0, le=INT64_MAX, description="The later size; the latest checkpoint's.")
+    ] = None,
+) -> ConsistencyOut:
+    """A consistency proof (RFC 9162 2.1.4) between the Merkle tree heads at two sizes: an auditor who kept
+    an earlier checkpoint verifies that a later one only appended to it, without reading the entries."""
+    old_head, new_head, proof = await proofs.consistency(old, new)
+    return ConsistencyOut(old=TreeHeadOut.of(old_head), new=TreeHeadOut.of(new_head), proof=[h.hex() for h in proof])
+
+
+@router.post("/inclusion-proofs")
+async def ledger_inclusion_proofs(proofs: ProofsDep, _: LedgerReader, body: InclusionRequest) -> InclusionOut:
+    """Entries with their inclusion proofs (RFC 9162 2.1.3) in the tree of `tree_size` entries: what an audit
+    bundle carries for each entry an appraisal read."""
+    head, proved = await proofs.inclusion(body.positions, body.tree_size)
+    return InclusionOut(tree=TreeHeadOut.of(head), entries=[ProvedEntryOut.of(p) for p in proved])

@@ -26,13 +26,25 @@ class LedgerCheckpointSigned(DomainEvent):
     """A signed checkpoint; `originator_version` is the ledger position it covers."""
 
     hash: str
+    tree_root: str
     every: int
     key_id: str
     signed_at: str
     signature: str
+    # The Merkle tree's right edge at this position (hex, largest subtree first): unsigned, but it must fold to
+    # the signed `tree_root`, so the writer resumes the tree from here after a restart instead of from zero.
+    frontier: list[str]
 
     def checkpoint(self) -> Checkpoint:
-        return Checkpoint(self.originator_version, self.hash, self.every, self.key_id, self.signed_at, self.signature)
+        return Checkpoint(
+            self.originator_version,
+            self.hash,
+            self.tree_root,
+            self.every,
+            self.key_id,
+            self.signed_at,
+            self.signature,
+        )
 
 
 class LedgerDiscontinued(Unavailable):

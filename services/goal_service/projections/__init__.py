@@ -7,6 +7,7 @@ from pathlib import Path
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.projections.crm_records import CrmRecordProjection
+from services.goal_service.projections.ledger_tree import LedgerTreeProjection
 from services.goal_service.settings import SERVICE_NAME
 from shared.kernel.ledger_views.credit import CreditProjection
 from shared.kernel.ledger_views.rules import RuleProjection
@@ -39,9 +40,10 @@ def open_projections(settings: ServiceSettings, ledger: LedgerApplication) -> Pr
         for projection in (CreditProjection(settings.zone), RuleProjection())
     )
     crm_records = ProjectionRunner(CrmRecordProjection(), engine, tracking, ledger.signed_entries, skips=skips)
+    tree = ProjectionRunner(LedgerTreeProjection(), engine, tracking, ledger.signed_entries, skips=skips)
     return Projections(
         engine,
-        [credit, rules, crm_records, units],
+        [credit, rules, crm_records, units, tree],
         head=lambda: ledger.head().position,
         replica=create_replica_engine(settings),
     )

@@ -41,7 +41,9 @@ class CheckpointWatch:
             row = connection.execute(select(held_checkpoint).where(held_checkpoint.c.upstream == UPSTREAM)).first()
         if row is None:
             return None
-        checkpoint = Checkpoint(row.position, row.hash, row.every, row.key_id, row.signed_at, row.signature)
+        checkpoint = Checkpoint(
+            row.position, row.hash, row.tree_root, row.every, row.key_id, row.signed_at, row.signature
+        )
         return checkpoint, public_key(row.public_key)
 
     def read_page(self, after: int, wait: float) -> list[ChainedEntry]:
@@ -112,6 +114,7 @@ class CheckpointWatch:
         values = {
             "position": checkpoint.position,
             "hash": checkpoint.hash,
+            "tree_root": checkpoint.tree_root,
             "every": checkpoint.every,
             "key_id": checkpoint.key_id,
             "signed_at": checkpoint.signed_at,

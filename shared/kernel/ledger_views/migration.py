@@ -90,6 +90,12 @@ def create_held_checkpoint_table() -> None:
     )
 
 
+def add_held_tree_root() -> None:
+    """A later revision of each following service: the Merkle tree head the held checkpoint signs (empty for
+    one held before checkpoints signed it)."""
+    op.add_column("held_checkpoint", sa.Column("tree_root", sa.String(64), nullable=False, server_default=""))
+
+
 def create_day_sum_tables() -> None:
     """A later revision of every service that keeps the credit projection: the contributions summed per day
     (shared.kernel.ledger_views.day_sums), filled from the contributions when the service next starts."""

@@ -103,6 +103,7 @@ held_checkpoint = Table(
     Column("upstream", String(100), primary_key=True),
     Column("position", Position, nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("tree_root", String(64), nullable=False, server_default=""),
     Column("every", Position, nullable=False),
     Column("key_id", String(16), nullable=False),
     Column("signed_at", String(32), nullable=False),

@@ -17,6 +17,9 @@ SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 KEYS = CheckpointKeys([public_key(SIGNER.public()["public_key"])])
 
 
+TREE_ROOT = "00" * 32  # these rules read the chain hashes; the tree's roots are tested with the ledger's writer
+
+
 def chain(count: int, amount: str = "1") -> list[ChainedEntry]:
     entries, previous = [], GENESIS_HASH
     for position in range(1, count + 1):
@@ -28,7 +31,12 @@ def chain(count: int, amount: str = "1") -> list[ChainedEntry]:
 
 def signed(entry: ChainedEntry, every: int = 1) -> Checkpoint:
     return Checkpoint.signed(
-        SIGNER, position=entry.position, hash=entry.hash, every=every, signed_at="2026-10-05T03:00:00.000000Z"
+        SIGNER,
+        position=entry.position,
+        hash=entry.hash,
+        tree_root=TREE_ROOT,
+        every=every,
+        signed_at="2026-10-05T03:00:00.000000Z",
     )
 
 
@@ -52,7 +60,7 @@ def audit(entries, checkpoints, found_claims=None):
 
 def test_a_checkpoint_is_due_after_every_so_many_entries_or_seconds_or_a_new_promise():
     cadence = Cadence(every=100, seconds=1.0)
-    at_100 = Checkpoint(100, "h", 100, "k", "t", "s")
+    at_100 = Checkpoint(100, "h", "r", 100, "k", "t", "s")
     assert cadence.due(None, head=1, seconds_since_latest=0)  # the first group of a ledger
     assert not cadence.due(None, head=0, seconds_since_latest=9)  # nothing to sign
     assert not cadence.due(at_100, head=199, seconds_since_latest=0.5)
@@ -106,7 +114,7 @@ def test_a_deleted_tail_a_forged_tail_and_a_foreign_checkpoint_are_each_named():
     (unsigned,) = audit(entries, [signed(entries[3], every=1)]).findings
     assert unsigned.line.startswith("UNSIGNED position 5: past the latest signed checkpoint (4)")
     stranger = Signer(Ed25519PrivateKey.from_private_bytes(bytes(32)))
-    foreign = Checkpoint.signed(stranger, position=5, hash=entries[4].hash, every=1, signed_at="t")
+    foreign = Checkpoint.signed(stranger, position=5, hash=entries[4].hash, tree_root=TREE_ROOT, every=1, signed_at="t")
     (refused,) = audit(entries, [signed(entries[4]), foreign]).findings
     assert refused.line.startswith("CHECKPOINT at position 5 (database) is not goal_service's: it is signed by key")
 

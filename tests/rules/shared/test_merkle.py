@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from shared.platform.merkle import (
     EMPTY_ROOT,
+    Frontier,
     MerkleTree,
     consistency_proof,
     inclusion_proof,
@@ -20,6 +21,7 @@ from shared.platform.merkle import (
     root,
     verify_consistency,
     verify_inclusion,
+    with_stored_nodes,
 )
 
 # The RFC 6962 reference tree of github.com/transparency-dev/merkle: LeafInputs, NodeHashes and RootHashes in
@@ -497,3 +499,36 @@ def test_malformed_input_is_refused():
     for proof in [cons[0], None, [c[:16] for c in cons], [*cons[:2], None], cons * 40, [cons[0]] * 1000]:
         assert not verify_consistency(1, 8, r1, r8, proof)
     assert not verify_consistency(1, 2**63, r1, r8, cons * 100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=8), max_size=80), st.data())
+def test_the_right_edge_gives_the_trees_root_and_every_node_it_completes(leaves, data):
+    tree, edge, made = MerkleTree.from_leaves(leaves), Frontier(), {}
+    for i, leaf in enumerate(leaves):
+        for level, index, h in edge.append(leaf_hash(leaf)):
+            made[(level, index)] = h
+        assert edge.root() == tree.root(i + 1)
+        assert Frontier(edge.size, edge.hashes).root() == edge.root()  # as a checkpoint stores and restores it
+    assert made == {(level, index): tree._node(level, index) for level, index in made}
+    assert len(made) == sum(len(leaves) >> level for level in range(len(leaves).bit_length()))  # every node, once
+    if leaves:
+        size = data.draw(st.integers(1, len(leaves)))
+        index = data.draw(st.integers(0, size - 1))
+        old = data.draw(st.integers(0, size))
+        stored = {node: made[node] for node in made}
+
+        def fetch(wanted):
+            return {node: stored[node] for node in wanted if node in stored}
+
+        assert with_stored_nodes(size, fetch, lambda t: t.inclusion_proof(index)) == tree.inclusion_proof(index, size)
+        assert with_stored_nodes(size, fetch, lambda t: t.consistency_proof(old)) == tree.consistency_proof(old, size)
+        assert with_stored_nodes(size, fetch, lambda t: t.root()) == tree.root(size)
+
+
+def test_a_store_missing_a_node_is_named_not_guessed():
+    tree = MerkleTree.from_leaves([b"a", b"b", b"c"])
+    with pytest.raises(LookupError, match="level 1"):
+        with_stored_nodes(3, lambda wanted: {(0, 2): tree._node(0, 2)}, lambda t: t.root())
+    with pytest.raises(ValueError, match="subtrees on its right edge"):
+        Frontier(3, [tree.root(2)])

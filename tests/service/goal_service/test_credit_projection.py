@@ -262,5 +262,5 @@ def test_one_command_rebuilds_the_read_model_from_position_zero(goal, storage_en
     # The running service may re-project what the command reset before the command does: either way, each
     # projection stands at the ledger's head again.
     lines = result.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["credit", "rules", "crm_records", "units"]
+    assert [line.split(":")[0] for line in lines] == ["credit", "rules", "crm_records", "units", "ledger_tree"]
     assert all(re.fullmatch(r"\w+: projected [02] entries, now at 2", line) for line in lines), lines

@@ -39,6 +39,7 @@ READS = {
     "/v1/ledger/events": lambda c: c.get("/v1/ledger/events", headers=REP_A).status_code == 403,
     "/v1/ledger/head": lambda c: c.get("/v1/ledger/head", headers=REP_A).status_code == 403,
     "/v1/ledger/checkpoints": lambda c: c.get("/v1/ledger/checkpoints", headers=REP_A).status_code == 403,
+    "/v1/ledger/consistency": lambda c: c.get("/v1/ledger/consistency?from=0", headers=REP_A).status_code == 403,
     "/v1/projections": lambda c: c.get("/v1/projections", headers=REP_A).status_code == 403,
     # The calendar is the company's, not anyone's own: every role reads it.
     "/v1/calendars/{year}": lambda c: c.get("/v1/calendars/2026", headers=REP_A).status_code == 200,
@@ -84,6 +85,9 @@ WRITES = {
         == 403
     ),
     "/v1/imports": lambda c: c.post("/v1/imports", content=b"", headers=REP_A).status_code == 403,
+    "/v1/ledger/inclusion-proofs": lambda c: (
+        c.post("/v1/ledger/inclusion-proofs", json={"positions": [1]}, headers=REP_A).status_code == 403
+    ),
     "/v1/org/import": lambda c: c.post("/v1/org/import", content=b"", headers=REP_A).status_code == 403,
     "/v1/calendars/{year}": lambda c: c.put("/v1/calendars/2027", json={}, headers=REP_A).status_code == 403,
     "/v1/calendars/{year}/seed": lambda c: c.post("/v1/calendars/2026/seed", headers=REP_A).status_code == 403,
