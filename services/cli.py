@@ -17,10 +17,12 @@ from rich.panel import Panel
 
 from services.goal_service.cli import import_file, ledger_cli, projections_cli
 from services.projection_cli import skip, status
+from services.scoring_service.cli import audit_cli
 
 app = typer.Typer(help="PerfLedger: sales performance on a tamper-evident activity ledger.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
 app.add_typer(projections_cli, name="projections")
+app.add_typer(audit_cli, name="audit")
 app.command("import")(import_file)
 app.command("status")(status)
 projections_cli.command("skip")(skip)

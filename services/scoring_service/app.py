@@ -9,14 +9,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.scoring_service.api import appeals, appraisal_log, periods, rules, scores
+from services.scoring_service.api import appeals, appraisal_log, audit, periods, reports, rules, scores
 from services.scoring_service.api.deps import Scoring
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.appeals import Appeals
+from services.scoring_service.appraisals.audit_export import AuditExporter
 from services.scoring_service.appraisals.closing import PeriodCloser
 from services.scoring_service.appraisals.inputs import AppraisalInputs
 from services.scoring_service.appraisals.live import LiveFigures
 from services.scoring_service.appraisals.replay import Replayer
+from services.scoring_service.appraisals.reports import AppraisalReports
 from services.scoring_service.appraisals.sealed import SealedAppraisals
 from services.scoring_service.projections import open_projections
 from services.scoring_service.settings import SERVICE_NAME, ScoringSettings
@@ -51,15 +53,19 @@ def wire(
     inputs = AppraisalInputs(application, projections, rulebook, settings.zone)
     sealed = SealedAppraisals(application, rulebook)
     closer = PeriodCloser(application, inputs, projections, follower, signer)
+    replayer = Replayer(inputs, sealed, signer)
+    appeals = Appeals(application, sealed, rulebook, closer)
     return Scoring(
         application=application,
         closer=closer,
         sealed=sealed,
-        replayer=Replayer(inputs, sealed, signer),
+        replayer=replayer,
         live=LiveFigures(application, inputs, rulebook),
         signer=signer,
         answers=AnswerCache(),
-        appeals=Appeals(application, sealed, rulebook, closer),
+        appeals=appeals,
+        reports=AppraisalReports(sealed, replayer, appeals),
+        audits=AuditExporter(inputs, sealed, follower),
     )
 
 
@@ -99,5 +105,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
     app.include_router(periods.router)
     app.include_router(appeals.router)
     app.include_router(appraisal_log.router)
+    app.include_router(reports.router)
+    app.include_router(audit.router)
     install_projection_routes(app)
     return app

@@ -108,6 +108,16 @@ class LedgerFollower:
                 keys.append(key)
         return keys
 
+    def inclusion_proofs(self, positions: list[int], tree_size: int | None = None) -> dict[str, Any]:
+        """goal_service's entries at these positions with their Merkle inclusion proofs in the tree of
+        `tree_size` entries (its latest checkpoint's by default), as POST /v1/ledger/inclusion-proofs answers."""
+        response = self._upstream.http.post(
+            "/v1/ledger/inclusion-proofs", json={"positions": positions, "tree_size": tree_size}
+        )
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
     def read(self, after: ChainHead | int, *, wait: float = 0.0) -> FollowedPage:
         """Entries after a position. Given the hash held at that position too, the page must chain from it."""
         position = after.position if isinstance(after, ChainHead) else after

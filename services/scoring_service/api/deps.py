@@ -11,9 +11,11 @@ from fastapi import Depends, Request
 
 from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.appeals import Appeals
+from services.scoring_service.appraisals.audit_export import AuditExporter
 from services.scoring_service.appraisals.closing import PeriodCloser
 from services.scoring_service.appraisals.live import LiveFigures
 from services.scoring_service.appraisals.replay import Replayer
+from services.scoring_service.appraisals.reports import AppraisalReports
 from services.scoring_service.appraisals.sealed import SealedAppraisals
 from shared.platform.answer_cache import AnswerCache
 from shared.platform.auth import Principal, Role, allow
@@ -32,6 +34,8 @@ class Scoring:
     signer: Signer
     answers: AnswerCache  # live figures' answers (shared.platform.answer_cache)
     appeals: Appeals
+    audits: AuditExporter
+    reports: AppraisalReports
 
 
 async def wired(request: Request) -> Scoring:
@@ -74,6 +78,10 @@ async def appeals(parts: ScoringDep) -> Appeals:
     return parts.appeals
 
 
+async def audits(parts: ScoringDep) -> AuditExporter:
+    return parts.audits
+
+
 ApplicationDep = Annotated[ScoringApplication, Depends(application)]
 CloserDep = Annotated[PeriodCloser, Depends(closer)]
 SealedDep = Annotated[SealedAppraisals, Depends(sealed)]
@@ -82,6 +90,7 @@ LiveDep = Annotated[LiveFigures, Depends(live)]
 SignerDep = Annotated[Signer, Depends(signer)]
 AnswersDep = Annotated[AnswerCache, Depends(answers)]
 AppealsDep = Annotated[Appeals, Depends(appeals)]
+AuditExporterDep = Annotated[AuditExporter, Depends(audits)]
 
 Editor = Annotated[Principal, Depends(allow(Role.HR, Role.ADMIN))]
 Rater = Annotated[Principal, Depends(allow(Role.MANAGER, Role.HR, Role.ADMIN))]

@@ -74,10 +74,13 @@ class Replayer:
         self.sealed = sealed
         self.signer = signer
 
-    def replay(self, period: str, rep_id: str, principal: Principal) -> Replay:
-        """Recompute the latest revision from the inputs its close recorded and compare it byte for byte."""
+    def replay(self, period: str, rep_id: str, principal: Principal, revision_number: int | None = None) -> Replay:
+        """Recompute a revision (the latest unless named) from the inputs its close recorded and compare it
+        byte for byte."""
         closing, appraisal = self.sealed.appraisal(period, rep_id, principal)
-        revision = appraisal.current
+        if revision_number is not None and not 1 <= revision_number <= len(appraisal.revisions):
+            raise NoSealedAppraisal(period, rep_id)
+        revision = appraisal.revisions[revision_number - 1] if revision_number else appraisal.current
         # at the ledger position the revision was sealed at: the close's cut-off, or an adjustment's later one
         inputs = self.inputs.recorded(closing, reps={rep_id}, cutoff=revision.seal.ledger.position)
         recomputed = appraise_rep(inputs, rep_id)

@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -63,10 +63,12 @@ class PayrollRow:
 
 def payroll_rows(appraisals: Iterable[tuple[int, RepAppraisal]]) -> list[PayrollRow]:
     """Each (revision, appraisal) in rep order: its statement lines, its bonus, and one `pay` row per currency."""
-    return [row for revision, a in sorted(appraisals, key=lambda found: found[1].rep_id) for row in _rows(revision, a)]
+    ordered = sorted(appraisals, key=lambda found: found[1].rep_id)
+    return [row for revision, a in ordered for row in statement_rows(revision, a)]
 
 
-def _rows(revision: int, a: RepAppraisal) -> list[PayrollRow]:
+def statement_rows(revision: int, a: RepAppraisal) -> list[PayrollRow]:
+    """One revision's rows: its commission statement line by line, its bonus, and one `pay` row per currency."""
     found: list[PayrollRow] = []
 
     def row(item: str, detail: str, amount: Decimal, currency: str, settles: str = "", entries: str = "") -> None:
@@ -96,12 +98,29 @@ def _rows(revision: int, a: RepAppraisal) -> list[PayrollRow]:
     return found
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may take for a formula
+
+
+def guarded(cell: str | int | Decimal) -> str:
+    """A cell a spreadsheet would read as a formula is prefixed with ' (OWASP's CSV injection advice): names
+    and details come from CRMs and HR. A number such as a clawback's -13000.00 stays as it is."""
+    text = str(cell)
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    try:
+        if Decimal(text).is_finite():
+            return text
+    except InvalidOperation:
+        pass
+    return "'" + text
+
+
 def payroll_csv(rows: Iterable[PayrollRow]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([str(cell) for cell in r.cells()])
+        writer.writerow([guarded(c) for c in r.cells()])
     return out.getvalue().encode("utf-8")
 
 

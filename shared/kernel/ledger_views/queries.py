@@ -18,12 +18,11 @@ from shared.kernel.ledger_views.followed import FollowedLedger
 from shared.kernel.ledger_views.tables import contributions, day_sums_zone, rule_entries, tracking
 from shared.kernel.metrics.asks import Ask, summed
 from shared.kernel.metrics.credit import Contribution
-from shared.kernel.metrics.customers import SOURCES, customer_credits, customer_events
+from shared.kernel.metrics.customers import DERIVED, SOURCES, customer_credits, customer_events
 from shared.kernel.metrics.figures import Credit
 from shared.kernel.periods import day_start, local_day
 from shared.platform.readmodel import snapshot
 
-DERIVED = ("customer_base", "customers_lost")  # measures folded from won deals and churns when read
 ROWS_PER_FETCH = 10_000
 
 

@@ -47,6 +47,10 @@ class RuleBook:
         with self._lock:
             return self._goals_at(self.last_rule_position(known_at))
 
+    def entries(self, upto: int, prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The rule entries of these kinds up to a position, in ledger order: what the folds above read."""
+        return sorted((e for prefix in prefixes for e in self._entries(upto, prefix)), key=lambda e: e["position"])
+
     def _entries(self, upto: int, prefix: str) -> list[dict[str, Any]]:
         query = (
             select(rule_entries.c.entry)

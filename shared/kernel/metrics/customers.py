@@ -29,6 +29,7 @@ from shared.kernel.metrics.figures import Credit
 from shared.kernel.periods import local_day
 
 SOURCES = ("deals_won", "customers_churned")  # the credited measures the customer base is derived from
+DERIVED = ("customer_base", "customers_lost")  # measures folded from won deals and churns when read
 WON, CHURNED = 0, 1  # at the same instant a win comes first
 
 
