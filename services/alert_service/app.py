@@ -1,6 +1,6 @@
 """alert_service's composition root: settings, its event store, the read model following goal_service's
-ledger, the watcher that judges it (and scoring_service's sealed appraisals, when configured), the
-dispatcher that delivers warnings, routes."""
+ledger, the watcher that judges it (and scoring_service's sealed appraisals, when configured), the follower
+of scoring_service's appeal steps (when configured), the dispatcher that delivers both, routes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.alert_service.api import rules, subscriptions, warnings
+from services.alert_service.appeal_follower import AppealFollower
 from services.alert_service.application import AlertApplication
 from services.alert_service.delivery import Dispatcher
 from services.alert_service.in_scope import WarningsInScope
@@ -47,10 +48,11 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
         app.state.dispatcher = dispatcher = Dispatcher(
             application, projections.engine, settings.delivery_retry_seconds, settings.delivery_attempts
         )
-        scores = None
+        scores, appeals = None, None
         if settings.scoring_service_url:
             token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
             scores = ScoreFollower(application, watcher, settings.scoring_service_url, token)
+            appeals = AppealFollower(application, settings.scoring_service_url, token)
         if settings.run_projections:
             projections.start()
 
@@ -62,15 +64,17 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
             asyncio.create_task(keep_doing("judging the ledger", leading(watcher.catch_up), POLL_SECONDS)),
             asyncio.create_task(keep_doing("delivering warnings", leading(lambda: deliver(dispatcher)), POLL_SECONDS)),
         ]
-        if scores is not None:
-            loops.append(
-                asyncio.create_task(keep_doing("judging sealed appraisals", leading(scores.catch_up), POLL_SECONDS))
-            )
+        if scores is not None and appeals is not None:
+            loops += [
+                asyncio.create_task(keep_doing("judging sealed appraisals", leading(scores.catch_up), POLL_SECONDS)),
+                asyncio.create_task(keep_doing("following appeals", leading(appeals.catch_up), POLL_SECONDS)),
+            ]
         try:
             yield
         finally:
-            if scores is not None:
-                scores.close()  # ends its long poll at once
+            for upstream in (scores, appeals):
+                if upstream is not None:
+                    upstream.close()  # ends its long poll at once
             await stop(loops)
             projections.stop()
             follower.close()

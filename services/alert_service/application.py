@@ -25,6 +25,7 @@ from services.alert_service.domain.aggregates import (
     WarningRule,
     Watch,
 )
+from services.alert_service.domain.appeals import AppealEventType, AppealStep
 from services.alert_service.domain.clock import BusinessTime
 from services.alert_service.domain.errors import SubscriptionExists, SubscriptionNotFound, WarningRuleNotFound
 from services.alert_service.domain.judgement import Judgement
@@ -42,9 +43,11 @@ EVENT_TYPES = {  # a warning's event, by its name in the store
 # judgements made on reading it.
 LEDGER = "goal_service.ledger"
 APPRAISALS = "scoring_service.appraisals"
+APPEALS = "scoring_service.appeals"
 WARNING_TOPICS = tuple(
     f"{PerformanceWarning.__module__}:{PerformanceWarning.__qualname__}.{name}" for name in EVENT_TYPES
 )
+APPEAL_TOPIC = f"{AppealStep.__module__}:{AppealStep.__qualname__}.Published"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,18 @@ class WarningEvent:
     notification_id: int
     type: WarningEventType
     warning: PerformanceWarning
+
+
+@dataclass(frozen=True)
+class AppealEvent:
+    """A step of an appeal as the feed and the deliveries send it: its id in this store, its type, the step."""
+
+    notification_id: int
+    type: AppealEventType
+    step: AppealStep
+
+
+PublishedEvent = WarningEvent | AppealEvent
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,16 @@ class AlertApplication(ServiceApplication):
             changed: dict[UUID, PerformanceWarning] = {}
             self._apply(watch, judgement, changed)
             self._save_tracked(APPRAISALS, event_id, watch, *changed.values())
+
+    def appeal_steps_followed(self) -> int:
+        """The event id in scoring_service's log of appeal steps kept through."""
+        return self.recorder.max_tracking_id(APPEALS) or 0
+
+    def record_appeal_steps(self, event_id: int, steps: Sequence[AppealStep]) -> None:
+        """Keep the appeal steps read from scoring_service's log through its event `event_id`, in one
+        transaction with that event's tracking row: a restart reads on from the next one."""
+        with self.writing:
+            self._save_tracked(APPEALS, event_id, *steps)
 
     def _apply(self, watch: Watch, judgement: Judgement, changed: dict[UUID, PerformanceWarning]) -> None:
         """A finding that holds raises a warning unless one is open for its key; one that does not hold
@@ -252,10 +277,15 @@ class AlertApplication(ServiceApplication):
             changed[key] = ChangedWarning(notification.id, warning)
         return (notifications[-1].id if notifications else after), list(changed.values())
 
-    def warning_events(self, after: int, limit: int = 200) -> list[WarningEvent]:
-        """Warning events recorded after a notification id, in order."""
-        found = []
-        for notification in self.recorder.select_notifications(after + 1, limit, topics=WARNING_TOPICS):
+    def published_events(self, after: int, limit: int = 200) -> list[PublishedEvent]:
+        """Warning events and appeal steps recorded after a notification id, in order."""
+        found: list[PublishedEvent] = []
+        topics = (*WARNING_TOPICS, APPEAL_TOPIC)
+        for notification in self.recorder.select_notifications(after + 1, limit, topics=topics):
+            if notification.topic == APPEAL_TOPIC:  # a step is its aggregate's only event
+                step = cast(AppealStep, project_aggregate(None, [self.mapper.to_domain_event(notification)]))
+                found.append(AppealEvent(notification.id, step.type, step))
+                continue
             event_name = notification.topic.rpartition(".")[2]
             warning: PerformanceWarning = self.repository.get(
                 notification.originator_id, version=notification.originator_version

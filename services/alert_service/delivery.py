@@ -1,8 +1,9 @@
-"""Outbound notifications: every warning event goes, as a signed Standard Webhooks request, to each active
-subscription that asked for its type. Deliveries are made from the event store's notifications in order,
-in one transaction with the position they came from, so none is made twice or missed; a failed attempt is
-retried with exponential backoff, and after the last attempt the delivery is dead-lettered until an admin
-redelivers it. A receiver dedupes on webhook-id, which stays the same across attempts."""
+"""Outbound notifications: every warning event and every step of an appeal goes, as a signed Standard Webhooks
+request, to each active subscription that asked for its type. Deliveries are made from the event store's
+notifications in order, in one transaction with the position they came from, so none is made twice or
+missed; a failed attempt is retried with exponential backoff, and after the last attempt the delivery is
+dead-lettered until an admin redelivers it. A receiver dedupes on webhook-id, which stays the same across
+attempts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import structlog
 from sqlalchemy import Engine, Row, insert, select, update
 from standardwebhooks.webhooks import Webhook
 
-from services.alert_service.api.schemas import WarningOut
+from services.alert_service.api.schemas import event_data
 from services.alert_service.application import AlertApplication
 from services.alert_service.domain.aggregates import Subscription
 from services.alert_service.domain.delivery import Delivery, DeliveryState, retry_after
@@ -60,16 +61,16 @@ class Dispatcher:
         self.client.close()
 
     def enqueue(self) -> int:
-        """Turn warning events not yet seen into deliveries; how many events were read."""
+        """Turn warning events and appeal steps not yet seen into deliveries; how many events were read."""
         with self.engine.connect() as connection:
             seen = connection.execute(select(outbound_position.c.notification_id)).scalar_one()
-        if not self.app.warning_events(seen, 1):
+        if not self.app.published_events(seen, 1):
             return 0  # nothing new: no write lock taken, twice a second, for nothing
         with self.engine.begin() as connection:
             # Writing first takes the lock (SQLite's database, PostgreSQL's row): one enqueuer at a time.
             connection.execute(update(outbound_position).values(notification_id=outbound_position.c.notification_id))
             after = connection.execute(select(outbound_position.c.notification_id)).scalar_one()
-            events = self.app.warning_events(after, BATCH)
+            events = self.app.published_events(after, BATCH)
             if not events:
                 return 0
             subscriptions = [s for s in self.app.subscriptions() if s.active]
@@ -77,7 +78,7 @@ class Dispatcher:
             rows = []
             for event in events:
                 message = {"type": event.type.value, "notification_id": event.notification_id}
-                body = canonical_json({**message, "data": WarningOut.of(event.warning).model_dump(by_alias=True)})
+                body = canonical_json({**message, "data": event_data(event)})
                 rows += [
                     {
                         "id": f"msg_{event.notification_id}_{subscription.subscription_id}",

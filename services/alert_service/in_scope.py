@@ -1,6 +1,7 @@
 """Warnings as people read and act on them: each caller sees and moves only the warnings in their scope (a
 rep their own; a manager their subtree's; hr and admin all), judged on the organisation as the ledger
-views hold it now. Outside scope is the same 404 as none at all."""
+views hold it now. Outside scope is the same 404 as none at all. The feed also carries the steps of appeals,
+to the rep, their managers and those who see everything."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from collections import defaultdict
 from datetime import date
 from uuid import UUID
 
-from services.alert_service.application import AlertApplication, WarningEvent
+from services.alert_service.application import AlertApplication, PublishedEvent, WarningEvent
 from services.alert_service.domain.aggregates import PerformanceWarning
+from services.alert_service.domain.appeals import AppealStep
 from services.alert_service.domain.errors import WarningNotFound
 from services.alert_service.domain.facts import Subject
 from services.alert_service.domain.lifecycle import ActionPlan
@@ -34,6 +36,16 @@ def visible(principal: Principal, organisation: Organisation, warning: Performan
     """In scope on the day it was raised."""
     subject = warning.subject
     return may_see(principal, organisation, subject.kind, subject.id, (warning.raised.day,))
+
+
+def notified(principal: Principal, step: AppealStep) -> bool:
+    """The rep who appealed, the managers of the units the step names (those scoring_service lets read the
+    appeal), and whoever sees everything."""
+    if principal.role in SEE_ALL:
+        return True
+    if principal.role is Role.MANAGER:
+        return principal.scope in step.manager_units
+    return principal.role is Role.REP and principal.scope == step.rep_id
 
 
 def scope_of(principal: Principal, organisation: Organisation) -> Scope:
@@ -127,11 +139,17 @@ class WarningsInScope:
         self.read(principal, warning_id)
         return self.app.resolve(warning_id, principal.actor, reason, timestamp_now())
 
-    def events_after(self, principal: Principal, after: int) -> tuple[int, list[WarningEvent]]:
-        """The next warning events after a notification id that the caller may see, and the id read up to
-        (beyond `after` whenever any event was read, seen or not)."""
-        events = self.app.warning_events(after, FEED_PAGE)
+    def events_after(self, principal: Principal, after: int) -> tuple[int, list[PublishedEvent]]:
+        """The next warning events and appeal steps after a notification id that the caller may see, and the
+        id read up to (beyond `after` whenever any event was read, seen or not)."""
+        events = self.app.published_events(after, FEED_PAGE)
         if not events:
             return after, []
         organisation = self.rulebook.organisation()
-        return events[-1].notification_id, [e for e in events if visible(principal, organisation, e.warning)]
+
+        def seen(event: PublishedEvent) -> bool:
+            if isinstance(event, WarningEvent):
+                return visible(principal, organisation, event.warning)
+            return notified(principal, event.step)
+
+        return events[-1].notification_id, [e for e in events if seen(e)]

@@ -1,6 +1,7 @@
 """The bodies alert_service answers with: each route declares one of these as its response model, so the
 OpenAPI document describes it, and answers with it (shared/platform/responses.py's pattern). The same
-Warning is the data of each feed event and of each outbound delivery."""
+Warning (or, for a step of an appeal, AppealEvent) is the data of each feed event and of each outbound
+delivery."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from services.alert_service.application import PublishedEvent, WarningEvent
 from services.alert_service.domain.aggregates import PerformanceWarning, Subscription, WarningRule
+from services.alert_service.domain.appeals import AppealEventType, AppealStep
 from services.alert_service.domain.clock import BusinessClock, WaitingFor
 from services.alert_service.domain.definitions import WarningRuleDefinition
 from services.alert_service.domain.delivery import Delivery, DeliveryState
@@ -28,6 +31,7 @@ from services.alert_service.domain.lifecycle import (
 from shared.platform.responses import is_none
 
 DecimalText = str  # a decimal written exactly, as recorded; never a float
+EventType = WarningEventType | AppealEventType  # what a subscription asks for and a delivery sends
 
 
 class Out(BaseModel):
@@ -205,6 +209,49 @@ class WarningOut(Out):
         )
 
 
+class AppealEventOut(Out):
+    """A step of a rep's appeal, as scoring_service took it."""
+
+    appeal_id: str = Field(description="`period/rep_id/revision`, as scoring_service's `/v1/appeals/...` names it.")
+    period: str
+    rep_id: str
+    revision: int = Field(description="The revision of the appraisal appealed.")
+    step: str = Field(description="filed, reviewers_assigned, commented, information_requested, answered or decided.")
+    by: str = Field(description="Who took the step.")
+    at: str
+    text: str = Field(description="Why: the reason, the comment, question or answer, the decision's reasons.")
+    reviewers: list[str] | None = Field(description="The reviewers assigned (reviewers_assigned only).")
+    outcome: str | None = Field(description="The decision, upheld or adjusted (decided only).")
+    adjusted_revision: int | None = Field(description="The revision an adjustment sealed (adjusted only).")
+    manager_units: list[str] = Field(description="The units whose managers are told: the rep's and those above it.")
+    scoring_event: int = Field(description="The step's event id in scoring_service's log of appeal steps.")
+
+    @classmethod
+    def of(cls, step: AppealStep) -> AppealEventOut:
+        return cls(
+            appeal_id=step.appeal_id,
+            period=step.period,
+            rep_id=step.rep_id,
+            revision=step.revision,
+            step=step.step,
+            by=step.by,
+            at=step.at,
+            text=step.text,
+            reviewers=step.reviewers,
+            outcome=step.outcome,
+            adjusted_revision=step.adjusted_revision,
+            manager_units=step.manager_units,
+            scoring_event=step.scoring_event_id,
+        )
+
+
+def event_data(event: PublishedEvent) -> dict[str, Any]:
+    """The data of a feed event or a delivery: the warning as its event left it, or the appeal step."""
+    if isinstance(event, WarningEvent):
+        return WarningOut.of(event.warning).model_dump(by_alias=True)
+    return AppealEventOut.of(event.step).model_dump(by_alias=True)
+
+
 class WarningsOut(Out):
     """Warnings in scope, newest raised first, a page at a time."""
 
@@ -268,7 +315,7 @@ class SubscriptionChangeOut(Out):
 class SubscriptionOut(Out):
     id: str
     url: str
-    events: list[WarningEventType] = Field(description="The event types sent; all when empty.")
+    events: list[EventType] = Field(description="The event types sent; all when empty.")
     active: bool
     history: list[SubscriptionChangeOut]
 
@@ -307,7 +354,7 @@ class DeliveryOut(Out):
     id: str = Field(description="Also the webhook-id, the same on every attempt.")
     subscription_id: str
     notification_id: int
-    event_type: WarningEventType
+    event_type: EventType
     state: DeliveryState
     attempts: int
     next_attempt_at: str
@@ -332,7 +379,8 @@ class DeliveriesOut(RootModel[list[DeliveryOut]]):
 SSE_FEED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A Server-Sent Events stream: each event has `id` (resume after it with Last-Event-ID), "
-        "`event` (a warning event type) and `data`, the warning as that event left it (a WarningOut).",
+        "`event` (a warning event type, or `appeal.<step>`) and `data`: the warning as that event left it (a "
+        "WarningOut), or the step of an appeal (an AppealEventOut).",
         "content": {"text/event-stream": {"schema": {"type": "string", "format": "event-stream"}}},
     }
 }

@@ -13,12 +13,12 @@ from services.alert_service.api.deps import Admin, ApplicationDep, DispatcherDep
 from services.alert_service.api.schemas import (
     DeliveriesOut,
     DeliveryOut,
+    EventType,
     RegisteredSubscriptionOut,
     SubscriptionOut,
     SubscriptionsOut,
 )
 from services.alert_service.domain.delivery import DeliveryState
-from services.alert_service.domain.lifecycle import WarningEventType
 from shared.kernel.events.activities import Schema
 from shared.platform.canonical import timestamp_now
 from shared.platform.responses import canonical_response
@@ -29,15 +29,17 @@ DeliveryId = Annotated[str, Path(max_length=200)]
 
 
 class SubscriptionIn(Schema):
-    url: AnyHttpUrl = Field(description="Where warning events are POSTed, http or https.")
-    events: list[WarningEventType] = Field(default_factory=list, description="Event types to send; all when empty.")
+    url: AnyHttpUrl = Field(description="Where warning events and appeal steps are POSTed, http or https.")
+    events: list[EventType] = Field(
+        default_factory=list, description="Event types to send (`warning.*`, `appeal.*`); all when empty."
+    )
 
 
 @router.put(
     "/subscriptions/{subscription_id}",
     status_code=201,
     response_model=RegisteredSubscriptionOut,
-    summary="Register a URL to receive warning events",
+    summary="Register a URL to receive warning events and appeal steps",
 )
 async def register(
     request: Request, subscription_id: SubscriptionId, body: SubscriptionIn, principal: Admin, app: ApplicationDep

@@ -1,7 +1,7 @@
 """Warnings: the list, a page at a time, and each warning with its evidence and diagnosis, the lifecycle
 moves (a manager on their subtree; hr and admin on all), the business clock the rules run on, and the live
-feed over Server-Sent Events, resumable with Last-Event-ID. A rep sees their own warnings; outside scope is a
-404."""
+feed over Server-Sent Events, resumable with Last-Event-ID, which also carries the steps of appeals. A rep
+sees their own warnings; outside scope is a 404."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.alert_service.api.deps import Actor, AnyRole, WarningsDep, WatcherDep
-from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, WarningsOut
+from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, WarningsOut, event_data
 from services.alert_service.domain.lifecycle import ActionKind, ActionPlan, WarningState
 from services.alert_service.projections.warning_list import Cursor, WarningCriteria
 from shared.kernel.events.activities import Ref, Schema, Text
@@ -87,7 +87,9 @@ async def feed(
     last_event_id: Annotated[str | None, Header(pattern=r"^\d{1,18}$")] = None,
 ) -> EventSourceResponse:
     """Each event is `id: <event id>`, `event: warning.raised` (or acknowledged, action_planned, resolved,
-    auto_resolved) and the warning as that event left it. Reconnect with Last-Event-ID to resume."""
+    auto_resolved) and the warning as that event left it; or `event: appeal.filed` (or reviewers_assigned,
+    commented, information_requested, answered, decided) and the step, sent to the rep who appealed, the
+    managers of their units and those who see everything. Reconnect with Last-Event-ID to resume."""
     start = int(last_event_id) if last_event_id is not None else (after or 0)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
@@ -95,7 +97,7 @@ async def feed(
         while True:
             reached, found = await asyncio.to_thread(warnings.events_after, principal, position)
             for event in found:
-                data = canonical_json(WarningOut.of(event.warning).model_dump(by_alias=True)).decode()
+                data = canonical_json(event_data(event)).decode()
                 yield ServerSentEvent(data=data, id=str(event.notification_id), event=event.type.value)
             if reached == position:
                 await asyncio.sleep(FEED_POLL_SECONDS)

@@ -7,6 +7,7 @@ subtree's, the committee, hr and auditors all; anything else is not found."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +19,27 @@ from services.scoring_service.domain.appeals import Appeal, Outcome
 from services.scoring_service.domain.errors import AppealTooLate, DisputedFigureUnknown, NoAppeal
 from services.scoring_service.domain.results import RepAppraisal
 from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.organisation import Organisation
+from shared.kernel.periods import parse_period
 from shared.platform.auth import Principal, Role
-from shared.platform.canonical import timestamp_now
+from shared.platform.canonical import INT64_MAX, timestamp_now
+
+# Every event of an appeal records one step (domain/appeals.py): the log of steps is these, in store order.
+STEP_TOPICS = tuple(
+    f"{Appeal.__module__}:{Appeal.__qualname__}.{name}" for name in ("Filed", "ReviewersAssigned", "Noted", "Decided")
+)
+
+
+@dataclass(frozen=True)
+class LoggedAppealStep:
+    """One step of an appeal as it was taken, for the log other services follow."""
+
+    event_id: int  # the step's event id in the store
+    period: str
+    rep_id: str
+    revision: int
+    step: dict[str, Any]  # as the appeal recorded it: step, by, at, text, and reviewers, outcome or revision
+    manager_units: tuple[str, ...]  # whose managers may read the appeal
 
 
 class Appeals:
@@ -105,10 +125,44 @@ class Appeals:
         self.read(*key, principal)  # one the caller may not read is not found, whatever the step
         return self.app.take_appeal_step(*key, step)
 
+    # --- the log of steps, for alert_service ----------------------------------------------------------------
+
+    def steps_since(self, after: int, limit: int) -> list[LoggedAppealStep]:
+        """The steps taken after an event id, oldest first, each read from the appeal as that step left it."""
+        if after >= INT64_MAX:  # nothing can follow the largest id (and after + 1 would not fit the store)
+            return []
+        organisations: dict[str, Organisation] = {}
+        found = []
+        for notification in self.app.recorder.select_notifications(after + 1, limit, topics=STEP_TOPICS):
+            appeal: Appeal = self.app.repository.get(
+                notification.originator_id, version=notification.originator_version
+            )
+            if appeal.period not in organisations:
+                organisations[appeal.period] = self.rulebook.organisation(self.app.period_close(appeal.period).cutoff)
+            units = _manager_units(organisations[appeal.period], appeal)
+            found.append(
+                LoggedAppealStep(
+                    notification.id, appeal.period, appeal.rep_id, appeal.revision, appeal.steps[-1], units
+                )
+            )
+        return found
+
+    async def next_save(self, timeout: float) -> None:
+        """Return after scoring_service next saves anything (a step among it), or after `timeout` seconds."""
+        await self.app.saved.wait(timeout)
+
     def _may_read(self, appeal: Appeal, principal: Principal) -> bool:
         closing = self.app.period_close(appeal.period)
         organisation = self.rulebook.organisation(closing.cutoff)
         return may_read_appraisal(principal, closing, organisation, appeal.rep_id)
+
+
+def _manager_units(organisation: Organisation, appeal: Appeal) -> tuple[str, ...]:
+    """The rep's unit on the period's last day and the units above it: the managers `_may_read` lets read the
+    appeal, judged on the same organisation (as the close knew it), so the log names the same audience."""
+    day = parse_period(appeal.period).last_day
+    unit = organisation.unit_of(appeal.rep_id, day)
+    return tuple(organisation.ancestry(unit, day)) if unit else ()
 
 
 def _check_disputed(disputed: list[dict[str, Any]], result: RepAppraisal) -> None:
