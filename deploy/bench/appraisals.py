@@ -17,6 +17,7 @@ service). Then, one after the other:
   close a month        POST /v1/periods/2026-11/close until every rep's appraisal is sealed; target 10 s
   replay a quarter     2026-Q4 closed, then one rep's sealed quarter replayed byte for byte; target 1 s
   diff, lineage        the same quarter diffed against the ledger now, and one figure's lineage; target 1 s
+  audit bundle         the same quarter's audit bundle, with goal_service's inclusion proofs (no target)
 
 and each service's resident memory at the end (target 300 MB). Writes "appraisals" into bench-results.json.
 """
@@ -161,6 +162,11 @@ def run(args: argparse.Namespace) -> tuple[list[Job], list[reads.Compared], dict
         jobs.append(Job("replay one rep's sealed quarter (median of 5)", median_seconds(replayed), 1))
         jobs.append(Job("diff one rep's sealed quarter against now (median of 5)", median_seconds(diffed), 1))
         jobs.append(Job("lineage of one figure of that quarter (median of 5)", median_seconds(traced), 1))
+
+        def exported() -> None:
+            _expect(client.get(f"{appraisal}/audit-bundle", headers=AUDITOR), 200)
+
+        jobs.append(Job("audit bundle of that quarter, with its proofs (median of 5)", median_seconds(exported), None))
         memory = {
             s: reads.resident_mb(service) for s, service in (("goal", goal), ("scoring", scoring), ("alert", alert))
         }
