@@ -15,6 +15,7 @@ from services.scoring_service.application import ScoringApplication
 from services.scoring_service.appraisals.access import may_read_appraisal
 from services.scoring_service.appraisals.closing import PeriodCloser
 from services.scoring_service.appraisals.sealed import SealedAppraisals
+from services.scoring_service.domain.aggregates import PeriodClose
 from services.scoring_service.domain.appeals import Appeal, Outcome
 from services.scoring_service.domain.errors import AppealTooLate, DisputedFigureUnknown, NoAppeal
 from services.scoring_service.domain.results import RepAppraisal
@@ -86,7 +87,14 @@ class Appeals:
         return appeal
 
     def listing(self, principal: Principal, period: str | None = None) -> list[Appeal]:
-        return [a for a in self.app.appeals() if period in (None, a.period) and self._may_read(a, principal)]
+        closes: dict[str, tuple[PeriodClose, Organisation]] = {}  # each period's close is loaded once
+
+        def may_read(appeal: Appeal) -> bool:
+            if appeal.period not in closes:
+                closes[appeal.period] = self._close_and_organisation(appeal.period)
+            return may_read_appraisal(principal, *closes[appeal.period], appeal.rep_id)
+
+        return [a for a in self.app.appeals() if period in (None, a.period) and may_read(a)]
 
     # --- the committee's steps and the rep's answer ---------------------------------------------------------
 
@@ -138,7 +146,7 @@ class Appeals:
                 notification.originator_id, version=notification.originator_version
             )
             if appeal.period not in organisations:
-                organisations[appeal.period] = self.rulebook.organisation(self.app.period_close(appeal.period).cutoff)
+                organisations[appeal.period] = self._close_and_organisation(appeal.period)[1]
             units = _manager_units(organisations[appeal.period], appeal)
             found.append(
                 LoggedAppealStep(
@@ -152,9 +160,12 @@ class Appeals:
         await self.app.saved.wait(timeout)
 
     def _may_read(self, appeal: Appeal, principal: Principal) -> bool:
-        closing = self.app.period_close(appeal.period)
-        organisation = self.rulebook.organisation(closing.cutoff)
-        return may_read_appraisal(principal, closing, organisation, appeal.rep_id)
+        return may_read_appraisal(principal, *self._close_and_organisation(appeal.period), appeal.rep_id)
+
+    def _close_and_organisation(self, period: str) -> tuple[PeriodClose, Organisation]:
+        """The period's close and the organisation as it knew it: whose appeals are whose to read."""
+        closing = self.app.period_close(period)
+        return closing, self.rulebook.organisation(closing.cutoff)
 
 
 def _manager_units(organisation: Organisation, appeal: Appeal) -> tuple[str, ...]:
