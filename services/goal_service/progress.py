@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from services.goal_service.domain.leaderboard import Ranked, ranking
+from services.goal_service.domain.leaderboard import Ranked, as_seen_by_rep, board_figure, ranking
 from services.goal_service.domain.progress import TREND_LOOKBACK, Drill, GoalProgress, progress, span_starts
 from services.goal_service.goals import GoalFilter, page_of, visible_goals
 from services.goal_service.reads import LedgerReads, Rules
@@ -21,7 +22,7 @@ from shared.kernel.metrics.catalogue import counts_money, measures_needed
 from shared.kernel.metrics.figures import owned
 from shared.kernel.periods import Period, growth_spans
 from shared.kernel.workdays import CalendarYearMissing
-from shared.platform.auth import Principal
+from shared.platform.auth import Principal, Role
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ class Leaderboard:
     known_at: int
     unit_id: str | None  # whose subtree's reps are ranked; None: every rep
     currency: str | None  # for a metric counted in money
-    ranking: list[Ranked]
+    ranking: list[Ranked]  # to a rep: the top three and their own line
+    ranked: int  # how many reps the board ranks
+    figure: Decimal | None  # the metric over everyone on the board
 
 
 class ProgressService:
@@ -140,7 +143,9 @@ class ProgressService:
             credits = owned(credits, organisation, "unit", root)
         in_money = currency if counts_money(metric) else None
         ranked = ranking(metric, credits, in_money, period.first_day)
-        return Leaderboard(metric, period, day, position, root, in_money, ranked)
+        shown = as_seen_by_rep(ranked, principal.scope or "") if principal.role is Role.REP else ranked
+        figure = board_figure(metric, credits, in_money, period.first_day)
+        return Leaderboard(metric, period, day, position, root, in_money, shown, len(ranked), figure)
 
     async def _lines(
         self, goals: Sequence[Goal], rules: Rules, as_of: date, drill: Drill | None = None

@@ -461,7 +461,9 @@ class LeaderboardOut(BaseModel):
     known_at: int
     unit_id: str | None = Field(description="Whose subtree's reps are ranked; null: every rep.")
     currency: str | None = Field(None, exclude_if=is_none, description="For a metric counted in money.")
-    ranking: list[RankedOut]
+    ranking: list[RankedOut] = Field(description="Every rep ranked; to a rep, the top three and their own line.")
+    ranked: int = Field(description="How many reps the board ranks.")
+    figure: Figure = Field(description="The metric over everyone on the board: the team's total, or its rate.")
 
     @classmethod
     def of(cls, board: Leaderboard) -> LeaderboardOut:
@@ -476,4 +478,6 @@ class LeaderboardOut(BaseModel):
             unit_id=board.unit_id,
             currency=board.currency,
             ranking=[ranked(r) for r in board.ranking],
+            ranked=board.ranked,
+            figure=show_figure(board.metric, board.figure, board.currency),
         )

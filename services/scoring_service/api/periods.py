@@ -54,9 +54,11 @@ async def close_period(
 
 
 @router.get("/periods/{period}", response_model=PeriodOut)
-async def read_period(request: Request, period: str, _: AnyRole, sealed: SealedDep) -> Response:
+async def read_period(request: Request, period: str, principal: AnyRole, sealed: SealedDep) -> Response:
+    """The close; its team figures and honours as far as the caller's scope reaches."""
     closing = await asyncio.to_thread(sealed.period, query_period(period).key)
-    return canonical_response(request, PeriodOut.of(closing))
+    summary = await asyncio.to_thread(sealed.summary, closing, principal)
+    return canonical_response(request, PeriodOut.of(closing, summary))
 
 
 @router.post("/periods/{period}/publish", response_model=PeriodOut)

@@ -200,7 +200,8 @@ class PeriodOut(BaseModel):
     paid: Publication | None
 
     @classmethod
-    def of(cls, closing: PeriodClose) -> PeriodOut:
+    def of(cls, closing: PeriodClose, summary: PeriodSummary | None = None) -> PeriodOut:
+        """`summary`: the close's as far as the reader's scope reaches (the whole of it by default)."""
         return cls(
             period=closing.period,
             state=closing.state,
@@ -210,7 +211,7 @@ class PeriodOut(BaseModel):
             requested_at=closing.requested_at,
             inputs=closing.inputs,
             appraisals=len(closing.reps),
-            summary=closing.summary,
+            summary=closing.summary if summary is None else summary,
             published=closing.published,
             paid=closing.paid,
         )

@@ -21,6 +21,7 @@ from services.scoring_service.domain.scoring import GivenRating
 from shared.kernel.ledger_views.rulebook import RuleBook
 from shared.kernel.periods import Period
 from shared.platform.auth import Principal
+from shared.platform.canonical import canonical_json
 
 
 @dataclass(frozen=True)
@@ -72,12 +73,16 @@ class LiveFigures:
         found = self._result(period, known_at, principal)
         organisation = self.rulebook.organisation(found.position)
         teams = orjson.loads(found.teams)
+        honours = orjson.loads(found.honours)
         return Scores(
             period=period.key,
             known_at=found.position,
             scores={s.rep_id: s.appraisal for s in found.scores},
             teams={t: f for t, f in teams.items() if may_see_team(principal, organisation, period, t)},
-            honours=found.honours,
+            # an honour names its winner and figure: shown to those who may see that rep
+            honours=canonical_json(
+                {h: v for h, v in honours.items() if may_see_rep(principal, organisation, period, v["rep_id"])}
+            ).decode(),
         )
 
     def ranking(self, period: Period, team: str | None, known_at: int | None, principal: Principal) -> Ranking:

@@ -4,13 +4,14 @@ every revision, a period's list of appraisals, and the log of seals other servic
 from __future__ import annotations
 
 from services.scoring_service.application import ScoringApplication
-from services.scoring_service.appraisals.access import may_read_appraisal
+from services.scoring_service.appraisals.access import may_read_appraisal, may_see_rep, may_see_team
 from services.scoring_service.domain.aggregates import Appraisal, PeriodClose
 from services.scoring_service.domain.errors import NoSealedAppraisal, PeriodNotPublished
 from services.scoring_service.domain.payroll import PayrollRow, payroll_rows
-from services.scoring_service.domain.records import SealedRevision
+from services.scoring_service.domain.records import PeriodSummary, SealedRevision
 from services.scoring_service.domain.results import RepAppraisal
 from shared.kernel.ledger_views.rulebook import RuleBook
+from shared.kernel.periods import parse_period
 from shared.platform.auth import Principal
 
 
@@ -21,6 +22,20 @@ class SealedAppraisals:
 
     def period(self, period: str) -> PeriodClose:
         return self.app.period_close(period)
+
+    def summary(self, closing: PeriodClose, principal: Principal) -> PeriodSummary:
+        """The close's team figures and honours as far as the reader's scope reaches: a team's highest, lowest
+        and mean score to those who see the team, an honour (its winner and figure) to those who see the rep."""
+        organisation, period = self.rulebook.organisation(closing.cutoff), parse_period(closing.period)
+        summary = closing.summary
+        return PeriodSummary(
+            teams=None
+            if summary.teams is None
+            else {t: f for t, f in summary.teams.items() if may_see_team(principal, organisation, period, t)},
+            honours=None
+            if summary.honours is None
+            else {h: v for h, v in summary.honours.items() if may_see_rep(principal, organisation, period, v.rep_id)},
+        )
 
     def appraisal(self, period: str, rep_id: str, principal: Principal) -> tuple[PeriodClose, Appraisal]:
         """The rep's sealed appraisal and its period's close; one the reader may not read is not found."""

@@ -208,6 +208,25 @@ def test_leaderboards_rank_reps_and_stay_within_scope(quarter):
     assert quarter.get("/v1/leaderboards/happiness", params={"period": "2026-Q4"}, headers=HR).status_code == 422
 
 
+def test_a_rep_sees_the_top_three_their_own_line_and_the_teams_figure_not_each_teammates(quarter):
+    for n, amount in ((3, "900000"), (4, "800000"), (5, "750000"), (6, "720000")):
+        rep = {"rep_id": f"r-{n}", "name": f"rep {n}", "unit_id": "team-a", "effective_from": "2026-01-01"}
+        assert quarter.post("/v1/org/reps", json=rep, headers=HR).status_code == 201
+        assert signed_post(quarter, deal(f"t{n}", f"r-{n}", amount, "2026-10-20", "A")).status_code == 201
+    params = {"period": "2026-Q4", "as_of": "2026-10-31"}
+    mine = quarter.get("/v1/leaderboards/revenue_won", params=params, headers=auth("t-rep")).json()
+    assert [(r["rank"], r["rep_id"], r["value"]) for r in mine["ranking"]] == [
+        (1, "r-3", "900000.00"),
+        (2, "r-4", "800000.00"),
+        (3, "r-5", "750000.00"),
+        (5, "r-1", "700000.00"),  # r-6, fourth, is no business of r-1's
+    ]
+    assert (mine["ranked"], mine["figure"], mine["unit_id"]) == (5, "3870000.00", "team-a")
+    everyone = quarter.get("/v1/leaderboards/revenue_won", params=params, headers=HR).json()
+    assert [r["rep_id"] for r in everyone["ranking"]] == ["r-3", "r-4", "r-5", "r-6", "r-1", "r-2"]
+    assert everyone["ranked"] == 6
+
+
 def test_an_answer_kept_for_the_next_caller_moves_with_the_ledger(quarter):
     url, params = "/v1/goals/q4/progress", {"as_of": "2026-10-31", "children": "true"}
     first = quarter.get(url, params=params, headers=HR)
