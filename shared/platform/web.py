@@ -4,21 +4,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Literal
 
-from eventsourcing.application import Application
+import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from shared.platform.errors import FieldError, InvalidInput
+from shared.platform.errors import DomainError, FieldError, InvalidInput
 from shared.platform.logging import configure_logging
 from shared.platform.observability import install_observability
 from shared.platform.problems import install_problem_handlers, problem_response
 from shared.platform.settings import ServiceSettings
 from shared.platform.text import control_character
+
+log = structlog.get_logger("readiness")
+READY_SECONDS = 1.0
 
 
 class Readiness(BaseModel):
@@ -64,29 +67,37 @@ def create_service_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
+    check = ReadinessCheck(lambda: readiness(app))
+
     @app.get("/ready", tags=["operations"], response_model=Readiness)
     async def ready() -> JSONResponse:
-        try:
-            await asyncio.to_thread(readiness, app)
-        except Exception as error:  # any failure means "not ready"; say which
-            return problem_response(503, "Not ready", f"{type(error).__name__}: {error}", instance="/ready")
+        if problem := await check.problem():
+            return problem_response(503, "Not ready", problem, instance="/ready")
         return JSONResponse({"status": "ready", "service": service})
 
     return app
 
 
-def application_lifespan(
-    open_application: Callable[[], Application],
-) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that opens the service's eventsourcing application as `app.state.application` at start-up
-    and closes it at shutdown."""
+class ReadinessCheck:
+    """`/ready` answers within READY_SECONDS, so that an orchestrator takes a pod out of rotation while its
+    database does not answer (a connection attempt to a vanished host waits far longer). One check runs at a
+    time: probes arriving meanwhile wait on it rather than pile threads onto a dead database."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.application = open_application()
+    def __init__(self, check: Callable[[], None]):
+        self.check = check
+        self._running: asyncio.Future[None] | None = None
+
+    async def problem(self) -> str | None:
+        """None when ready; otherwise what is wrong, in words fit for any caller (the detail is logged)."""
+        if self._running is None or self._running.done():
+            self._running = asyncio.ensure_future(asyncio.to_thread(self.check))
         try:
-            yield
-        finally:
-            app.state.application.close()
-
-    return lifespan
+            await asyncio.wait_for(asyncio.shield(self._running), READY_SECONDS)
+        except TimeoutError:
+            return f"the database did not answer within {READY_SECONDS:g} s"
+        except DomainError as refusal:  # the service's own reason (a ledger that does not continue its checkpoint)
+            return refusal.detail
+        except Exception as error:  # a driver's message may name hosts, users or SQL: logged, not answered
+            log.warning("not ready", error=f"{type(error).__name__}: {error}")
+            return f"the database does not answer ({type(error).__name__})"
+        return None
