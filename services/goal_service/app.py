@@ -97,6 +97,8 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         # Ready only while the stored ledger continues its latest signed checkpoint.
         readiness=lambda app: app.state.ledger.continuing_head(),
         description="Signed CRM webhooks and bulk import into the activity ledger; the ledger's log.",
+        streamed=("/v1/imports",),  # NDJSON read line by line, each line bounded
+        signed=("/v1/webhooks/",),  # authenticated by the signature over the body
     )
     app.state.verifier = WebhookVerifier(settings.webhook_secret)
     app.include_router(webhooks.router)

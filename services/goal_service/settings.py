@@ -61,7 +61,6 @@ class GoalSettings(LedgerSettings):
     webhook_secret: Annotated[list[str], NoDecode] = Field(
         description="Standard Webhooks secrets (whsec_ + base64), comma-separated to rotate them."
     )
-    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest webhook body accepted.")
     crm_sources_dir: Path | None = Field(
         None, description="The CRM source files (<source>.yaml or .json); <data_dir>/crm-sources when unset."
     )

@@ -5,7 +5,7 @@ arrive; the principal's shape is already the final one."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -72,15 +72,19 @@ def service_token(text: str) -> str | None:
     return None
 
 
-def authenticate(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
+def principal_of(header: str, tokens: Mapping[str, Principal]) -> Principal:
+    """The principal an `Authorization` header's bearer token names; Unauthenticated otherwise."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send `Authorization: Bearer <token>`")
-    principal = request.app.state.settings.api_tokens.get(_token_key(token.strip()))
+    principal = tokens.get(_token_key(token.strip()))
     if principal is None:
         raise Unauthenticated("the bearer token is not known")
     return principal
+
+
+def authenticate(request: Request) -> Principal:
+    return principal_of(request.headers.get("authorization", ""), request.app.state.settings.api_tokens)
 
 
 def allow(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:

@@ -69,6 +69,13 @@ def problem_of(error: errors.DomainError, instance: str | None = None) -> dict[s
     return body
 
 
+def error_response(error: errors.DomainError, instance: str | None = None) -> JSONResponse:
+    """A domain error as its problem answer (a 401 says which scheme to use)."""
+    body = problem_of(error, instance)
+    headers = {"www-authenticate": "Bearer"} if body["status"] == 401 else None
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
 def _request_field_errors(exc: RequestValidationError) -> list[FieldError]:
     found = []
     for err in exc.errors():
@@ -81,9 +88,7 @@ def _request_field_errors(exc: RequestValidationError) -> list[FieldError]:
 
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
-        body = problem_of(exc, request.url.path)
-        headers = {"www-authenticate": "Bearer"} if body["status"] == 401 else None
-        return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+        return error_response(exc, request.url.path)
 
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         field_errors = _request_field_errors(exc)

@@ -51,6 +51,11 @@ class ServiceSettings(BaseSettings):
         default_factory=dict,
         description="Bearer tokens: comma-separated token=role or token=role:scope.",
     )
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024,
+        gt=0,
+        description="Largest request body accepted by any route but the streamed import (413 beyond it).",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="console: readable coloured lines; json: one object a line; auto: console on a terminal."

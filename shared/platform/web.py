@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from shared.platform.errors import DomainError, FieldError, InvalidInput
+from shared.platform.limits import BodyLimits
 from shared.platform.logging import configure_logging
 from shared.platform.observability import install_observability
 from shared.platform.problems import install_problem_handlers, problem_response
@@ -49,8 +50,12 @@ def create_service_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     readiness: Callable[[FastAPI], None],
     description: str,
+    streamed: tuple[str, ...] = (),
+    signed: tuple[str, ...] = (),
 ) -> FastAPI:
-    """`readiness(app)` raises when the service cannot do its work (its database does not answer)."""
+    """`readiness(app)` raises when the service cannot do its work (its database does not answer). `streamed`
+    and `signed` name the path prefixes that bound their bodies their own way, or authenticate by a signature
+    over the body rather than a bearer token (shared/platform/limits.py)."""
     configure_logging(service, settings.log_level, settings.log_format)
     app = FastAPI(
         title=f"PerfLedger {service}",
@@ -62,6 +67,13 @@ def create_service_app(
     app.state.settings = settings
     install_problem_handlers(app)
     install_observability(app)
+    app.add_middleware(
+        BodyLimits,
+        max_body_bytes=settings.max_body_bytes,
+        tokens=settings.api_tokens,
+        streamed=streamed,
+        signed=signed,
+    )
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -22,7 +22,6 @@ from services.goal_service.settings import GoalSettings
 from shared.platform.answer_cache import AnswerCache
 from shared.platform.auth import Principal, Role, allow
 from shared.platform.canonical import INT64_MAX
-from shared.platform.errors import PayloadTooLarge
 from shared.platform.webhooks import WebhookVerifier
 
 
@@ -114,16 +113,9 @@ async def ledger_open(ledger: LedgerDep) -> None:
         await asyncio.to_thread(ledger.continuing_head)  # LedgerDiscontinued while it still does not
 
 
-async def read_body(request: Request, settings: SettingsDep) -> bytes:
-    """The body, refused with 413 as soon as it outgrows the configured limit."""
-    limit = settings.max_body_bytes
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def read_body(request: Request) -> bytes:
+    """The body as bytes; shared/platform/limits.py refuses it with 413 once it outgrows the limit."""
+    return await request.body()
 
 
 RawBody = Annotated[bytes, Depends(read_body)]
