@@ -2,7 +2,11 @@
 `max_body_bytes` is answered 413 at once, one that sends more is cut off at the limit, and a request with a
 body to a route that takes a bearer token is answered 401 before a byte of the body is read when it has no
 known token. Routes that stream (the NDJSON import, bounded per line) or authenticate by a signature over the
-body (webhooks) say so; every other route is held to the limit."""
+body (webhooks) say so; every other route is held to the limit.
+
+FastAPI's own `max_body_size` (Starlette's RequestBodyLimitMiddleware) bounds bodies too, but answers a
+declared length beyond it with a text/plain "Content Too Large" rather than a problem document, and knows
+nothing of tokens; so the bound is kept here, where both are answered alike."""
 
 from __future__ import annotations
 

@@ -11,9 +11,10 @@ from typing import Literal
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from shared.platform.errors import DomainError, FieldError, InvalidInput
+from shared.platform.errors import DomainError, FieldError, InvalidInput, UnsupportedMediaType
 from shared.platform.limits import BodyLimits
 from shared.platform.logging import configure_logging
 from shared.platform.observability import install_observability
@@ -43,6 +44,27 @@ async def printable_parameters(request: Request) -> None:
         raise InvalidInput("; ".join(f"{e.pointer}: {e.detail}" for e in found), errors=found)
 
 
+def media_types_of(route: APIRoute) -> frozenset[str]:
+    """The media types a route declares for its body (its OpenAPI request body), none when it takes none."""
+    declared = (route.openapi_extra or {}).get("requestBody", {}).get("content")
+    if declared:
+        return frozenset(declared)
+    return frozenset({"application/json"}) if route.body_field is not None else frozenset()
+
+
+async def declared_media_type(request: Request) -> None:
+    """A body of another media type than its route declares is a 415 naming both, before anything parses it
+    (FastAPI would read a JSON body sent as text/plain and answer 422 about its fields)."""
+    route = request.scope.get("route")
+    if request.method in ("GET", "HEAD", "DELETE") or not isinstance(route, APIRoute):
+        return
+    allowed = media_types_of(route)
+    sent = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not allowed or sent in allowed or (not sent and request.headers.get("content-length") in (None, "0")):
+        return
+    raise UnsupportedMediaType(f"send {' or '.join(sorted(allowed))}, not {sent or 'a body without a content type'}")
+
+
 def create_service_app(
     *,
     service: str,
@@ -62,7 +84,7 @@ def create_service_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        dependencies=[Depends(printable_parameters)],
+        dependencies=[Depends(printable_parameters), Depends(declared_media_type)],
     )
     app.state.settings = settings
     install_problem_handlers(app)

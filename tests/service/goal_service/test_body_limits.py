@@ -64,11 +64,32 @@ def test_a_streamed_body_is_cut_off_at_the_limit_and_nothing_is_recorded(small_l
         assert goal.post("/v1/goals", json=GOAL | {"description": "fits"}, headers=auth("t-hr")).status_code != 413
         # the import streams: its whole body may exceed the limit, each line is bounded on its own
         lines = b"\n".join(
-            json.dumps(cloudevent("visit.completed", {"rep_id": "r-1", "customer_id": "c"}, id_=f"v-{i}")).encode() for i in range(40)
+            json.dumps(cloudevent("visit.completed", {"rep_id": "r-1", "customer_id": "c"}, id_=f"v-{i}")).encode()
+            for i in range(40)
         )
         assert len(lines) > LIMIT
         imported = goal.post(
             "/v1/imports", content=lines, headers={"content-type": "application/x-ndjson", **auth("t-service")}
         )
         assert imported.status_code == 200 and imported.json()["recorded"] == 40, imported.text
-        assert signed_post(goal, cloudevent("visit.completed", {"rep_id": "r-1", "customer_id": "c"}, id_="w-1")).status_code == 201
+        assert (
+            signed_post(
+                goal, cloudevent("visit.completed", {"rep_id": "r-1", "customer_id": "c"}, id_="w-1")
+            ).status_code
+            == 201
+        )
+
+
+def test_a_body_of_another_media_type_than_its_route_declares_is_415(goal, scoring):
+    hr = auth("t-hr")
+    as_text = goal.post("/v1/goals", content=json.dumps(GOAL), headers={"content-type": "text/plain", **hr})
+    assert as_text.status_code == 415 and as_text.json()["detail"] == "send application/json, not text/plain"
+    csv_as_json = goal.post("/v1/org/import", content=b"kind,id", headers={"content-type": "application/json", **hr})
+    assert csv_as_json.status_code == 415 and "send text/csv" in csv_as_json.json()["detail"]
+    untyped = scoring.put("/v1/scorecards/s", content=b'{"x": 1}', headers={"content-type": "", **hr})
+    assert untyped.status_code == 415 and "a body without a content type" in untyped.json()["detail"]
+    # a route that declares its body still takes it as declared, with parameters after the type
+    typed = goal.post(
+        "/v1/goals", content=json.dumps(GOAL), headers={"content-type": "application/json; charset=utf-8", **hr}
+    )
+    assert typed.status_code != 415, typed.text

@@ -92,7 +92,12 @@ WRITES = {
     "/v1/calendars/{year}": lambda c: c.put("/v1/calendars/2027", json={}, headers=REP_A).status_code == 403,
     "/v1/calendars/{year}/seed": lambda c: c.post("/v1/calendars/2026/seed", headers=REP_A).status_code == 403,
     # Signed by the CRM's secret, not by a token: see test_webhooks.
-    "/v1/webhooks/generic": lambda c: c.post("/v1/webhooks/generic", content=b"{}", headers=REP_A).status_code == 401,
+    "/v1/webhooks/generic": lambda c: (
+        c.post(
+            "/v1/webhooks/generic", content=b"{}", headers={"content-type": "application/cloudevents+json", **REP_A}
+        ).status_code
+        == 401  # a token is no signature
+    ),
     "/v1/webhooks/crm/{source}": lambda c: (
         c.post("/v1/webhooks/crm/jdy", content=b"{}", headers=REP_A).status_code == 404
     ),  # no such source here; see test_crm_adapters for signatures
