@@ -10,7 +10,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from shared.kernel.money import Amount, CurrencyCode
 from shared.platform.text import Printable, PrintableText
@@ -19,6 +28,19 @@ SCHEMA_VERSION = 1
 
 # No control characters: a NUL in an id would be recorded, then refused by every read model's text columns.
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), Printable]
+
+
+def _one_path_segment(value: str) -> str:
+    if "/" in value or "\\" in value or value in (".", ".."):
+        raise ValueError(
+            "must be one path segment, as the routes that read it address it: no '/' or '\\', not '.' or '..'"
+        )
+    return value
+
+
+# An id a caller names here and addresses later in a path (/v1/goals/{goal_id}): one a URL cannot carry, such
+# as `../x`, would be recorded and never be read, changed or removed again.
+Identifier = Annotated[Ref, AfterValidator(_one_path_segment)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), PrintableText]
 
 

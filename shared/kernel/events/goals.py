@@ -10,7 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from shared.kernel.events.activities import Ref, Schema, Text
+from shared.kernel.events.activities import Identifier, Ref, Schema, Text
 from shared.kernel.events.organisation import RuleChange
 from shared.kernel.metrics.catalogue import METRICS, counts_money
 from shared.kernel.money import CurrencyCode
@@ -66,7 +66,7 @@ class GoalTerms(Schema):
 
 
 class GoalSet(RuleChange, GoalTerms):
-    goal_id: Ref
+    goal_id: Identifier
     metric: str
     owner: Owner
     period: str

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from shared.kernel.events.activities import Ref, Schema, Text
+from shared.kernel.events.activities import Identifier, Ref, Schema, Text
 
 # The years the working-day calendar can hold; the change's day is also its entry's time, which must stay
 # within the years a canonical timestamp spells in any zone.
@@ -42,7 +42,7 @@ class OrgChange(RuleChange):
 
 
 class UnitCreated(OrgChange):
-    unit_id: Ref
+    unit_id: Identifier
     name: Text
     kind: UnitKind
     parent_id: Ref | None = None
@@ -59,7 +59,7 @@ class UnitMoved(OrgChange):
 
 
 class RepHired(OrgChange):
-    rep_id: Ref
+    rep_id: Identifier
     name: Text
     unit_id: Ref
 

@@ -79,6 +79,8 @@ def test_weights_that_split_nothing_or_overflow_are_422_naming_the_weight(compan
     ("change", "pointer"),
     [
         ({"goal_id": "q4-\u0000"}, "/goal_id"),
+        ({"goal_id": "../x"}, "/goal_id"),  # recorded, it could never be addressed again
+        ({"goal_id": ".."}, "/goal_id"),
         ({"description": "Q4\u0000"}, "/description"),
         ({"owner": {"kind": "rep", "id": "r-1\u0007"}}, "/owner/id"),
         ({"target": "1e999999"}, "/target"),
@@ -228,3 +230,17 @@ def test_goal_lists_are_scoped_paged_and_carry_an_etag(company_goal):
     etag = everything.headers["etag"]
     again = company_goal.get("/v1/goals", params={"limit": 2}, headers=HR | {"if-none-match": etag})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "pointer"),
+    [
+        ("/v1/org/units", {"unit_id": "east/a", "name": "n", "kind": "team", "parent_id": "acme"}, "/unit_id"),
+        ("/v1/org/reps", {"rep_id": "r\\9", "name": "n", "unit_id": "team-a"}, "/rep_id"),
+    ],
+)
+def test_an_organisation_id_no_path_can_address_is_refused_when_created(company_goal, path, body, pointer):
+    response = company_goal.post(path, json=body | {"effective_from": "2026-01-01"}, headers=HR)
+    assert response.status_code == 422, response.text
+    assert pointer in [e["pointer"] for e in response.json()["errors"]]
+    assert "one path segment" in response.text
