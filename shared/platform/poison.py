@@ -43,8 +43,12 @@ def is_transient(error: BaseException) -> bool:
 
 
 def describe(error: BaseException) -> str:
-    """A failure in one line, without the SQL and parameters SQLAlchemy appends."""
+    """A failure in one line for /v1/projections, without the SQL and parameters SQLAlchemy appends. A failure
+    to reach the database is named, not quoted: the driver's words name the host, port and user (the service
+    logs them)."""
     cause = error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
+    if isinstance(error, exc.OperationalError) or isinstance(cause, ConnectionError):
+        return f"{type(cause).__name__}: the database did not answer"
     first_line = (str(cause).strip().splitlines() or [""])[0]
     return f"{type(cause).__name__}: {first_line}"[:500]
 

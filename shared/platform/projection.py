@@ -380,7 +380,8 @@ class ProjectionRunner:
                     if self._stop.is_set():  # the read was cut short by stopping
                         return
                     self.error = describe(error)
-                    log.warning("projection page failed", projection=self.projection.name, error=self.error)
+                    detail = f"{type(error).__name__}: {error}"[:2000]  # the log is the operator's: all of it
+                    log.warning("projection page failed", projection=self.projection.name, error=detail)
                     count = 0
                 if not count:
                     self._wake.wait(POLL_SECONDS)

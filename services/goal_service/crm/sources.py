@@ -10,11 +10,14 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
+import structlog
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
 from shared.kernel.events.activities import Schema
 from shared.platform.errors import NotFound, Unavailable
+
+log = structlog.get_logger("crm_sources")
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
@@ -149,8 +152,9 @@ class Sources:
 
     def get(self, name: str) -> Source:
         path = self.path(name)
-        if path is None:
-            raise NotFound(f"no CRM source {name}: add {self.directory / name}.yaml")
+        if path is None:  # where to add it is the operator's to know, not the caller's: logged, not answered
+            log.info("a delivery names no CRM source", source=name, add=str(self.directory / f"{name}.yaml"))
+            raise NotFound(f"no CRM source {name}")
         mtime = path.stat().st_mtime
         cached = self._cache.get(name)
         if cached and cached[0] == mtime:
@@ -160,6 +164,7 @@ class Sources:
             raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
             source = Source.model_validate(raw)
         except (ValueError, yaml.YAMLError, ValidationError) as error:
-            raise Unavailable(f"the CRM source file {path.name} is invalid: {error}") from None
+            log.error("a CRM source file is invalid", source=name, path=str(path), error=str(error))
+            raise Unavailable(f"the CRM source {name} is misconfigured; the operator's log says how") from None
         self._cache[name] = (mtime, source)
         return source

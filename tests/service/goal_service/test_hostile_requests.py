@@ -1,7 +1,8 @@
-"""Bodies are bounded before they are read (OWASP API4): a request declaring more than the limit is answered
-413 before a byte of its body is read, one that streams more is cut off at the limit, and a body without a
-known bearer token is answered 401 before it is read at all. The streamed import and the signed webhooks
-bound and authenticate their bodies their own way."""
+"""Requests an attacker or a broken client sends. Bodies are bounded before they are read (OWASP API4): one
+declaring more than the limit is answered 413 before a byte of it is read, one that streams more is cut off
+at the limit, and one without a known bearer token is answered 401 before it is read at all (the streamed
+import and the signed webhooks bound and authenticate theirs their own way). A body of another media type
+than its route declares is a 415. No answer names a server path, a database host or a statement."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import create_engine, exc, text
 
 from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
 from shared.platform.http_client import http_client
+from shared.platform.poison import describe
 from tests.support import auth, cloudevent, serve_in_thread, signed_post
 
 LIMIT = 4096
@@ -93,3 +96,17 @@ def test_a_body_of_another_media_type_than_its_route_declares_is_415(goal, scori
         "/v1/goals", content=json.dumps(GOAL), headers={"content-type": "application/json; charset=utf-8", **hr}
     )
     assert typed.status_code != 415, typed.text
+
+
+def test_answers_name_no_server_path_host_or_statement(goal, goal_settings):
+    unknown = goal.post("/v1/webhooks/crm/nosuch", content=b"{}", headers={"content-type": "application/json"})
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "no CRM source nosuch"
+    assert str(goal_settings.data_dir) not in unknown.text
+
+
+def test_a_database_that_does_not_answer_is_named_not_quoted():
+    engine = create_engine("postgresql+psycopg://secret_user@127.0.0.1:1/db", connect_args={"connect_timeout": 1})
+    with pytest.raises(exc.OperationalError) as refused, engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert "secret_user" in str(refused.value) or "127.0.0.1" in str(refused.value)  # what the driver says
+    assert describe(refused.value) == "OperationalError: the database did not answer"
