@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Annotated
 
 import httpx
 import typer
@@ -18,11 +19,17 @@ from rich.panel import Panel
 from services.goal_service.cli import import_file, ledger_cli, projections_cli
 from services.projection_cli import skip, status
 from services.scoring_service.cli import audit_cli
+from shared.platform.auth import Role
+from shared.platform.errors import Unauthenticated
+from shared.platform.settings import ServiceSettings, load_settings
+from shared.platform.tokens import issue, principal_of_claims
 
 app = typer.Typer(help="PerfLedger: sales performance on a tamper-evident activity ledger.", no_args_is_help=True)
 app.add_typer(ledger_cli, name="ledger")
 app.add_typer(projections_cli, name="projections")
 app.add_typer(audit_cli, name="audit")
+token_cli = typer.Typer(help="Bearer tokens (JWTs) for operators.", no_args_is_help=True)
+app.add_typer(token_cli, name="token")
 app.command("import")(import_file)
 app.command("status")(status)
 projections_cli.command("skip")(skip)
@@ -34,6 +41,33 @@ LOCAL_SECRET = "whsec_" + base64.b64encode(b"perfledger-local-development-secret
 LOCAL_TOKENS = (
     "local-admin=admin,local-service=service,local-auditor=auditor,local-hr=hr,local-committee=committee@reviewer"
 )
+
+
+@token_cli.command("issue")
+def issue_token(
+    role: Annotated[Role, typer.Option(help="The role the token grants.")],
+    subject: Annotated[str, typer.Option(help="Who holds it: named as the actor of what they change.")],
+    scope: Annotated[str | None, typer.Option(help="A rep's id, or the team a manager leads.")] = None,
+    hours: Annotated[float, typer.Option(min=0.01, max=24 * 366, help="How long it is valid.")] = 8,
+) -> None:
+    """Print a JWT signed with the deployment's HS256 secret (PERFLEDGER_JWT_SECRETS, or the one kept in
+    PERFLEDGER_DATA_DIR), which every service of the deployment verifies."""
+    settings = load_settings(ServiceSettings)
+    try:
+        principal_of_claims({"role": role, "scope": scope, "sub": subject})  # a rep or manager needs a scope
+    except Unauthenticated as refused:
+        typer.echo(refused.detail, err=True)
+        raise typer.Exit(2) from None
+    token = issue(
+        settings.jwt_signing_secret(),
+        role=role,
+        subject=subject,
+        scope=scope,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        seconds=int(hours * 3600),
+    )
+    typer.echo(token)
 
 
 def _wait_healthy(name: str, url: str, process: subprocess.Popen, seconds: float = 30) -> None:
@@ -78,7 +112,10 @@ def run(host: str = "127.0.0.1", first_port: int = 8001) -> None:
         console.print(f"[yellow]development webhook secret: {LOCAL_SECRET}")
     if "PERFLEDGER_API_TOKENS" not in env:
         env["PERFLEDGER_API_TOKENS"] = LOCAL_TOKENS
-        console.print(f"[yellow]development API tokens: {LOCAL_TOKENS}")
+        env["PERFLEDGER_ALLOW_STATIC_TOKENS"] = "true"
+        console.print(
+            f"[yellow]static development tokens are allowed (PERFLEDGER_ALLOW_STATIC_TOKENS=true): {LOCAL_TOKENS}"
+        )
     env.setdefault("PERFLEDGER_GOAL_SERVICE_URL", f"http://{host}:{first_port}")
     env.setdefault("PERFLEDGER_SCORING_SERVICE_URL", f"http://{host}:{first_port + 1}")
     processes: dict[str, subprocess.Popen] = {}

@@ -87,6 +87,7 @@ def goal_settings(storage_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) 
         **quiet,
         "PERFLEDGER_WEBHOOK_SECRET": SECRET,
         "PERFLEDGER_API_TOKENS": TOKENS,
+        "PERFLEDGER_ALLOW_STATIC_TOKENS": "true",
     }.items():
         monkeypatch.setenv(key, value)
     return GoalSettings()

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, float]]:
         tempfile.TemporaryDirectory(prefix="perfledger-bench-") as tmp,
     ):
         workdir = Path(tmp)
-        base = {"PERFLEDGER_API_TOKENS": f"{token}=service,{token}x=admin"}
+        base = {"PERFLEDGER_API_TOKENS": f"{token}=service,{token}x=admin", "PERFLEDGER_ALLOW_STATIC_TOKENS": "true"}
         goal_env = {
             **base,
             **database.service_settings(database_url, "goal"),

@@ -79,6 +79,7 @@ def bench_perfledger(database_url: str, bodies: list[bytes], args: argparse.Name
         **database.service_settings(database_url, "perfledger"),
         "PERFLEDGER_WEBHOOK_SECRET": secret,
         "PERFLEDGER_API_TOKENS": f"{token}=service",
+        "PERFLEDGER_ALLOW_STATIC_TOKENS": "true",
         "PERFLEDGER_DATA_DIR": str(workdir / "data"),
         # Log level left at its default (INFO): one JSON line per request is part of what production pays.
     }

@@ -50,7 +50,7 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
         )
         scores, appeals = None, None
         if settings.scoring_service_url:
-            token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
+            token = settings.service_credential(SERVICE_NAME)
             scores = ScoreFollower(application, watcher, settings.scoring_service_url, token)
             appeals = AppealFollower(application, settings.scoring_service_url, token)
         if settings.run_projections:

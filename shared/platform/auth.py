@@ -1,17 +1,17 @@
 """Bearer-token authentication and roles. Every route asks for a `Principal`: a role and its scope (a
-rep's own id, or the team subtree a manager leads). Tokens come from PERFLEDGER_API_TOKENS until JWTs
-arrive; the principal's shape is already the final one."""
+rep's own id, or the team subtree a manager leads), from a JWT or, in development, a static token
+(shared.platform.tokens)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from fastapi import Request
 
-from shared.platform.errors import Forbidden, Unauthenticated
+from shared.platform.errors import Forbidden
 
 
 class Role(StrEnum):
@@ -38,7 +38,7 @@ class Principal:
         return self.subject or (f"{self.role}:{self.scope}" if self.scope else str(self.role))
 
 
-def _token_key(token: str) -> str:
+def token_key(token: str) -> str:
     # Tokens are looked up by digest, so the table never compares secrets byte by byte.
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -59,7 +59,7 @@ def parse_api_tokens(text: str) -> dict[str, Principal]:
             raise ValueError(f"unknown role {role_name!r}; roles are {', '.join(Role)}") from None
         if role in SCOPED_ROLES and not scope.strip():
             raise ValueError(f"role {role} needs a scope ({SCOPED_ROLES[role]}): {token.strip()}={role}:…")
-        table[_token_key(token.strip())] = Principal(role, scope.strip() or None, subject.strip() or None)
+        table[token_key(token.strip())] = Principal(role, scope.strip() or None, subject.strip() or None)
     return table
 
 
@@ -72,19 +72,10 @@ def service_token(text: str) -> str | None:
     return None
 
 
-def principal_of(header: str, tokens: Mapping[str, Principal]) -> Principal:
-    """The principal an `Authorization` header's bearer token names; Unauthenticated otherwise."""
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send `Authorization: Bearer <token>`")
-    principal = tokens.get(_token_key(token.strip()))
-    if principal is None:
-        raise Unauthenticated("the bearer token is not known")
-    return principal
-
-
 def authenticate(request: Request) -> Principal:
-    return principal_of(request.headers.get("authorization", ""), request.app.state.settings.api_tokens)
+    """The caller, by the bearer token of the request (shared.platform.tokens)."""
+    principal: Principal = request.app.state.tokens.principal(request.headers.get("authorization", ""))
+    return principal
 
 
 def allow(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:

@@ -10,13 +10,11 @@ nothing of tokens; so the bound is kept here, where both are answered alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.platform.auth import Principal, principal_of
 from shared.platform.errors import PayloadTooLarge, Unauthenticated
 from shared.platform.problems import error_response
+from shared.platform.tokens import TokenVerifier
 
 WITHOUT_BODY = {"GET", "HEAD", "OPTIONS", "DELETE"}
 
@@ -27,7 +25,7 @@ class BodyLimits:
         app: ASGIApp,
         *,
         max_body_bytes: int,
-        tokens: Mapping[str, Principal],
+        tokens: TokenVerifier,
         streamed: tuple[str, ...] = (),
         signed: tuple[str, ...] = (),
     ):
@@ -45,7 +43,7 @@ class BodyLimits:
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         if not path.startswith(self.signed):
             try:
-                principal_of(headers.get("authorization", ""), self.tokens)
+                self.tokens.principal(headers.get("authorization", ""))
             except Unauthenticated as refused:
                 await error_response(refused, path)(scope, receive, send)
                 return

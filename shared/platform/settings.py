@@ -8,15 +8,29 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from shared.platform.auth import Principal, parse_api_tokens, service_token
+from shared.platform.auth import Principal, Role, parse_api_tokens, service_token
 from shared.platform.checkpoints import parse_public_keys
+from shared.platform.tokens import issue, kept_secret, public_verification_key
 
 ENV_PREFIX = "PERFLEDGER_"
+SERVICE_TOKEN_SECONDS = 10 * 365 * 24 * 3600  # held in memory, for as long as the process runs
+JWT_SECRET_FILE = "perfledger.jwt-secret"  # shared by the services of one data directory, as perfledger run has it
+
+
+class JwtPublicKey(BaseModel):
+    kid: str = Field(min_length=1, max_length=200)
+    alg: Literal["RS256", "EdDSA"]
+    pem: str
+
+    @model_validator(mode="after")
+    def _is_a_public_key(self) -> JwtPublicKey:
+        public_verification_key(self.kid, self.alg, self.pem)  # ValueError naming what is wrong
+        return self
 
 
 class ServiceSettings(BaseSettings):
@@ -49,7 +63,23 @@ class ServiceSettings(BaseSettings):
     )
     api_tokens: Annotated[dict[str, Principal], NoDecode] = Field(
         default_factory=dict,
-        description="Bearer tokens: comma-separated token=role or token=role:scope.",
+        description="Static development tokens: comma-separated token=role or token=role:scope; honoured only "
+        "with PERFLEDGER_ALLOW_STATIC_TOKENS.",
+    )
+    allow_static_tokens: bool = Field(
+        False, description="Honour PERFLEDGER_API_TOKENS beside JWTs: for development (perfledger run) and tests."
+    )
+    jwt_issuer: str = Field("perfledger", description="The `iss` every token must carry.")
+    jwt_audience: str = Field("perfledger", description="The `aud` every token must carry.")
+    jwt_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="HS256 secrets, comma-separated: the first signs (perfledger token issue), all verify, so a "
+        "secret is rotated by listing the new one first; unset: one made once in the data directory.",
+    )
+    jwt_public_keys: list[JwtPublicKey] = Field(
+        default_factory=list,
+        description='An identity provider\'s RS256 or EdDSA public keys, as JSON: [{"kid": "…", "alg": "RS256", '
+        '"pem": "-----BEGIN PUBLIC KEY-----…"}]; several at once while it rotates them.',
     )
     max_body_bytes: int = Field(
         10 * 1024 * 1024,
@@ -79,6 +109,26 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _parse_tokens(cls, value: object) -> object:
         return parse_api_tokens(value) if isinstance(value, str) else value
+
+    @field_validator("jwt_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _static_tokens_only_when_allowed(self) -> ServiceSettings:
+        if self.api_tokens and not self.allow_static_tokens:
+            raise ValueError(
+                "PERFLEDGER_API_TOKENS holds static tokens, honoured only with PERFLEDGER_ALLOW_STATIC_TOKENS=true "
+                "(for development; issue JWTs with `perfledger token issue`)"
+            )
+        return self
+
+    def jwt_signing_secret(self) -> str:
+        """The HS256 secret that signs: the first configured, or the one kept in the data directory."""
+        if self.jwt_secrets:
+            return self.jwt_secrets[0].get_secret_value()
+        return kept_secret(self.data_dir / JWT_SECRET_FILE)
 
     @field_validator("database_url", "read_database_url")
     @classmethod
@@ -132,7 +182,7 @@ class FollowerSettings(ServiceSettings):
     ledger_token: SecretStr | None = Field(
         None,
         description="A bearer token goal_service grants the service role, to read its ledger; by default the "
-        "first service token of PERFLEDGER_API_TOKENS, as the services of one deployment share that table.",
+        "first service token of PERFLEDGER_API_TOKENS, else a service JWT signed with PERFLEDGER_JWT_SECRETS.",
     )
     ledger_checkpoint_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -151,3 +201,17 @@ class FollowerSettings(ServiceSettings):
         if isinstance(values, dict) and not values.get("ledger_token") and isinstance(values.get("api_tokens"), str):
             return {**values, "ledger_token": service_token(values["api_tokens"])}
         return values
+
+    def service_credential(self, service_name: str) -> str:
+        """The bearer token this service reads other services with: PERFLEDGER_LEDGER_TOKEN, else a service
+        JWT it signs itself with the deployment's HS256 secret, which every service of it shares."""
+        if self.ledger_token is not None:
+            return self.ledger_token.get_secret_value()
+        return issue(
+            self.jwt_signing_secret(),
+            role=Role.SERVICE,
+            subject=service_name,
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+            seconds=SERVICE_TOKEN_SECONDS,
+        )

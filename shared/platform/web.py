@@ -21,6 +21,7 @@ from shared.platform.observability import install_observability
 from shared.platform.problems import install_problem_handlers, problem_response
 from shared.platform.settings import ServiceSettings
 from shared.platform.text import control_character
+from shared.platform.tokens import token_verifier
 
 log = structlog.get_logger("readiness")
 READY_SECONDS = 1.0
@@ -89,10 +90,11 @@ def create_service_app(
     app.state.settings = settings
     install_problem_handlers(app)
     install_observability(app)
+    app.state.tokens = tokens = token_verifier(settings)
     app.add_middleware(
         BodyLimits,
         max_body_bytes=settings.max_body_bytes,
-        tokens=settings.api_tokens,
+        tokens=tokens,
         streamed=streamed,
         signed=signed,
     )

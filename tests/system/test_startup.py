@@ -46,6 +46,7 @@ def test_each_service_serves_health_and_readiness_on_its_own_database(service, s
         **storage_env,
         "PERFLEDGER_WEBHOOK_SECRET": SECRET,
         "PERFLEDGER_API_TOKENS": TOKENS,  # the followers read the ledger with its service token
+        "PERFLEDGER_ALLOW_STATIC_TOKENS": "true",
     }
     process = start(service, env, port)
     try:
@@ -71,6 +72,7 @@ def test_each_service_serves_health_and_readiness_on_its_own_database(service, s
         ({"PERFLEDGER_API_TOKENS": TOKENS}, "PERFLEDGER_WEBHOOK_SECRET: missing"),
         ({"PERFLEDGER_WEBHOOK_SECRET": "plain-text", "PERFLEDGER_API_TOKENS": TOKENS}, "PERFLEDGER_WEBHOOK_SECRET"),
         ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_API_TOKENS": "t=rep"}, "PERFLEDGER_API_TOKENS"),
+        ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_API_TOKENS": TOKENS}, "PERFLEDGER_ALLOW_STATIC_TOKENS=true"),
         ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_DATABASE_URL": "mysql://x/y"}, "PERFLEDGER_DATABASE_URL"),
         ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_LOG_LEVEL": "LOUD"}, "PERFLEDGER_LOG_LEVEL"),
     ],

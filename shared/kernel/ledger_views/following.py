@@ -28,12 +28,7 @@ def follow_ledger(
     are what the service keeps of each page beside the ledger views, in the same transaction."""
     engine = create_read_model_engine(settings, service_name)
     migrate(engine, migrations)
-    if settings.ledger_token is None:
-        log.warning(
-            "no ledger token: set PERFLEDGER_LEDGER_TOKEN, or give PERFLEDGER_API_TOKENS a service token; "
-            "until then goal_service refuses this service its ledger (see GET /v1/projections)"
-        )
-    token = settings.ledger_token.get_secret_value() if settings.ledger_token else ""
+    token = settings.service_credential(service_name)
     follower = LedgerFollower(settings.goal_service_url, token, page_size=1000, wait_seconds=LONG_POLL_SECONDS)
     watch = CheckpointWatch(engine, follower, settings.ledger_checkpoint_keys, service_name)
     runner = ProjectionRunner(

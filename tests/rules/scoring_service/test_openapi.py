@@ -17,6 +17,7 @@ def document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     for key, value in {
         "PERFLEDGER_DATA_DIR": str(tmp_path),
         "PERFLEDGER_API_TOKENS": TOKENS,
+        "PERFLEDGER_ALLOW_STATIC_TOKENS": "true",
         "PERFLEDGER_GOAL_SERVICE_URL": "http://127.0.0.1:9",
         "PERFLEDGER_LOG_LEVEL": "WARNING",
     }.items():
