@@ -233,7 +233,13 @@ def run_threads(threads: list[threading.Thread], timeout: float, stop: threading
 
 
 def test_acknowledged_events_survive_repeated_sigkill(storage_env: dict[str, str], tmp_path: Path) -> None:
-    env = {**os.environ, **storage_env, "PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_API_TOKENS": TOKENS, "PERFLEDGER_ALLOW_STATIC_TOKENS": "true"}
+    env = {
+        **os.environ,
+        **storage_env,
+        "PERFLEDGER_WEBHOOK_SECRET": SECRET,
+        "PERFLEDGER_API_TOKENS": TOKENS,
+        "PERFLEDGER_ALLOW_STATIC_TOKENS": "true",
+    }
     service = GoalProcess(env, tmp_path / "goal_service.log")
     events: queue.Queue = queue.Queue()
     for number in range(1, EVENT_COUNT + 1):

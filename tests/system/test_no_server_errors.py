@@ -61,17 +61,22 @@ def fuzz(url: str, *excluded: str) -> None:
 
 @pytest.mark.slow
 def test_no_goal_service_route_answers_500(tmp_path: Path):
-    settings = GoalSettings(data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, allow_static_tokens=True, log_level="WARNING")
+    settings = GoalSettings(
+        data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, allow_static_tokens=True, log_level="WARNING"
+    )
     with serve_in_thread(create_app(settings)) as url:
         fuzz(url)
 
 
 def fuzz_follower(tmp_path: Path, settings_class: type, create: Callable, *excluded: str) -> None:
-    goal_settings = GoalSettings(data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, allow_static_tokens=True, log_level="WARNING")
+    goal_settings = GoalSettings(
+        data_dir=tmp_path, webhook_secret=SECRET, api_tokens=TOKENS, allow_static_tokens=True, log_level="WARNING"
+    )
     with serve_in_thread(create_app(goal_settings)) as goal_url:
         settings = settings_class(
             data_dir=tmp_path,
-            api_tokens=TOKENS, allow_static_tokens=True,
+            api_tokens=TOKENS,
+            allow_static_tokens=True,
             log_level="WARNING",
             goal_service_url=goal_url,
             ledger_token="t-service",

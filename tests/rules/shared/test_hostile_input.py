@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import create_engine, exc, text
 
 from shared.kernel.events.activities import Ref, Text
 from shared.kernel.events.envelope import validate_event
@@ -16,6 +17,7 @@ from shared.kernel.metrics.figures import Credit, totals
 from shared.kernel.money import Amount, exact_sum
 from shared.platform.errors import InvalidInput
 from shared.platform.json_input import MAX_DEPTH, NotJson, decode_json
+from shared.platform.poison import describe
 from tests.support import deal_won
 
 AMOUNT = TypeAdapter(Amount)
@@ -141,3 +143,11 @@ def test_sums_of_bounded_amounts_and_their_shares_are_exact():
     assert exact_sum([share] * 1_000_000) == expected
     credits = [Credit("revenue_won", "r-1", date(2026, 10, 5), share, "CNY", None, None)] * 1_000_000
     assert totals(credits, "CNY")["revenue_won"] == expected
+
+
+def test_a_database_that_does_not_answer_is_named_not_quoted():
+    engine = create_engine("postgresql+psycopg://secret_user@127.0.0.1:1/db", connect_args={"connect_timeout": 1})
+    with pytest.raises(exc.OperationalError) as refused, engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    assert "secret_user" in str(refused.value) or "127.0.0.1" in str(refused.value)  # what the driver says
+    assert describe(refused.value) == "OperationalError: the database did not answer"

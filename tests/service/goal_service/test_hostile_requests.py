@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, exc, text
 
 from services.goal_service.app import create_app
 from services.goal_service.settings import GoalSettings
 from shared.platform.http_client import http_client
-from shared.platform.poison import describe
 from tests.support import auth, cloudevent, serve_in_thread, signed_post
+
+pytestmark = pytest.mark.parametrize(
+    "backend", ["sqlite"], indirect=True
+)  # bodies are bounded before storage is touched: one backend is enough
 
 LIMIT = 4096
 GOAL = {"metric": "visits", "owner": {"kind": "rep", "id": "r-1"}, "period": "2026-Q4", "target": "1"}
@@ -102,11 +104,3 @@ def test_answers_name_no_server_path_host_or_statement(goal, goal_settings):
     unknown = goal.post("/v1/webhooks/crm/nosuch", content=b"{}", headers={"content-type": "application/json"})
     assert unknown.status_code == 404 and unknown.json()["detail"] == "no CRM source nosuch"
     assert str(goal_settings.data_dir) not in unknown.text
-
-
-def test_a_database_that_does_not_answer_is_named_not_quoted():
-    engine = create_engine("postgresql+psycopg://secret_user@127.0.0.1:1/db", connect_args={"connect_timeout": 1})
-    with pytest.raises(exc.OperationalError) as refused, engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    assert "secret_user" in str(refused.value) or "127.0.0.1" in str(refused.value)  # what the driver says
-    assert describe(refused.value) == "OperationalError: the database did not answer"

@@ -15,11 +15,11 @@ from shared.platform.http_client import http_client
 from tests.scenarios.network import Proxy
 from tests.support import serve_in_thread
 
+pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # a database behind a network
+
 
 @pytest.fixture
 def behind_a_proxy(goal_settings: GoalSettings, storage_env, monkeypatch):
-    if "PERFLEDGER_DATABASE_URL" not in storage_env:
-        pytest.skip("a database behind the network is PostgreSQL's")
     url = urlsplit(storage_env["PERFLEDGER_DATABASE_URL"])
     proxy = Proxy(url.hostname or "127.0.0.1", url.port or 5432)
     netloc = url.netloc.rsplit(":", 1)[0] if url.port else url.netloc

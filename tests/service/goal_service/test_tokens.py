@@ -30,6 +30,11 @@ RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 ED = ed25519.Ed25519PrivateKey.generate()
 
 
+pytestmark = pytest.mark.parametrize(
+    "backend", ["sqlite"], indirect=True
+)  # tokens are checked before storage is touched: one backend is enough
+
+
 def pem(private) -> str:
     return (
         private.public_key()
