@@ -124,10 +124,10 @@ class TokenVerifier:
 
 
 def principal_of_claims(claims: Mapping[str, Any]) -> Principal:
-    try:
-        role = Role(claims.get("role"))
-    except ValueError:
-        raise Unauthenticated(f"the token's role {claims.get('role')!r} is not one of {', '.join(Role)}") from None
+    claimed = claims.get("role")
+    if not isinstance(claimed, str) or claimed not in set(Role):
+        raise Unauthenticated(f"the token's role {claimed!r} is not one of {', '.join(Role)}")
+    role = Role(claimed)
     scope = claims.get("scope")
     if scope is not None and not isinstance(scope, str):
         raise Unauthenticated("the token's scope must be a string")
