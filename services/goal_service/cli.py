@@ -141,6 +141,9 @@ def rebuild() -> None:
         raise typer.Exit(1)
 
 
+SHOWN_REJECTED = 100
+
+
 def _post_with_retries(client: httpx.Client, lines: list[bytes], first_line: int) -> dict:
     for attempt in range(8):
         try:
@@ -177,7 +180,16 @@ def import_file(
     state_path = file.with_name(file.name + ".import-state")
     state = json.loads(state_path.read_text()) if state_path.exists() and not restart else {}
     if state.get("size") != file.stat().st_size:
-        state = {"size": file.stat().st_size, "offset": 0, "line": 1, "recorded": 0, "duplicates": 0, "rejected": []}
+        state = {
+            "size": file.stat().st_size,
+            "offset": 0,
+            "line": 1,
+            "recorded": 0,
+            "duplicates": 0,
+            "rejected_total": 0,
+            "rejected": [],
+        }
+    state.setdefault("rejected_total", len(state["rejected"]))  # saved before lines were counted apart
     headers = {"authorization": f"Bearer {token}"} if token else {}
     with (
         http_client(base_url=url, headers=headers, timeout=120) as client,
@@ -195,12 +207,15 @@ def import_file(
             report = _post_with_retries(client, [line.rstrip(b"\n") for line in lines], state["line"])
             state["recorded"] += report["recorded"]
             state["duplicates"] += report["duplicates"]
-            state["rejected"] += report["rejected"]
+            state["rejected_total"] += report["rejected_total"]
+            state["rejected"] = (state["rejected"] + report["rejected"])[:SHOWN_REJECTED]  # the first ones
             state["line"] += len(lines)
             state["offset"] = stream.tell()
             state_path.write_text(json.dumps(state))
             progress.update(task, completed=state["offset"])
     for rejected in state["rejected"]:
         console.print(f"line {rejected['line']}: {rejected['reason']}")
-    console.print(f"recorded {state['recorded']}, duplicates {state['duplicates']}, rejected {len(state['rejected'])}")
+    if state["rejected_total"] > len(state["rejected"]):
+        console.print(f"… and {state['rejected_total'] - len(state['rejected'])} more lines refused")
+    console.print(f"recorded {state['recorded']}, duplicates {state['duplicates']}, rejected {state['rejected_total']}")
     os.remove(state_path)

@@ -3,6 +3,7 @@ line never stops the good ones; re-sending a file records nothing twice."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from shared.platform.json_input import decode_json
 router = APIRouter(prefix="/v1/imports", tags=["imports"], dependencies=[LedgerOpen])
 
 LINES_PER_COMMIT = 1000
+MAX_REJECTED_SHOWN = 100
 MAX_LINE_BYTES = 1024 * 1024
 
 
@@ -59,31 +61,49 @@ async def import_events(
     first_line: Annotated[int, Query(ge=1, description="The number of the body's first line in its file.")] = 1,
 ) -> ImportReport:
     """Record a stream of CloudEvents, one per line. Answers how many lines were recorded, were already
-    recorded (duplicates), and were refused, with each refused line's number and reason."""
-    report = ImportReport(lines=0, recorded=0, duplicates=0, rejected=[])
-    pending: list[tuple[int, Submission]] = []
+    recorded (duplicates), and were refused (`rejected_total`), with the first refused lines' numbers and
+    reasons (`rejected`, at most 100: a file of bad lines costs its count, not a reason each)."""
+    report = ImportReport(lines=0, recorded=0, duplicates=0, rejected_total=0, rejected=[])
+    lines: list[tuple[int, bytes]] = []
 
-    async def commit() -> None:
-        outcomes = await writer.submit([submission for _, submission in pending])
+    def reject(number: int, error: DomainError) -> None:
+        report.rejected_total += 1
+        if len(report.rejected) < MAX_REJECTED_SHOWN:
+            report.rejected.append(RejectedLine(line=number, reason=describe(error)))
+
+    async def record() -> None:
+        # Parsing a thousand lines takes tens of milliseconds: off the event loop, which other requests share.
+        pending, refused = await asyncio.to_thread(parsed, lines)
+        lines.clear()
+        for number, error in refused:
+            reject(number, error)
+        outcomes = await writer.submit([submission for _, submission in pending]) if pending else []
         for (number, _), outcome in zip(pending, outcomes, strict=True):
             if outcome.error:
-                report.rejected.append(RejectedLine(line=number, reason=describe(outcome.error)))
+                reject(number, outcome.error)
             elif outcome.recorded[0].duplicate:
                 report.duplicates += 1
             else:
                 report.recorded += 1
-        pending.clear()
 
     async for number, line in numbered_lines(request, first_line):
         if not line.strip():
             continue
         report.lines += 1
+        lines.append((number, line))
+        if len(lines) >= LINES_PER_COMMIT:
+            await record()
+    if lines:
+        await record()
+    return report
+
+
+def parsed(lines: list[tuple[int, bytes]]) -> tuple[list[tuple[int, Submission]], list[tuple[int, DomainError]]]:
+    """Each numbered line as a submission, or the reason it is refused."""
+    pending, refused = [], []
+    for number, line in lines:
         try:
             pending.append((number, Submission([validate_event(decode_json(line, what="the line"), [])], [[]])))
         except DomainError as error:
-            report.rejected.append(RejectedLine(line=number, reason=describe(error)))
-        if len(pending) >= LINES_PER_COMMIT:
-            await commit()
-    if pending:
-        await commit()
-    return report
+            refused.append((number, error))
+    return pending, refused

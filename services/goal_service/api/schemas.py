@@ -150,4 +150,5 @@ class ImportReport(BaseModel):
     lines: int
     recorded: int
     duplicates: int
-    rejected: list[RejectedLine]
+    rejected_total: int = Field(description="How many lines were refused.")
+    rejected: list[RejectedLine] = Field(description="The first 100 refused lines, by number, with the reason.")

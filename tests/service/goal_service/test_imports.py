@@ -126,3 +126,14 @@ def test_the_cli_resumes_after_the_last_acknowledged_chunk(goal, goal_url, tmp_p
     assert result.returncode == 0, result.stdout + result.stderr
     assert "recorded 300, duplicates 0, rejected 0" in result.stdout  # the resumed 100 sent only once
     assert goal.get("/v1/ledger/head", headers=auth("t-service")).json()["position"] == 300
+
+
+def test_a_file_of_bad_lines_costs_its_count_not_a_reason_each_and_only_ndjson_is_taken(goal):
+    body = b"{broken\n" * 2500 + ndjson(visits(1)) + b"[1]\n" * 2500
+    report = post_import(goal, body).json()
+    assert (report["lines"], report["recorded"], report["rejected_total"]) == (5001, 1, 5000)
+    assert [r["line"] for r in report["rejected"]] == list(range(1, 101))  # the first hundred, in order
+    as_json = goal.post(
+        "/v1/imports", content=ndjson(visits(1)), headers={"content-type": "application/json", **auth("t-service")}
+    )
+    assert as_json.status_code == 415 and "application/x-ndjson" in as_json.json()["detail"]
