@@ -131,6 +131,7 @@ def perfledger_service(stack: ExitStack, database_url: str, workdir: Path) -> Ca
             **service_settings(database_url, name),
             "PERFLEDGER_API_TOKENS": TOKENS,
             "PERFLEDGER_ALLOW_STATIC_TOKENS": "true",
+            "PERFLEDGER_RATE_LIMIT_PER_SECOND": "1000000",  # the benchmark is the one sender, on purpose
             "PERFLEDGER_DATA_DIR": str(workdir / name),
             "PERFLEDGER_LOG_LEVEL": "WARNING",
             **{f"PERFLEDGER_{setting.upper()}": value for setting, value in settings.items()},

@@ -22,6 +22,7 @@ from services.alert_service.watcher import Watcher
 from shared.platform.background import keep_doing, stop
 from shared.platform.eventstore import eventsourcing_env
 from shared.platform.projection_routes import install_projection_routes
+from shared.platform.rate_limit import StreamLimit
 from shared.platform.settings import load_settings
 from shared.platform.web import create_service_app
 
@@ -88,6 +89,7 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
         readiness=lambda app: app.state.application.ping(),
         description="Warning rules, the warning lifecycle, live feed and signed outbound notifications.",
     )
+    app.state.feed_streams = StreamLimit(settings.feed_streams_per_token)
     app.include_router(rules.router)
     app.include_router(warnings.router)
     app.include_router(subscriptions.router)

@@ -18,6 +18,9 @@ class AlertSettings(FollowerSettings):
     delivery_retry_seconds: float = Field(
         5.0, gt=0, le=3600, description="The first retry's delay; each further retry waits twice as long."
     )
+    feed_streams_per_token: int = Field(
+        5, ge=1, le=1000, description="Live feeds one token may hold open at once (429 past it)."
+    )
     delivery_attempts: int = Field(
         8, ge=1, le=30, description="Attempts before a delivery is dead-lettered (then redelivered by hand)."
     )

@@ -40,6 +40,7 @@ from shared.platform.answer_cache import AnswerCache
 from shared.platform.errors import Unavailable
 from shared.platform.eventstore import eventsourcing_env
 from shared.platform.projection_routes import install_projection_routes
+from shared.platform.rate_limit import RateLimiter
 from shared.platform.settings import load_settings
 from shared.platform.web import create_service_app
 from shared.platform.webhooks import WebhookVerifier
@@ -101,6 +102,7 @@ def create_app(settings: GoalSettings | None = None) -> FastAPI:
         signed=("/v1/webhooks/",),  # authenticated by the signature over the body
     )
     app.state.verifier = WebhookVerifier(settings.webhook_secret)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.include_router(webhooks.router)
     app.include_router(crm.router)
     app.include_router(imports.router)

@@ -61,6 +61,12 @@ class GoalSettings(LedgerSettings):
     webhook_secret: Annotated[list[str], NoDecode] = Field(
         description="Standard Webhooks secrets (whsec_ + base64), comma-separated to rotate them."
     )
+    rate_limit_per_second: float = Field(
+        1000,
+        gt=0,
+        description="Requests a second each sender (a CRM source, a webhook peer, an import token) may sustain.",
+    )
+    rate_limit_burst: int = Field(2000, ge=1, description="How many requests a sender may send at once.")
     crm_sources_dir: Path | None = Field(
         None, description="The CRM source files (<source>.yaml or .json); <data_dir>/crm-sources when unset."
     )

@@ -174,9 +174,14 @@ PATTERNS = [
 ]
 
 
+MAX_WINDOW_DAYS = 3 * 366  # a milestone window longer than a few years is no sales period, only a costly query
+
+
 def _custom(first: date, last: date) -> Period:
     if last < first:
         raise ValueError("a window's last day comes before its first")
+    if (last - first).days >= MAX_WINDOW_DAYS:
+        raise ValueError(f"a window spans at most {MAX_WINDOW_DAYS} days")
     return Period(first, last, PeriodKind.CUSTOM)
 
 

@@ -59,3 +59,11 @@ class Unavailable(DomainError):
 
 class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
+
+
+class TooManyRequests(DomainError):
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after_seconds: int):
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)

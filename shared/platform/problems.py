@@ -25,6 +25,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.PayloadTooLarge: 413,
     errors.Unavailable: 503,
     errors.UnsupportedMediaType: 415,
+    errors.TooManyRequests: 429,
 }
 
 log = structlog.get_logger("problems")
@@ -73,6 +74,8 @@ def error_response(error: errors.DomainError, instance: str | None = None) -> JS
     """A domain error as its problem answer (a 401 says which scheme to use)."""
     body = problem_of(error, instance)
     headers = {"www-authenticate": "Bearer"} if body["status"] == 401 else None
+    if isinstance(error, errors.TooManyRequests):
+        headers = {"retry-after": str(error.retry_after_seconds)}
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

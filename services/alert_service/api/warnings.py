@@ -14,14 +14,17 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
 
 from services.alert_service.api.deps import Actor, AnyRole, WarningsDep, WatcherDep
 from services.alert_service.api.schemas import SSE_FEED, BusinessClockOut, WarningOut, WarningsOut, event_data
 from services.alert_service.domain.lifecycle import ActionKind, ActionPlan, WarningState
 from services.alert_service.projections.warning_list import Cursor, WarningCriteria
 from shared.kernel.events.activities import Ref, Schema, Text
+from shared.platform.auth import token_key
 from shared.platform.canonical import INT64_MAX, canonical_json
 from shared.platform.errors import FieldError, InvalidInput
+from shared.platform.rate_limit import StreamLimit
 from shared.platform.responses import canonical_response
 
 router = APIRouter(prefix="/v1", tags=["warnings"])
@@ -79,6 +82,7 @@ def query_cursor(text: str | None) -> Cursor | None:
     responses=SSE_FEED,
 )
 async def feed(
+    request: Request,
     principal: AnyRole,
     warnings: WarningsDep,
     after: Annotated[
@@ -91,19 +95,24 @@ async def feed(
     commented, information_requested, answered, decided) and the step, sent to the rep who appealed, the
     managers of their units and those who see everything. Reconnect with Last-Event-ID to resume."""
     start = int(last_event_id) if last_event_id is not None else (after or 0)
+    streams: StreamLimit = request.app.state.feed_streams
+    release = streams.acquire(token_key(request.headers.get("authorization", "")))  # 429 past the limit
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         position = start
-        while True:
-            reached, found = await asyncio.to_thread(warnings.events_after, principal, position)
-            for event in found:
-                data = canonical_json(event_data(event)).decode()
-                yield ServerSentEvent(data=data, id=str(event.notification_id), event=event.type.value)
-            if reached == position:
-                await asyncio.sleep(FEED_POLL_SECONDS)
-            position = reached
+        try:
+            while True:
+                reached, found = await asyncio.to_thread(warnings.events_after, principal, position)
+                for event in found:
+                    data = canonical_json(event_data(event)).decode()
+                    yield ServerSentEvent(data=data, id=str(event.notification_id), event=event.type.value)
+                if reached == position:
+                    await asyncio.sleep(FEED_POLL_SECONDS)
+                position = reached
+        finally:
+            release()
 
-    return EventSourceResponse(events(), ping=FEED_PING_SECONDS)
+    return EventSourceResponse(events(), ping=FEED_PING_SECONDS, background=BackgroundTask(release))
 
 
 @router.get(

@@ -21,7 +21,7 @@ from services.goal_service.api.crm_schemas import (
     QuarantineOut,
     RecordOutcome,
 )
-from services.goal_service.api.deps import CrmDep, Editor, LedgerOpen, RawBody
+from services.goal_service.api.deps import ByCrmSource, CrmDep, Editor, LedgerOpen, RawBody
 from services.goal_service.crm.delivery import Delivery
 from shared.platform.auth import Principal, Role, allow
 from shared.platform.canonical import timestamp_now
@@ -58,7 +58,8 @@ def delivery_of(request: Request, source: str, body: bytes) -> Delivery:
         },
         201: {"description": "Taken in"},
     },
-    dependencies=[LedgerOpen],  # refused before the delivery is kept, while the ledger does not continue
+    # refused before the delivery is kept, while the ledger does not continue, or its source sends too much
+    dependencies=[LedgerOpen, ByCrmSource],
 )
 async def receive(request: Request, source: SourceName, crm: CrmDep, body: RawBody) -> Response:
     """A delivery from the CRM named by `source` (a file in the CRM sources directory), signed as that CRM

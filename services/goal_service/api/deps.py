@@ -4,7 +4,8 @@ the caller, and what a request carries. Only this module reads `request.app.stat
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 
@@ -20,8 +21,9 @@ from services.goal_service.reads import LedgerReads
 from services.goal_service.rule_changes import RuleChanges
 from services.goal_service.settings import GoalSettings
 from shared.platform.answer_cache import AnswerCache
-from shared.platform.auth import Principal, Role, allow
+from shared.platform.auth import Principal, Role, allow, token_key
 from shared.platform.canonical import INT64_MAX
+from shared.platform.rate_limit import RateLimiter
 from shared.platform.webhooks import WebhookVerifier
 
 
@@ -111,6 +113,22 @@ async def ledger_open(ledger: LedgerDep) -> None:
     a ledger restored from a backup opens again without a restart."""
     if ledger.checkpoints is not None and ledger.checkpoints.refused is not None:
         await asyncio.to_thread(ledger.continuing_head)  # LedgerDiscontinued while it still does not
+
+
+def rate_limited(sender: Callable[[Request], str]) -> Any:
+    """A dependency counting each request against its sender's share (shared/platform/rate_limit.py): a
+    429 with Retry-After past it, before the body is read."""
+
+    async def dependency(request: Request) -> None:
+        limiter: RateLimiter = request.app.state.rate_limiter
+        limiter.take(sender(request))
+
+    return Depends(dependency)
+
+
+ByCrmSource = rate_limited(lambda request: f"CRM source {request.path_params.get('source', '')}")
+ByPeer = rate_limited(lambda request: f"webhook sender {request.client.host if request.client else 'unknown'}")
+ByToken = rate_limited(lambda request: f"token {token_key(request.headers.get('authorization', ''))[:12]}")
 
 
 async def read_body(request: Request) -> bytes:

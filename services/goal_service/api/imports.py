@@ -9,14 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.goal_service.api.deps import Importer, LedgerOpen, WriterDep
+from services.goal_service.api.deps import ByToken, Importer, LedgerOpen, WriterDep
 from services.goal_service.api.schemas import ImportReport, RejectedLine
 from services.goal_service.domain.ledger import Submission
 from shared.kernel.events.envelope import validate_event
 from shared.platform.errors import DomainError, PayloadTooLarge
 from shared.platform.json_input import decode_json
 
-router = APIRouter(prefix="/v1/imports", tags=["imports"], dependencies=[LedgerOpen])
+router = APIRouter(prefix="/v1/imports", tags=["imports"], dependencies=[LedgerOpen, ByToken])
 
 LINES_PER_COMMIT = 1000
 MAX_REJECTED_SHOWN = 100
