@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from services.alert_service.api import rules, subscriptions, warnings
 from services.alert_service.appeal_follower import AppealFollower
-from services.alert_service.application import AlertApplication
+from services.alert_service.application import AlertApplication, store_env
 from services.alert_service.delivery import Dispatcher
 from services.alert_service.in_scope import WarningsInScope
 from services.alert_service.projections import open_projections
@@ -20,7 +20,6 @@ from services.alert_service.score_follower import ScoreFollower
 from services.alert_service.settings import SERVICE_NAME, AlertSettings
 from services.alert_service.watcher import Watcher
 from shared.platform.background import keep_doing, stop
-from shared.platform.eventstore import eventsourcing_env
 from shared.platform.projection_routes import install_projection_routes
 from shared.platform.rate_limit import StreamLimit
 from shared.platform.settings import load_settings
@@ -40,7 +39,7 @@ def create_app(settings: AlertSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.application = application = AlertApplication(eventsourcing_env(settings, SERVICE_NAME))
+        app.state.application = application = AlertApplication(store_env(settings))
         application.carry_over_positions()
         projections, follower = open_projections(settings)
         app.state.projections = projections

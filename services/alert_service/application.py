@@ -30,7 +30,9 @@ from services.alert_service.domain.clock import BusinessTime
 from services.alert_service.domain.errors import SubscriptionExists, SubscriptionNotFound, WarningRuleNotFound
 from services.alert_service.domain.judgement import Judgement
 from services.alert_service.domain.lifecycle import ActionPlan, WarningEventType
+from services.alert_service.settings import SERVICE_NAME, AlertSettings
 from shared.platform.application import ServiceApplication
+from shared.platform.eventstore import encrypted, eventsourcing_env
 
 EVENT_TYPES = {  # a warning's event, by its name in the store
     "Raised": WarningEventType.RAISED,
@@ -78,6 +80,11 @@ class ChangedWarning:
 
     notification_id: int
     warning: PerformanceWarning
+
+
+def store_env(settings: AlertSettings) -> dict[str, str]:
+    """alert_service's event store, encrypted: its subscriptions hold the secrets deliveries are signed with."""
+    return encrypted(eventsourcing_env(settings, SERVICE_NAME), settings, SERVICE_NAME)
 
 
 class AlertApplication(ServiceApplication):

@@ -4,11 +4,17 @@ Both are configured through the library's own environment keys, built here in on
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import psycopg
+from eventsourcing.cryptography import AESCipher
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from shared.platform.settings import ServiceSettings
+
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
 
 
 def database_url(settings: ServiceSettings, service_name: str) -> URL:
@@ -16,6 +22,25 @@ def database_url(settings: ServiceSettings, service_name: str) -> URL:
         return make_url(settings.database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return make_url(f"sqlite:///{(settings.data_dir / f'{service_name}.sqlite3').resolve()}")
+
+
+def encrypted(env: dict[str, str], settings: ServiceSettings, service_name: str) -> dict[str, str]:
+    """`env` with every stored event encrypted (eventsourcing's AES-GCM cipher, on the `cryptography` package),
+    for a service whose events hold secrets (alert_service's subscription secrets): PERFLEDGER_CIPHER_KEY, or
+    a key made once in the data directory, readable by its owner only. The topic and ids stay readable, so
+    the store can still be followed in order; what an event says is not."""
+    key = settings.cipher_key.get_secret_value() if settings.cipher_key else None
+    return {**env, "CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": key or kept_cipher_key(settings.data_dir, service_name)}
+
+
+def kept_cipher_key(data_dir: Path, service_name: str) -> str:
+    path = data_dir / f"{service_name}.cipher-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(AESCipher.create_key(32))
+    return path.read_text().strip()
 
 
 def eventsourcing_env(settings: ServiceSettings, service_name: str) -> dict[str, str]:

@@ -81,6 +81,11 @@ class ServiceSettings(BaseSettings):
         description='An identity provider\'s RS256 or EdDSA public keys, as JSON: [{"kid": "…", "alg": "RS256", '
         '"pem": "-----BEGIN PUBLIC KEY-----…"}]; several at once while it rotates them.',
     )
+    cipher_key: SecretStr | None = Field(
+        None,
+        description="Base64 AES key (16, 24 or 32 bytes) for a service whose events hold secrets (alert_service); "
+        "unset: one made once in the data directory.",
+    )
     max_body_bytes: int = Field(
         10 * 1024 * 1024,
         gt=0,

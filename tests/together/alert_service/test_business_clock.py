@@ -13,9 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.alert_service.app import create_app
-from services.alert_service.application import AlertApplication
-from services.alert_service.settings import SERVICE_NAME
-from shared.platform.eventstore import eventsourcing_env
+from services.alert_service.application import AlertApplication, store_env
 from shared.platform.http_client import http_client
 from tests.scenarios.alert import HR, at, judged, record, visit, warnings
 from tests.scenarios.goal import import_csv
@@ -87,7 +85,7 @@ def test_judging_waits_at_a_day_without_a_calendar_and_judges_it_where_hr_publis
             "database_schema": alert_settings.database_schema and alert_settings.database_schema + "_other",
         }
     )
-    application = AlertApplication(eventsourcing_env(other, SERVICE_NAME))
+    application = AlertApplication(store_env(other))
     application.define_rule("no-visits", NO_VISITS, "2026-01-01", "hr", None, "2026-10-01T00:00:00Z")
     application.close()
     with serve_in_thread(create_app(other)) as url, http_client(base_url=url, timeout=60) as second:

@@ -12,14 +12,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import insert, select
 
-from services.alert_service.application import AlertApplication
+from services.alert_service.application import AlertApplication, store_env
 from services.alert_service.domain.aggregates import Watch
 from services.alert_service.domain.clock import BusinessTime
 from services.alert_service.projections import MIGRATIONS
 from services.alert_service.settings import SERVICE_NAME
 from services.alert_service.tables import corrections
 from shared.kernel.ledger_views.tables import contributions
-from shared.platform.eventstore import eventsourcing_env
 from shared.platform.readmodel import create_read_model_engine
 from tests.scenarios.alert import HR, ORG_CSV, at, deal, judged, record, void, warnings
 from tests.scenarios.goal import import_csv
@@ -94,7 +93,7 @@ def test_voids_followed_before_the_corrections_were_kept_are_found_as_they_were(
 
 
 def test_a_store_from_before_the_tracking_rows_resumes_where_its_watch_stopped(alert_settings):
-    application = AlertApplication(eventsourcing_env(alert_settings, SERVICE_NAME))
+    application = AlertApplication(store_env(alert_settings))
     try:
         watch = Watch()  # as the watch recorded it then: the positions in its own events, no tracking rows
         watch._advanced(41, "2026-10-20", "2026-10-19", {"k": "w-1"}, [], None)

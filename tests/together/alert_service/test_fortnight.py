@@ -11,9 +11,7 @@ import pytest
 
 from services.alert_service.api.schemas import WarningOut, WarningsOut
 from services.alert_service.app import create_app
-from services.alert_service.application import AlertApplication
-from services.alert_service.settings import SERVICE_NAME
-from shared.platform.eventstore import eventsourcing_env
+from services.alert_service.application import AlertApplication, store_env
 from shared.platform.http_client import http_client
 from tests.scenarios.alert import ADMIN, RULES, fortnight, judged, record, setup_company, warnings
 from tests.support import auth, serve_in_thread
@@ -104,7 +102,7 @@ def test_the_same_ledger_and_rules_raise_the_same_warnings_after_a_restart_and_i
             "database_schema": alert_settings.database_schema and alert_settings.database_schema + "_other",
         }
     )
-    application = AlertApplication(eventsourcing_env(other, SERVICE_NAME))
+    application = AlertApplication(store_env(other))
     for rule_id, definition in RULES.items():
         application.define_rule(rule_id, definition, "2026-01-01", "hr", None, "2026-10-01T00:00:00Z")
     application.close()

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from services.alert_service.api.schemas import WarningOut
-from services.alert_service.application import AlertApplication
+from services.alert_service.application import AlertApplication, store_env
 from services.alert_service.domain.aggregates import PerformanceWarning
 from services.alert_service.domain.facts import Subject, Verdict
 from services.alert_service.domain.lifecycle import JudgedAt, RuleRef, WarningState
@@ -31,7 +31,6 @@ from shared.kernel.ledger_views.tables import rule_entries
 from shared.kernel.organisation import Organisation
 from shared.platform.auth import Principal, Role
 from shared.platform.canonical import canonical_json
-from shared.platform.eventstore import eventsourcing_env
 from shared.platform.readmodel import create_read_model_engine, migrate
 from tests.support import follower_settings
 
@@ -93,7 +92,7 @@ def store(storage_env, monkeypatch) -> Iterator[tuple[AlertApplication, Engine]]
     for key, value in storage_env.items():
         monkeypatch.setenv(key, value)
     settings = follower_settings(AlertSettings, "alert", "http://127.0.0.1:9", storage_env, monkeypatch)
-    application = AlertApplication(eventsourcing_env(settings, SERVICE_NAME))
+    application = AlertApplication(store_env(settings))
     engine = create_read_model_engine(settings, SERVICE_NAME)
     migrate(engine, MIGRATIONS)
     with engine.begin() as connection:
