@@ -7,6 +7,7 @@ most tests start from: the company's Q4 goal, the quarter it is tracked in, the 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ from services.scoring_service.settings import ScoringSettings
 from shared.platform.http_client import http_client
 from tests.scenarios.crm_sources import HUBSPOT, JIANDAOYUN, SALESFORCE, write_source
 from tests.scenarios.goal import HR, ORG_CSV, deal, import_csv
-from tests.support import SECRET, SWITCHBOARDS, TOKENS, follower_settings, serve_in_thread, signed_post
+from tests.support import SECRET, SWITCHBOARDS, TOKENS, auth, follower_settings, serve_in_thread, signed_post
 
 PG_SERVER = os.environ.get("PERFLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SKIP_PG = os.environ.get("PERFLEDGER_TEST_SKIP_PG") == "1"
@@ -207,4 +208,14 @@ def quarter(company_goal):
         ).status_code
         == 201
     )
+    projected(goal)
     return goal
+
+
+def projected(goal: httpx.Client, seconds: float = 30) -> None:
+    """Wait until goal_service's projections hold its head: a figure read sooner may answer, after its own
+    short wait, as known at an earlier position (as documented), which a loaded test machine can reach."""
+    deadline = time.monotonic() + seconds
+    while any(p["lag"] for p in goal.get("/v1/projections", headers=auth("t-admin")).json()):
+        assert time.monotonic() < deadline, "goal_service's projections did not reach its head"
+        time.sleep(0.05)
