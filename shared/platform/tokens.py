@@ -16,15 +16,12 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jwt
 
 from shared.platform.auth import SCOPED_ROLES, Principal, Role, token_key
 from shared.platform.errors import Unauthenticated
-
-if TYPE_CHECKING:  # settings are built with this module's keys: imported for the type alone
-    from shared.platform.settings import ServiceSettings
 
 ASYMMETRIC = ("RS256", "EdDSA")
 LEEWAY_SECONDS = 30  # clocks of the issuer and the services disagree a little
@@ -162,16 +159,3 @@ def issue(
         claims["scope"] = scope
     key = hmac_key(secret)
     return jwt.encode(claims, key.key, algorithm="HS256", headers={"kid": key.kid})
-
-
-def token_verifier(settings: ServiceSettings) -> TokenVerifier:
-    """The verifier a service's settings describe (shared.platform.settings.ServiceSettings)."""
-    secrets_ = [s.get_secret_value() for s in settings.jwt_secrets] or [settings.jwt_signing_secret()]
-    keys = [hmac_key(secret) for secret in secrets_]
-    keys += [public_verification_key(k.kid, k.alg, k.pem) for k in settings.jwt_public_keys]
-    return TokenVerifier(
-        keys,
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-        static_tokens=settings.api_tokens if settings.allow_static_tokens else None,
-    )

@@ -21,7 +21,7 @@ from shared.platform.observability import install_observability
 from shared.platform.problems import install_problem_handlers, problem_response
 from shared.platform.settings import ServiceSettings
 from shared.platform.text import control_character
-from shared.platform.tokens import token_verifier
+from shared.platform.tokens import TokenVerifier, hmac_key, public_verification_key
 
 log = structlog.get_logger("readiness")
 READY_SECONDS = 1.0
@@ -137,3 +137,16 @@ class ReadinessCheck:
             log.warning("not ready", error=f"{type(error).__name__}: {error}")
             return f"the database does not answer ({type(error).__name__})"
         return None
+
+
+def token_verifier(settings: ServiceSettings) -> TokenVerifier:
+    """The verifier of bearer tokens a service's settings describe (shared/platform/tokens.py)."""
+    secrets_ = [s.get_secret_value() for s in settings.jwt_secrets] or [settings.jwt_signing_secret()]
+    keys = [hmac_key(secret) for secret in secrets_]
+    keys += [public_verification_key(k.kid, k.alg, k.pem) for k in settings.jwt_public_keys]
+    return TokenVerifier(
+        keys,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        static_tokens=settings.api_tokens if settings.allow_static_tokens else None,
+    )
