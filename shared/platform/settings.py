@@ -66,8 +66,10 @@ class ServiceSettings(BaseSettings):
         description="Static development tokens: comma-separated token=role or token=role:scope; honoured only "
         "with PERFLEDGER_ALLOW_STATIC_TOKENS.",
     )
-    allow_static_tokens: bool = Field(
-        False, description="Honour PERFLEDGER_API_TOKENS beside JWTs: for development (perfledger run) and tests."
+    allow_static_tokens: bool | None = Field(
+        None,
+        description="Honour PERFLEDGER_API_TOKENS beside JWTs. Unset: honoured on the embedded SQLite default "
+        "(development, zero configuration), refused with a PERFLEDGER_DATABASE_URL (production).",
     )
     jwt_issuer: str = Field("perfledger", description="The `iss` every token must carry.")
     jwt_audience: str = Field("perfledger", description="The `aud` every token must carry.")
@@ -120,12 +122,17 @@ class ServiceSettings(BaseSettings):
     def _split_secrets(cls, value: object) -> object:
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
+    @property
+    def static_tokens_allowed(self) -> bool:
+        """Static tokens are for development: on by default on the embedded SQLite, off on a configured database."""
+        return self.allow_static_tokens if self.allow_static_tokens is not None else self.database_url is None
+
     @model_validator(mode="after")
     def _static_tokens_only_when_allowed(self) -> ServiceSettings:
-        if self.api_tokens and not self.allow_static_tokens:
+        if self.api_tokens and not self.static_tokens_allowed:
             raise ValueError(
-                "PERFLEDGER_API_TOKENS holds static tokens, honoured only with PERFLEDGER_ALLOW_STATIC_TOKENS=true "
-                "(for development; issue JWTs with `perfledger token issue`)"
+                "PERFLEDGER_API_TOKENS holds static development tokens, refused on a configured database unless "
+                "PERFLEDGER_ALLOW_STATIC_TOKENS=true; issue JWTs with `perfledger token issue`"
             )
         return self
 

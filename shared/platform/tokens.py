@@ -3,8 +3,8 @@ so a token cannot choose how it is checked (`alg: none`, or an RSA public key pa
 `iss`, `aud`, `exp` and `sub` are required, `role` and, for a rep or a manager, `scope` are claims. HS256 with a
 shared secret is the embedded default (made once in the data directory, or PERFLEDGER_JWT_SECRETS, the first
 signing and all verifying, for rotation); production adds RS256 or EdDSA public keys (PERFLEDGER_JWT_PUBLIC_KEYS)
-of an identity provider. Static development tokens (PERFLEDGER_API_TOKENS) are honoured only where
-PERFLEDGER_ALLOW_STATIC_TOKENS says so."""
+of an identity provider. Static development tokens (PERFLEDGER_API_TOKENS) are honoured where the settings
+allow them (ServiceSettings.static_tokens_allowed)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from shared.platform.settings import ServiceSettings
 from shared.platform.text import control_character
 from shared.platform.tokens import TokenVerifier, hmac_key, public_verification_key
 
-log = structlog.get_logger("readiness")
+log = structlog.get_logger("web")
 READY_SECONDS = 1.0
 
 
@@ -91,6 +91,8 @@ def create_service_app(
     install_problem_handlers(app)
     install_observability(app)
     app.state.tokens = tokens = token_verifier(settings)
+    if settings.api_tokens and settings.static_tokens_allowed:
+        log.warning("static development tokens are honoured (PERFLEDGER_API_TOKENS); use JWTs for anything real")
     app.add_middleware(
         BodyLimits,
         max_body_bytes=settings.max_body_bytes,
@@ -148,5 +150,5 @@ def token_verifier(settings: ServiceSettings) -> TokenVerifier:
         keys,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
-        static_tokens=settings.api_tokens if settings.allow_static_tokens else None,
+        static_tokens=settings.api_tokens if settings.static_tokens_allowed else None,
     )

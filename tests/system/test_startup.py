@@ -72,7 +72,14 @@ def test_each_service_serves_health_and_readiness_on_its_own_database(service, s
         ({"PERFLEDGER_API_TOKENS": TOKENS}, "PERFLEDGER_WEBHOOK_SECRET: missing"),
         ({"PERFLEDGER_WEBHOOK_SECRET": "plain-text", "PERFLEDGER_API_TOKENS": TOKENS}, "PERFLEDGER_WEBHOOK_SECRET"),
         ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_API_TOKENS": "t=rep"}, "PERFLEDGER_API_TOKENS"),
-        ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_API_TOKENS": TOKENS}, "PERFLEDGER_ALLOW_STATIC_TOKENS=true"),
+        (
+            {
+                "PERFLEDGER_WEBHOOK_SECRET": SECRET,
+                "PERFLEDGER_API_TOKENS": TOKENS,  # static tokens on a configured (production) database
+                "PERFLEDGER_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+            },
+            "PERFLEDGER_ALLOW_STATIC_TOKENS=true",
+        ),
         ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_DATABASE_URL": "mysql://x/y"}, "PERFLEDGER_DATABASE_URL"),
         ({"PERFLEDGER_WEBHOOK_SECRET": SECRET, "PERFLEDGER_LOG_LEVEL": "LOUD"}, "PERFLEDGER_LOG_LEVEL"),
     ],
