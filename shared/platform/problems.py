@@ -30,6 +30,44 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
 
 log = structlog.get_logger("problems")
 
+# Every route may answer these, each an RFC 9457 problem: documented once for all, so a client (and the
+# fuzzer's schema checks) knows the shape of every answer, not only the successful ones.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "detail"],
+                "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+    },
+}
+PROBLEM_ANSWERS = {
+    400: "The request is malformed",
+    401: "No known bearer token, or a signature that does not verify",
+    403: "The caller's role may not use this route",
+    404: "Not found, or outside the caller's scope",
+    409: "Conflicts with what is recorded",
+    413: "The body is larger than the service takes",
+    415: "The body is of another media type than the route declares",
+    422: "Invalid input, each field named by its pointer",
+    429: "The sender has sent too much; retry after Retry-After seconds",
+    503: "Not available now (the database, an upstream, a ledger that does not continue its checkpoint)",
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": words, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}
+    for status, words in PROBLEM_ANSWERS.items()
+}
+
 
 def problem_response(
     status: int,

@@ -18,7 +18,7 @@ from shared.platform.errors import DomainError, FieldError, InvalidInput, Unsupp
 from shared.platform.limits import BodyLimits
 from shared.platform.logging import configure_logging
 from shared.platform.observability import install_observability
-from shared.platform.problems import install_problem_handlers, problem_response
+from shared.platform.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_response
 from shared.platform.settings import ServiceSettings
 from shared.platform.text import control_character
 from shared.platform.tokens import TokenVerifier, hmac_key, public_verification_key
@@ -86,6 +86,7 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(printable_parameters), Depends(declared_media_type)],
+        responses=PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     install_problem_handlers(app)
