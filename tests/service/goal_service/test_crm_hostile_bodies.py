@@ -7,9 +7,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.scenarios.crm_sources import HUBSPOT, HUBSPOT_SECRET, JIANDAOYUN, jiandaoyun_post, write_source
 from tests.support import auth, sign
@@ -90,3 +93,52 @@ def hubspot_raw(client, body: bytes):
 )
 def test_hubspot_answers_a_hostile_body(sources, body, says):
     answered_without_recording(sources, hubspot_raw(sources, body), says)
+
+
+JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**60), max_value=10**60)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str)
+    | st.text(max_size=40)  # control characters, NUL and lone surrogates included
+)
+JSON_VALUES = st.recursive(
+    JSON_LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+)
+RECORDS = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={"record_id": JSON_LEAVES, "at": JSON_LEAVES, "owner": JSON_LEAVES, "client": JSON_VALUES},
+    ),
+    max_size=3,
+)
+HEADER_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=20).filter(
+    lambda name: name not in ("content-length", "transfer-encoding", "host", "connection")
+)
+HEADER_VALUES = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60).map(str.strip)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(st.fixed_dictionaries({"items": RECORDS}), JSON_VALUES),
+    extra_headers=st.dictionaries(HEADER_NAMES, HEADER_VALUES, max_size=3),
+    query=st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3),
+    signed=st.booleans(),
+)
+def test_whatever_a_crm_sends_is_answered_and_nothing_but_its_activities_is_recorded(
+    sources, body, extra_headers, query, signed
+):
+    raw = json.dumps(body).encode()
+    headers = {**extra_headers, "content-type": "application/json"}
+    if signed:
+        headers |= sign(raw, key=INHOUSE_KEY)
+    before = head(sources)
+    response = sources.post("/v1/webhooks/crm/inhouse", content=raw, headers=headers, params=query)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert head(sources) == before  # a refused delivery records nothing
+    else:
+        assert signed  # nothing unsigned gets in
+        recorded = sum(1 for r in response.json()["records"] if r["status"] == "recorded")
+        assert head(sources) - before == recorded
