@@ -7,25 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import auth
+from tests.scenarios.access import EDITOR, EVERYONE, LOG_READER, PROBES, misjudged_routes
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # roles are checked before storage
 
-OPEN = {("GET", "/health"), ("GET", "/ready"), ("GET", "/v1/seal-keys")}
-ROLES = {
-    "rep": "t-rep",
-    "manager": "t-manager",
-    "hr": "t-hr",
-    "auditor": "t-auditor",
-    "service": "t-service",
-    "admin": "t-admin",
-    "committee": "t-wang",
-}
-EVERYONE = frozenset(ROLES)
-EDITOR = frozenset({"hr", "admin"})
+OPEN = PROBES | {("GET", "/v1/seal-keys")}
 EXAMINER = frozenset({"hr", "auditor", "admin", "committee"})
 AUDITOR = frozenset({"hr", "auditor", "admin"})
-LOG_READER = frozenset({"service", "auditor", "admin"})
 REVIEWER = frozenset({"committee"})
 RATER = frozenset({"manager", "hr", "admin"})
 RULE_KINDS = ("scorecards", "commission-plans", "bonus-pools", "appeal-policies")
@@ -73,26 +61,5 @@ QUERY = {
 
 
 def test_every_route_has_a_rule_and_each_role_is_refused_exactly_where_it_says(scoring):
-    routes = [
-        (method.upper(), path)
-        for path, operations in scoring.get("/openapi.json").json()["paths"].items()
-        for method in operations
-        if (method.upper(), path) not in OPEN
-    ]
-    assert sorted(set(routes) - set(RULES)) == [], "a route without a rule here"
-    assert sorted(set(RULES) - set(routes)) == [], "a rule for a route that is gone"
-    misjudged = []
-    for method, template in routes:
-        path = template
-        for placeholder, value in SAMPLE.items():
-            path = path.replace(placeholder, value)
-        path += QUERY.get(template, "")
-        body = {} if method in ("POST", "PUT") else None
-        if scoring.request(method, path, json=body).status_code != 401:
-            misjudged.append((method, template, "answered without a token"))
-        for role, token in ROLES.items():
-            status = scoring.request(method, path, json=body, headers=auth(token)).status_code
-            if (status == 403) != (role not in RULES[(method, template)]):
-                misjudged.append((method, template, role, status))
-    assert misjudged == []
+    assert misjudged_routes(scoring, RULES, SAMPLE, open_routes=OPEN, query=QUERY) == []
     assert scoring.get("/v1/seal-keys").status_code == 200  # public, like any verification key
