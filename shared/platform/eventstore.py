@@ -4,14 +4,12 @@ Both are configured through the library's own environment keys, built here in on
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import psycopg
 from eventsourcing.cryptography import AESCipher
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
+from shared.platform.kept import kept
 from shared.platform.settings import ServiceSettings
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
@@ -30,17 +28,11 @@ def encrypted(env: dict[str, str], settings: ServiceSettings, service_name: str)
     a key made once in the data directory, readable by its owner only. The topic and ids stay readable, so
     the store can still be followed in order; what an event says is not."""
     key = settings.cipher_key.get_secret_value() if settings.cipher_key else None
-    return {**env, "CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": key or kept_cipher_key(settings.data_dir, service_name)}
-
-
-def kept_cipher_key(data_dir: Path, service_name: str) -> str:
-    path = data_dir / f"{service_name}.cipher-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(AESCipher.create_key(32))
-    return path.read_text().strip()
+    return {
+        **env,
+        "CIPHER_TOPIC": CIPHER_TOPIC,
+        "CIPHER_KEY": key or kept(settings.data_dir / f"{service_name}.cipher-key", lambda: AESCipher.create_key(32)),
+    }
 
 
 def eventsourcing_env(settings: ServiceSettings, service_name: str) -> dict[str, str]:

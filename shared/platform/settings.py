@@ -3,6 +3,7 @@ A missing or malformed setting stops start-up with one line naming the variable.
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -15,7 +16,8 @@ from sqlalchemy.exc import ArgumentError
 
 from shared.platform.auth import Principal, Role, parse_api_tokens, service_token
 from shared.platform.checkpoints import parse_public_keys
-from shared.platform.tokens import issue, kept_secret, public_verification_key
+from shared.platform.kept import kept
+from shared.platform.tokens import issue, public_verification_key
 
 ENV_PREFIX = "PERFLEDGER_"
 SERVICE_TOKEN_SECONDS = 10 * 365 * 24 * 3600  # held in memory, for as long as the process runs
@@ -140,7 +142,7 @@ class ServiceSettings(BaseSettings):
         """The HS256 secret that signs: the first configured, or the one kept in the data directory."""
         if self.jwt_secrets:
             return self.jwt_secrets[0].get_secret_value()
-        return kept_secret(self.data_dir / JWT_SECRET_FILE)
+        return kept(self.data_dir / JWT_SECRET_FILE, lambda: secrets.token_urlsafe(48))
 
     @field_validator("database_url", "read_database_url")
     @classmethod

@@ -6,7 +6,6 @@ directory when none is configured."""
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from shared.platform.canonical import canonical_json, sha256_hex
+from shared.platform.kept import kept
 
 ALGORITHM = "Ed25519"
 
@@ -40,14 +40,7 @@ class Signer:
     @classmethod
     def kept_in(cls, path: Path) -> Signer:
         """The key stored at `path`, made there (readable by its owner only) on first use."""
-        if path.exists():
-            return cls.from_base64(path.read_text().strip())
-        key = Ed25519PrivateKey.generate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(base64.b64encode(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())).decode())
-        return cls(key)
+        return cls.from_base64(kept(path, _new_private_key))
 
     def sign(self, value: Any) -> str:
         return base64.b64encode(self._key.sign(canonical_json(value))).decode()
@@ -64,3 +57,8 @@ def verify(public_key_base64: str, signature_base64: str, value: Any) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def _new_private_key() -> str:
+    raw = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(raw).decode()

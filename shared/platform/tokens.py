@@ -9,13 +9,9 @@ allow them (ServiceSettings.static_tokens_allowed)."""
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -49,23 +45,6 @@ def public_verification_key(kid: str, algorithm: str, pem: str) -> VerificationK
     except (jwt.InvalidKeyError, ValueError, TypeError) as error:
         raise ValueError(f"key {kid} is not a {algorithm} public key: {error}") from None
     return VerificationKey(kid, algorithm, key)
-
-
-def kept_secret(path: Path) -> str:
-    """The HS256 secret kept at `path`, made there (readable by its owner only) on first use. The three services
-    of `perfledger run` start together: the secret is written whole to a file of its own and linked into place,
-    so whichever links first wins and the others read what it wrote, never a half-written file."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".jwt-", delete=False) as file:
-            file.write(secrets.token_urlsafe(48))  # NamedTemporaryFile is created readable by its owner only
-        try:
-            os.link(file.name, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(file.name)
-    return path.read_text().strip()
 
 
 class TokenVerifier:
