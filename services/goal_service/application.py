@@ -43,9 +43,9 @@ CONFLICT_DEADLINE_SECONDS = 30.0
 # 204 MB after 200,000 events), where 200,000 took it past 370 MB. An older re-delivery costs one refused
 # commit and a lookup instead.
 IDENTITY_CACHE_SIZE = 50_000
-# Re-delivered events are checked against the entries their claims name, read a run of positions at a time;
-# a gap this small between two of them is cheaper read through than asked for twice.
-CLAIM_CHECK_GAP = 64
+# Entries at scattered positions (those re-delivered events' claims name, those a proof is asked for) are read a
+# run of positions at a time; a gap this small between two of them is cheaper read through than asked for twice.
+READ_THROUGH_GAP = 64
 
 
 class LedgerApplication(Application):
@@ -243,17 +243,20 @@ class LedgerApplication(Application):
                 raise LedgerDiscontinued(f"the ledger was altered: {reason}; run `perfledger ledger verify`")
 
     def identities_at(self, positions: list[int]) -> dict[int, tuple[str, str]]:
-        """(source, id) of the stored entries at these positions (sorted), read in runs."""
-        found: dict[int, tuple[str, str]] = {}
+        """(source, id) of the stored entries at these positions."""
+        return {p: (e.entry["source"], e.entry["id"]) for p, e in self.entries_at(positions).items()}
+
+    def entries_at(self, positions: list[int]) -> dict[int, ChainedEntry]:
+        """The stored entries at these positions (sorted), read in runs of neighbouring positions."""
         runs: list[list[int]] = []
         for position in positions:
-            if runs and position - runs[-1][-1] <= CLAIM_CHECK_GAP:
+            if runs and position - runs[-1][-1] <= READ_THROUGH_GAP:
                 runs[-1].append(position)
             else:
                 runs.append([position])
+        found: dict[int, ChainedEntry] = {}
         for run in runs:
-            for recorded in self.ledger.get(gt=run[0] - 1, lte=run[-1]):
-                found[recorded.originator_version] = (recorded.entry["source"], recorded.entry["id"])
+            found.update((e.position, e) for e in self.entries(run[0] - 1, run[-1] - run[0] + 1))
         return found
 
     def identity(self, source: str, event_id: str) -> Claim | None:

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from services.goal_service.application import LedgerApplication
 from services.goal_service.projections.ledger_tree import on_stored_tree
+from shared.platform.canonical import GENESIS_HASH
 from shared.platform.chain import ChainedEntry
 from shared.platform.checkpoints import Checkpoint
 from shared.platform.errors import InvalidInput, Unavailable
@@ -93,18 +94,6 @@ class LedgerProofs:
         return TreeHead(size, root, found if found and found.position == size else None)
 
     def _entries_with_previous(self, positions: list[int]) -> dict[int, tuple[ChainedEntry, str]]:
-        """Each entry and the hash before it, read in runs of neighbouring positions."""
-        found: dict[int, tuple[ChainedEntry, str]] = {}
-        i = 0
-        while i < len(positions):
-            j = i
-            while j + 1 < len(positions) and positions[j + 1] - positions[j] <= 64:
-                j += 1
-            first, last = positions[i], positions[j]
-            run = self.ledger.entries(max(first - 2, 0), last - first + 2)
-            by_position = {e.position: e for e in run}
-            for position in positions[i : j + 1]:
-                previous = by_position[position - 1].hash if position > 1 else self.ledger.hash_at(0)
-                found[position] = (by_position[position], previous)
-            i = j + 1
-        return found
+        """Each entry and the chain hash before it."""
+        read = self.ledger.entries_at(sorted(set(positions) | {p - 1 for p in positions if p > 1}))
+        return {p: (read[p], read[p - 1].hash if p > 1 else GENESIS_HASH) for p in positions}
