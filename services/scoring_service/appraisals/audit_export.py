@@ -38,7 +38,8 @@ class AuditExporter:
         seal = chosen.seal
         inputs = self.inputs.recorded(closing, reps={rep_id}, cutoff=seal.ledger.position)
         rule_entries = self.inputs.rulebook.entries(seal.ledger_rules_position, RULE_ENTRY_PREFIXES)
-        positions = entries_wanted(seal, rule_entries, inputs.contributions([rep_id]))
+        credits = inputs.contributions([rep_id])
+        positions = entries_wanted(seal, rule_entries, credits)
         proved = self._proved(positions, seal.ledger.position)
         rules = [
             {
@@ -50,7 +51,7 @@ class AuditExporter:
             for ref in seal.rules
         ]
         text = SealedRevisionText(period, rep_id, chosen.revision, chosen.text, seal, chosen.signature)
-        return bundle(text, self.inputs.zone.key, proved, rules, inputs)
+        return bundle(text, self.inputs.zone.key, proved, rules, inputs, credits)
 
     def _proved(self, positions: list[int], cutoff: int) -> dict[str, Any]:
         """Every position's entry and proof, against one checkpoint at or after the cut-off."""

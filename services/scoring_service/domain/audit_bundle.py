@@ -158,9 +158,10 @@ def bundle(
     proved: Mapping[str, Any],
     rules: Sequence[Mapping[str, Any]],
     inputs: PeriodInputs,
+    credits: Sequence[Credit],
 ) -> dict[str, Any]:
     """The bundle's JSON. `proved` is goal_service's answer to POST /v1/ledger/inclusion-proofs: the tree head
-    and its checkpoint, and each entry with its previous hash and audit path."""
+    and its checkpoint, and each entry with its previous hash and audit path; `credits` the rep's, as read once."""
     return {
         "kind": BUNDLE_KIND,
         "appraisal": {
@@ -177,7 +178,7 @@ def bundle(
             "zone": zone,
             "result_format": inputs.result_format,
             "sums": [credit_to_json(c) for c in inputs.sums],
-            "contributions": [credit_to_json(c) for c in inputs.contributions([sealed.rep_id])],
+            "contributions": [credit_to_json(c) for c in credits],
             "ratings": [rating_to_json(r) for r in inputs.ratings],
             "settled": {rep: [settled_to_json(s) for s in found] for rep, found in inputs.settled.items()},
             "previous_scores": {rep: str(score) for rep, score in inputs.previous_scores.items()},
