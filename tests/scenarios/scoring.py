@@ -117,3 +117,10 @@ def publish_calendars(goal) -> None:
     assert goal.post("/v1/calendars/2026/seed", headers=HR).status_code == 201
     body = {"holidays": [], "workdays": [], "reason": "tests: week-ends only"}
     assert goal.put("/v1/calendars/2027", json=body, headers=HR).status_code == 201
+
+
+def public_keys(goal, scoring) -> tuple[str, str]:
+    """What an auditor pins to verify a bundle offline: scoring_service's seal key, goal_service's checkpoint key."""
+    seal = scoring.get("/v1/seal-keys").json()["keys"][0]["public_key"]
+    checkpoint = goal.get("/v1/ledger/checkpoints", params={"limit": 0}, headers=auth("t-auditor")).json()["keys"][0]
+    return seal, checkpoint["public_key"]

@@ -16,7 +16,7 @@ import pytest
 from services.scoring_service.domain.audit_bundle import verify
 from shared.platform.checkpoints import Checkpoint, public_key
 from shared.platform.signing import Signer
-from tests.scenarios.scoring import HR, caught_up, deal, record, setup_company
+from tests.scenarios.scoring import HR, caught_up, deal, public_keys, record, setup_company
 from tests.support import SOURCE, auth, cloudevent, perfledger
 
 AUDITOR = auth("t-auditor")
@@ -43,14 +43,12 @@ def exported(goal, scoring, tmp_path: Path) -> tuple[dict, list[str], Path]:
     ]
     caught_up(scoring, record(goal, events))
     assert scoring.post("/v1/periods/2026-09/close", json={}, headers=HR).status_code == 200
-    seal_key = scoring.get("/v1/seal-keys").json()["keys"][0]["public_key"]
-    checkpoint_key = goal.get("/v1/ledger/checkpoints", params={"limit": 0}, headers=AUDITOR).json()["keys"][0]
     answer = scoring.get("/v1/appraisals/2026-09/r-1/audit-bundle", headers=AUDITOR)
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-disposition"] == 'attachment; filename="audit-2026-09-r-1.json"'
     path = tmp_path / "bundle.json"
     path.write_bytes(answer.content)
-    return answer.json(), [seal_key, checkpoint_key["public_key"]], path
+    return answer.json(), list(public_keys(goal, scoring)), path
 
 
 def test_an_untouched_bundle_verifies_offline_and_the_cli_exports_the_same(exported, scoring, tmp_path):

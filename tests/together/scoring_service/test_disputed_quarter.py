@@ -15,7 +15,7 @@ import pytest
 from services.scoring_service.app import create_app
 from shared.platform.http_client import http_client
 from shared.platform.merkle import verify_consistency
-from tests.scenarios.scoring import HR, caught_up, deal, publish_calendars, record, setup_company
+from tests.scenarios.scoring import HR, caught_up, deal, public_keys, publish_calendars, record, setup_company
 from tests.support import auth, perfledger, serve_in_thread
 
 REP, WANG, AUDITOR = auth("t-rep"), auth("t-wang"), auth("t-auditor")
@@ -108,9 +108,8 @@ def test_a_disputed_quarter_is_appealed_diffed_decided_resealed_paid_and_verifie
         env={"PERFLEDGER_TOKEN": "t-auditor"},
     )
     assert exported.returncode == 0, exported.stderr
-    seal_key = scoring.get("/v1/seal-keys").json()["keys"][0]["public_key"]
-    checkpoint_key = goal.get("/v1/ledger/checkpoints", params={"limit": 0}, headers=AUDITOR).json()["keys"][0]
-    (tmp_path / "checkpoint.key").write_text(checkpoint_key["public_key"])
+    seal_key, checkpoint_key = public_keys(goal, scoring)
+    (tmp_path / "checkpoint.key").write_text(checkpoint_key)
     offline = {"PERFLEDGER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
     verified = perfledger(
         "audit", "verify", str(bundle), f"--key={seal_key}", f"--key=@{tmp_path / 'checkpoint.key'}", env=offline
